@@ -1,0 +1,206 @@
+import { Context, Data, Effect, Layer, Redacted } from "effect"
+import { defaultEmbeddedRoot, ensureEmbeddedServer } from "./EmbeddedPostgres.js"
+
+/** Where the connection settings came from, for messages and `doctor`. */
+export type ConfigSource =
+  | "--database-url"
+  | "CODER_PG_CONNECTION_URL"
+  | "DATABASE_URL"
+  | "embedded"
+  | "explicit"
+
+/** libpq's sslmode values; `prefer`/`allow` degrade to plain TCP when TLS is refused. */
+export type SslMode = "disable" | "allow" | "prefer" | "require" | "verify-ca" | "verify-full"
+
+export interface TlsSettings {
+  readonly mode: SslMode
+  /** PEM file paths, as libpq's sslrootcert / sslcert / sslkey. */
+  readonly rootCert?: string | undefined
+  readonly cert?: string | undefined
+  readonly key?: string | undefined
+}
+
+export interface DatabaseSettings {
+  readonly source: ConfigSource
+  readonly host: string
+  readonly port: number
+  readonly database: string
+  readonly user: string
+  readonly password: Redacted.Redacted<string> | undefined
+  readonly tls: TlsSettings
+  readonly applicationName: string
+  readonly poolSize: number
+  readonly connectTimeoutMs: number
+  /** Server-side `statement_timeout` for every session; undefined leaves the server's. */
+  readonly statementTimeoutMs: number | undefined
+  /** Server-side `lock_timeout` for every session; undefined leaves the server's. */
+  readonly lockTimeoutMs: number | undefined
+}
+
+/** A connection string or option that cannot be used as given. */
+export class InvalidDatabaseConfig extends Data.TaggedError("InvalidDatabaseConfig")<{
+  readonly source: ConfigSource
+  /** The offending value with any password replaced. */
+  readonly value: string
+  readonly reason: string
+  readonly message: string
+}> {}
+
+export class DatabaseConfig extends Context.Service<DatabaseConfig, DatabaseSettings>()(
+  "@coderops/db-core/DatabaseConfig",
+) {
+  static readonly layer = (settings: DatabaseSettings) => Layer.succeed(DatabaseConfig, settings)
+}
+
+export interface ConfigOverrides {
+  readonly applicationName?: string | undefined
+  readonly poolSize?: number | undefined
+  readonly connectTimeoutMs?: number | undefined
+  readonly statementTimeoutMs?: number | undefined
+  readonly lockTimeoutMs?: number | undefined
+}
+
+const defaults = {
+  applicationName: "coderops",
+  poolSize: 10,
+  connectTimeoutMs: 10_000,
+} as const
+
+const sslModes: ReadonlySet<string> = new Set([
+  "disable",
+  "allow",
+  "prefer",
+  "require",
+  "verify-ca",
+  "verify-full",
+])
+
+/** Replaces the password of a connection string, even one that does not parse. */
+export const redactUrl = (url: string): string => {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password !== "") parsed.password = "xxxxx"
+    return parsed.toString()
+  } catch {
+    return url.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/, "$1xxxxx@").replace(/(password=)[^&\s]*/gi, "$1xxxxx")
+  }
+}
+
+/** The connection target for display: `user@host:port/database`, no password. */
+export const describeTarget = (settings: DatabaseSettings): string =>
+  `${settings.user}@${settings.host}:${settings.port}/${settings.database}`
+
+/** The settings as a URL with the password replaced, for logs and `--json`. */
+export const redactedUrlOf = (settings: DatabaseSettings): string => {
+  const url = new URL("postgres://localhost")
+  url.hostname = settings.host
+  url.port = String(settings.port)
+  url.pathname = `/${encodeURIComponent(settings.database)}`
+  url.username = settings.user
+  if (settings.password !== undefined) url.password = "xxxxx"
+  if (settings.tls.mode !== "prefer") url.searchParams.set("sslmode", settings.tls.mode)
+  return url.toString()
+}
+
+const parsePositiveInt = (value: string): number | undefined =>
+  /^\d+$/.test(value) && Number(value) > 0 ? Number(value) : undefined
+
+/** Parses a `postgres://` / `postgresql://` URL the way libpq reads one. */
+export const parseDatabaseUrl = (
+  url: string,
+  source: ConfigSource,
+  overrides: ConfigOverrides = {},
+): Effect.Effect<DatabaseSettings, InvalidDatabaseConfig> =>
+  Effect.suspend(() => {
+    const fail = (reason: string) =>
+      Effect.fail(
+        new InvalidDatabaseConfig({
+          source,
+          value: redactUrl(url),
+          reason,
+          message: `the database URL from ${source} (${redactUrl(url)}) ${reason}`,
+        }),
+      )
+    let parsed: URL
+    try {
+      parsed = new URL(url.trim())
+    } catch {
+      return fail(
+        "is not a valid URL; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=...",
+      )
+    }
+    if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
+      return fail(`has scheme "${parsed.protocol.slice(0, -1)}"; expected postgres:// or postgresql://`)
+    }
+    const query = parsed.searchParams
+    const host = decodeURIComponent(parsed.hostname).replace(/^\[(.*)\]$/, "$1") || query.get("host") || "localhost"
+    const portText = parsed.port || query.get("port") || "5432"
+    const port = parsePositiveInt(portText)
+    if (port === undefined || port > 65535) return fail(`has an invalid port "${portText}"`)
+    const user = decodeURIComponent(parsed.username) || query.get("user") || "postgres"
+    const passwordText = parsed.password ? decodeURIComponent(parsed.password) : query.get("password")
+    const database = decodeURIComponent(parsed.pathname.replace(/^\//, "")) || query.get("dbname") || user
+    const mode = query.get("sslmode") ?? "prefer"
+    if (!sslModes.has(mode)) {
+      return fail(`has sslmode=${mode}; expected one of ${[...sslModes].join(", ")}`)
+    }
+    const timeoutText = query.get("connect_timeout")
+    const connectTimeoutSeconds = timeoutText === null ? undefined : parsePositiveInt(timeoutText)
+    if (timeoutText !== null && connectTimeoutSeconds === undefined) {
+      return fail(`has an invalid connect_timeout "${timeoutText}" (seconds)`)
+    }
+    return Effect.succeed({
+      source,
+      host,
+      port,
+      database,
+      user,
+      password: passwordText ? Redacted.make(passwordText, { label: "password" }) : undefined,
+      tls: {
+        mode: mode as SslMode,
+        rootCert: query.get("sslrootcert") ?? undefined,
+        cert: query.get("sslcert") ?? undefined,
+        key: query.get("sslkey") ?? undefined,
+      },
+      applicationName:
+        overrides.applicationName ?? query.get("application_name") ?? defaults.applicationName,
+      poolSize: overrides.poolSize ?? defaults.poolSize,
+      connectTimeoutMs:
+        overrides.connectTimeoutMs ??
+        (connectTimeoutSeconds === undefined ? defaults.connectTimeoutMs : connectTimeoutSeconds * 1000),
+      statementTimeoutMs: overrides.statementTimeoutMs,
+      lockTimeoutMs: overrides.lockTimeoutMs,
+    })
+  })
+
+/**
+ * The URL a command should use, in Coder's order of precedence: the flag, then Coder's
+ * own `CODER_PG_CONNECTION_URL`, then `DATABASE_URL`. Undefined means none is set, and
+ * the caller falls back to the embedded server.
+ */
+export const findDatabaseUrl = (
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): { readonly url: string; readonly source: ConfigSource } | undefined => {
+  if (flag) return { url: flag, source: "--database-url" }
+  if (env.CODER_PG_CONNECTION_URL) {
+    return { url: env.CODER_PG_CONNECTION_URL, source: "CODER_PG_CONNECTION_URL" }
+  }
+  if (env.DATABASE_URL) return { url: env.DATABASE_URL, source: "DATABASE_URL" }
+  return undefined
+}
+
+/**
+ * The settings a command runs with: the first URL found (see `findDatabaseUrl`), or else
+ * the persistent embedded server, started on demand.
+ */
+export const resolveDatabaseSettings = Effect.fn("DatabaseConfig.resolve")(function* (input: {
+  readonly databaseUrl?: string | undefined
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly overrides?: ConfigOverrides | undefined
+}) {
+  const found = findDatabaseUrl(input.databaseUrl, input.env)
+  if (found !== undefined) return yield* parseDatabaseUrl(found.url, found.source, input.overrides)
+  const server = yield* ensureEmbeddedServer(defaultEmbeddedRoot(input.env), input.overrides)
+  return server.settings
+})

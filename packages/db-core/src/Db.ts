@@ -1,0 +1,463 @@
+import { Readable } from "node:stream"
+import { pipeline } from "node:stream/promises"
+import { Context, Data, Effect, Exit, Layer } from "effect"
+import type pg from "pg"
+import { from as copyFrom } from "pg-copy-streams"
+import { DatabaseConfig, type DatabaseSettings, describeTarget } from "./DatabaseConfig.js"
+import { PgPool } from "./PgPool.js"
+import { type ErrorContext, fromPgError, type SqlError } from "./SqlError.js"
+
+/** What the query hook sees of every statement: never SQL text or parameters. */
+export interface QueryEvent {
+  readonly name: string
+  readonly kind: "query" | "script" | "copy"
+  readonly durationSeconds: number
+  readonly outcome: "ok" | "error"
+  readonly rowCount: number
+  readonly error?: SqlError["_tag"] | undefined
+}
+
+export interface TransactionEvent {
+  readonly name: string
+  readonly durationSeconds: number
+  readonly outcome: "commit" | "rollback"
+}
+
+/** Observes every statement and transaction that goes through `Db` (metrics, tests). */
+export interface QueryObserver {
+  readonly onQuery?: ((event: QueryEvent) => void) | undefined
+  readonly onTransaction?: ((event: TransactionEvent) => void) | undefined
+}
+
+export type IsolationLevel = "read committed" | "repeatable read" | "serializable"
+
+export interface TransactionOptions {
+  readonly isolation?: IsolationLevel | undefined
+  readonly readOnly?: boolean | undefined
+}
+
+/** A session advisory lock that another session holds, when `wait: false`. */
+export class AdvisoryLockBusy extends Data.TaggedError("AdvisoryLockBusy")<{
+  readonly key: bigint
+  readonly message: string
+}> {}
+
+/** A transaction-level call made outside a transaction: a programming error. */
+export class NotInTransaction extends Data.TaggedError("NotInTransaction")<{
+  readonly operation: string
+  readonly message: string
+}> {}
+
+export type Row = Record<string, unknown>
+
+export interface DbShape {
+  readonly settings: DatabaseSettings
+  /** Runs one named, parameterised statement (extended protocol) and returns its rows. */
+  readonly query: <R extends object = Row>(
+    name: string,
+    text: string,
+    params?: ReadonlyArray<unknown>,
+  ) => Effect.Effect<ReadonlyArray<R>, SqlError>
+  /** Like `query`, returning the affected row count (INSERT/UPDATE/DELETE). */
+  readonly execute: (
+    name: string,
+    text: string,
+    params?: ReadonlyArray<unknown>,
+  ) => Effect.Effect<number, SqlError>
+  /**
+   * Sends a multi-statement text as one simple-protocol query, as golang-migrate does:
+   * outside a transaction the server runs it as one implicit transaction.
+   */
+  readonly script: (name: string, text: string) => Effect.Effect<void, SqlError>
+  /** Runs `body` in a transaction (a savepoint when nested); rolls back on any failure. */
+  readonly transaction: <A, E, R>(
+    name: string,
+    body: Effect.Effect<A, E, R>,
+    options?: TransactionOptions,
+  ) => Effect.Effect<A, E | SqlError, R>
+  /** Runs `body` with every statement on one connection (session settings, session locks). */
+  readonly withSession: <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<A, E | SqlError, R>
+  /**
+   * Holds a session-level advisory lock on a dedicated connection while `body` runs; the
+   * body's statements run on that connection. `wait: false` fails with AdvisoryLockBusy.
+   */
+  readonly withAdvisoryLock: <A, E, R>(
+    key: bigint,
+    body: Effect.Effect<A, E, R>,
+    options: { readonly wait: boolean },
+  ) => Effect.Effect<A, E | SqlError | AdvisoryLockBusy, R>
+  /** Transaction-level advisory lock, released at commit or rollback; waits for it. */
+  readonly advisoryXactLock: (key: bigint) => Effect.Effect<void, SqlError | NotInTransaction>
+  /** Transaction-level advisory lock if free right now (Coder's leader election). */
+  readonly tryAdvisoryXactLock: (key: bigint) => Effect.Effect<boolean, SqlError | NotInTransaction>
+  /** `COPY ... FROM STDIN` fed from `source`; returns the number of rows loaded. */
+  readonly copyFrom: (
+    name: string,
+    text: string,
+    source: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
+  ) => Effect.Effect<number, SqlError>
+  /** Registers an observer of every statement; returns the function that removes it. */
+  readonly addObserver: (observer: QueryObserver) => () => void
+}
+
+/** The connection a fiber is pinned to, and whether a transaction is open on it. */
+interface Pinned {
+  readonly owner: object
+  readonly client: pg.PoolClient
+  readonly transactionDepth: number
+}
+
+const CurrentConnection = Context.Reference<Pinned | undefined>(
+  "@coderops/db-core/CurrentConnection",
+  { defaultValue: () => undefined },
+)
+
+const isolationSql: Record<IsolationLevel, string> = {
+  "read committed": "READ COMMITTED",
+  "repeatable read": "REPEATABLE READ",
+  serializable: "SERIALIZABLE",
+}
+
+const now = () => performance.now()
+
+export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
+  const owner = {}
+  const observers = new Set<QueryObserver>()
+  const target = describeTarget(settings)
+
+  const errorContext = (query: string, text?: string): ErrorContext => ({
+    query,
+    text,
+    target,
+    user: settings.user,
+    database: settings.database,
+  })
+
+  const notify = (event: QueryEvent) => {
+    for (const observer of observers) observer.onQuery?.(event)
+  }
+
+  const pinnedClient = Effect.map(CurrentConnection, (pinned) =>
+    pinned?.owner === owner ? pinned : undefined,
+  )
+
+  /** Runs one call against the pinned client or the pool, timing it for the observers. */
+  const run = <T>(
+    name: string,
+    kind: QueryEvent["kind"],
+    text: string,
+    call: (client: pg.Pool | pg.PoolClient) => Promise<T>,
+    rowsOf: (result: T) => number,
+  ): Effect.Effect<T, SqlError> =>
+    Effect.flatMap(pinnedClient, (pinned) =>
+      Effect.tryPromise({
+        try: async () => {
+          const started = now()
+          try {
+            const result = await call(pinned?.client ?? pool)
+            notify({
+              name,
+              kind,
+              durationSeconds: (now() - started) / 1000,
+              outcome: "ok",
+              rowCount: rowsOf(result),
+            })
+            return result
+          } catch (cause) {
+            const error = fromPgError(cause, errorContext(name, text))
+            notify({
+              name,
+              kind,
+              durationSeconds: (now() - started) / 1000,
+              outcome: "error",
+              rowCount: 0,
+              error: error._tag,
+            })
+            throw error
+          }
+        },
+        catch: (error) => error as SqlError,
+      }),
+    )
+
+  const query = <R extends object = Row>(
+    name: string,
+    text: string,
+    params: ReadonlyArray<unknown> = [],
+  ) =>
+    Effect.map(
+      run(
+        name,
+        "query",
+        text,
+        (client) => client.query<R & pg.QueryResultRow>({ text, values: params as Array<unknown> }),
+        (result) => result.rowCount ?? result.rows.length,
+      ),
+      (result): ReadonlyArray<R> => result.rows,
+    )
+
+  const execute = (name: string, text: string, params: ReadonlyArray<unknown> = []) =>
+    Effect.map(
+      run(
+        name,
+        "query",
+        text,
+        (client) => client.query({ text, values: params as Array<unknown> }),
+        (result) => result.rowCount ?? 0,
+      ),
+      (result) => result.rowCount ?? 0,
+    )
+
+  const script = (name: string, text: string) =>
+    Effect.asVoid(
+      run(
+        name,
+        "script",
+        text,
+        // No values: pg uses the simple query protocol, several statements in one message.
+        (client) => client.query(text) as unknown as Promise<pg.QueryResult | Array<pg.QueryResult>>,
+        (result) =>
+          Array.isArray(result)
+            ? result.reduce((sum, r) => sum + (r.rowCount ?? 0), 0)
+            : (result.rowCount ?? 0),
+      ),
+    )
+
+  /** Control statements (BEGIN, COMMIT, SAVEPOINT) are not reported as queries. */
+  const control = (client: pg.PoolClient, name: string, text: string) =>
+    Effect.tryPromise({
+      try: () => client.query(text),
+      catch: (cause) => fromPgError(cause, errorContext(name, text)),
+    })
+
+  const connect = Effect.tryPromise({
+    try: () => pool.connect(),
+    catch: (cause) => fromPgError(cause, errorContext("Connect")),
+  })
+
+  /** A client is returned to the pool only if it is known clean; otherwise it is closed. */
+  const releaseClient = (client: pg.PoolClient, exit: Exit.Exit<unknown, unknown>) =>
+    Effect.sync(() => client.release(Exit.isFailure(exit) ? true : undefined))
+
+  const withPinned = <A, E, R>(pinned: Pinned, body: Effect.Effect<A, E, R>) =>
+    Effect.provideService(body, CurrentConnection, pinned)
+
+  const withSession = <A, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError, R> =>
+    Effect.flatMap(pinnedClient, (pinned) =>
+      pinned !== undefined
+        ? body
+        : Effect.acquireUseRelease(
+            connect,
+            (client) => withPinned({ owner, client, transactionDepth: 0 }, body),
+            releaseClient,
+          ),
+    )
+
+  const finishTransaction = <A, E, R>(
+    name: string,
+    pinned: Pinned,
+    body: Effect.Effect<A, E, R>,
+    begin: string,
+    commit: string,
+    rollback: string,
+  ): Effect.Effect<A, E | SqlError, R> =>
+    Effect.gen(function* () {
+      const started = now()
+      yield* control(pinned.client, name, begin)
+      const inner: Pinned = { ...pinned, transactionDepth: pinned.transactionDepth + 1 }
+      const exit = yield* Effect.exit(withPinned(inner, body))
+      const end = Exit.isSuccess(exit)
+        ? control(pinned.client, name, commit)
+        : control(pinned.client, name, rollback)
+      const ended = yield* Effect.exit(end)
+      if (pinned.transactionDepth === 0) {
+        const outcome = Exit.isSuccess(exit) && Exit.isSuccess(ended) ? "commit" : "rollback"
+        const event = { name, durationSeconds: (now() - started) / 1000, outcome } as const
+        for (const observer of observers) observer.onTransaction?.(event)
+      }
+      if (Exit.isSuccess(exit) && Exit.isFailure(ended)) return yield* Effect.failCause(ended.cause)
+      return yield* exit
+    }).pipe(
+      // An interrupted body leaves the transaction open: roll it back before the client
+      // goes anywhere else.
+      Effect.onInterrupt(() => Effect.ignore(control(pinned.client, name, rollback))),
+    )
+
+  const transaction = <A, E, R>(
+    name: string,
+    body: Effect.Effect<A, E, R>,
+    options: TransactionOptions = {},
+  ): Effect.Effect<A, E | SqlError, R> => {
+    const modes = [
+      options.isolation ? `ISOLATION LEVEL ${isolationSql[options.isolation]}` : "",
+      options.readOnly ? "READ ONLY" : "",
+    ]
+      .filter((mode) => mode !== "")
+      .join(" ")
+    const begin = modes === "" ? "BEGIN" : `BEGIN ${modes}`
+    return Effect.flatMap(pinnedClient, (pinned) => {
+      if (pinned !== undefined && pinned.transactionDepth > 0) {
+        const savepoint = `coderops_sp_${pinned.transactionDepth}`
+        return finishTransaction(
+          name,
+          pinned,
+          body,
+          `SAVEPOINT ${savepoint}`,
+          `RELEASE SAVEPOINT ${savepoint}`,
+          `ROLLBACK TO SAVEPOINT ${savepoint}`,
+        )
+      }
+      if (pinned !== undefined) {
+        return finishTransaction(name, pinned, body, begin, "COMMIT", "ROLLBACK")
+      }
+      return Effect.acquireUseRelease(
+        connect,
+        (client) =>
+          finishTransaction(
+            name,
+            { owner, client, transactionDepth: 0 },
+            body,
+            begin,
+            "COMMIT",
+            "ROLLBACK",
+          ),
+        releaseClient,
+      )
+    })
+  }
+
+  const keyParam = (key: bigint) => key.toString()
+
+  const withAdvisoryLock = <A, E, R>(
+    key: bigint,
+    body: Effect.Effect<A, E, R>,
+    options: { readonly wait: boolean },
+  ): Effect.Effect<A, E | SqlError | AdvisoryLockBusy, R> =>
+    Effect.acquireUseRelease(
+      connect,
+      (client) => {
+        const pinned: Pinned = { owner, client, transactionDepth: 0 }
+        const acquire = options.wait
+          ? Effect.as(query("AcquireAdvisoryLock", "SELECT pg_advisory_lock($1::bigint)", [keyParam(key)]), true)
+          : Effect.map(
+              query<{ locked: boolean }>(
+                "TryAdvisoryLock",
+                "SELECT pg_try_advisory_lock($1::bigint) AS locked",
+                [keyParam(key)],
+              ),
+              (rows) => rows[0]?.locked === true,
+            )
+        const release = Effect.ignore(
+          query("ReleaseAdvisoryLock", "SELECT pg_advisory_unlock($1::bigint)", [keyParam(key)]),
+        )
+        return withPinned(
+          pinned,
+          Effect.flatMap(acquire, (locked): Effect.Effect<A, E | SqlError | AdvisoryLockBusy, R> =>
+            locked
+              ? Effect.ensuring(body, release)
+              : Effect.fail(
+                  new AdvisoryLockBusy({
+                    key,
+                    message: `advisory lock ${key} is held by another session`,
+                  }),
+                ),
+          ),
+        )
+      },
+      releaseClient,
+    )
+
+  const requireTransaction = (operation: string) =>
+    Effect.flatMap(pinnedClient, (pinned) =>
+      pinned !== undefined && pinned.transactionDepth > 0
+        ? Effect.void
+        : Effect.fail(
+            new NotInTransaction({
+              operation,
+              message: `${operation} holds its lock until the transaction ends; call it inside Db.transaction`,
+            }),
+          ),
+    )
+
+  const advisoryXactLock = (key: bigint) =>
+    Effect.andThen(
+      requireTransaction("advisoryXactLock"),
+      Effect.asVoid(
+        query("AcquireAdvisoryXactLock", "SELECT pg_advisory_xact_lock($1::bigint)", [keyParam(key)]),
+      ),
+    )
+
+  const tryAdvisoryXactLock = (key: bigint) =>
+    Effect.andThen(
+      requireTransaction("tryAdvisoryXactLock"),
+      Effect.map(
+        query<{ locked: boolean }>(
+          "TryAdvisoryXactLock",
+          "SELECT pg_try_advisory_xact_lock($1::bigint) AS locked",
+          [keyParam(key)],
+        ),
+        (rows) => rows[0]?.locked === true,
+      ),
+    )
+
+  const copyFromSource = (
+    name: string,
+    text: string,
+    source: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
+  ) =>
+    withSession(
+      run(
+        name,
+        "copy",
+        text,
+        async (client) => {
+          const stream = (client as pg.PoolClient).query(copyFrom(text))
+          await pipeline(Readable.from(source, { objectMode: false }), stream)
+          return stream.rowCount ?? 0
+        },
+        (rows) => rows,
+      ),
+    )
+
+  return {
+    settings,
+    query: <R extends object = Row>(name: string, text: string, params?: ReadonlyArray<unknown>) =>
+      Effect.withSpan(query<R>(name, text, params), "Db.query", { attributes: { name } }),
+    execute,
+    script: Effect.fn("Db.script")(function* (name: string, text: string) {
+      return yield* script(name, text)
+    }),
+    transaction: (name, body, options) =>
+      Effect.withSpan(transaction(name, body, options), "Db.transaction", { attributes: { name } }),
+    withSession,
+    withAdvisoryLock,
+    advisoryXactLock,
+    tryAdvisoryXactLock,
+    copyFrom: Effect.fn("Db.copyFrom")(function* (
+      name: string,
+      text: string,
+      source: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
+    ) {
+      return yield* copyFromSource(name, text, source)
+    }),
+    addObserver: (observer) => {
+      observers.add(observer)
+      return () => observers.delete(observer)
+    },
+  }
+}
+
+/** Every SQL statement the toolkit runs goes through `Db`, named, timed and observed. */
+export class Db extends Context.Service<Db, DbShape>()("@coderops/db-core/Db") {
+  static readonly layer = Layer.effect(Db)(
+    Effect.gen(function* () {
+      const pool = yield* PgPool
+      const settings = yield* DatabaseConfig
+      return makeDb(pool, settings)
+    }),
+  )
+
+  /** `Db` with its pool, for the given settings. */
+  static readonly layerFrom = (settings: DatabaseSettings) =>
+    Db.layer.pipe(Layer.provide(PgPool.layer), Layer.provideMerge(DatabaseConfig.layer(settings)))
+}

@@ -1,0 +1,168 @@
+import { readFile, writeFile } from "node:fs/promises"
+import { homedir, userInfo } from "node:os"
+import { join } from "node:path"
+import { Data, Effect, Redacted } from "effect"
+import pg from "pg"
+import type { ConfigOverrides, DatabaseSettings } from "./DatabaseConfig.js"
+import { withFileLock } from "./internal/fileLock.js"
+import {
+  binariesVersion,
+  clusterExists,
+  findBinaries,
+  freePort,
+  initCluster,
+  portIsFree,
+  prepareRoot,
+  runningPid,
+  startCluster,
+  stopCluster,
+} from "./PostgresCluster.js"
+
+/** The database commands use on the embedded server (named like Coder's usual one). */
+export const embeddedDatabase = "coder"
+
+/** What `server.json` in the embedded root records between commands. */
+interface ServerRecord {
+  readonly port: number
+  readonly user: string
+  readonly password: string
+  readonly version: string
+}
+
+export interface EmbeddedServer {
+  readonly root: string
+  readonly dataDir: string
+  readonly port: number
+  readonly version: string
+  /** True when this call started the server; false when it was already running. */
+  readonly started: boolean
+  readonly settings: DatabaseSettings
+}
+
+export class EmbeddedPostgresError extends Data.TaggedError("EmbeddedPostgresError")<{
+  readonly root: string
+  readonly message: string
+  readonly logFile?: string | undefined
+}> {}
+
+/**
+ * `$CODEROPS_DATA_DIR`, else `$XDG_DATA_HOME/coderops/postgres`, else
+ * `~/.local/share/coderops/postgres`; for root `/var/lib/coderops/postgres`, because the
+ * server runs as the `postgres` account, which cannot enter /root.
+ */
+export const defaultEmbeddedRoot = (env: Readonly<Record<string, string | undefined>>) => {
+  if (env.CODEROPS_DATA_DIR) return env.CODEROPS_DATA_DIR
+  if (env.XDG_DATA_HOME) return join(env.XDG_DATA_HOME, "coderops", "postgres")
+  if (userInfo().uid === 0) return "/var/lib/coderops/postgres"
+  return join(homedir(), ".local", "share", "coderops", "postgres")
+}
+
+const recordPath = (root: string) => join(root, "server.json")
+const dataDirOf = (root: string) => join(root, "data")
+
+const readRecord = async (root: string): Promise<ServerRecord | undefined> => {
+  const text = await readFile(recordPath(root), "utf8").catch(() => undefined)
+  return text === undefined ? undefined : (JSON.parse(text) as ServerRecord)
+}
+
+/** The port a running postmaster listens on: line 4 of postmaster.pid. */
+const runningPort = async (dataDir: string) => {
+  const text = await readFile(join(dataDir, "postmaster.pid"), "utf8").catch(() => "")
+  const port = Number(text.split("\n")[3])
+  return Number.isInteger(port) && port > 0 ? port : undefined
+}
+
+const settingsOf = (
+  record: ServerRecord,
+  port: number,
+  overrides: ConfigOverrides,
+): DatabaseSettings => ({
+  source: "embedded",
+  host: "127.0.0.1",
+  port,
+  database: embeddedDatabase,
+  user: record.user,
+  password: Redacted.make(record.password, { label: "password" }),
+  tls: { mode: "disable" },
+  applicationName: overrides.applicationName ?? "coderops",
+  poolSize: overrides.poolSize ?? 10,
+  connectTimeoutMs: overrides.connectTimeoutMs ?? 10_000,
+  statementTimeoutMs: overrides.statementTimeoutMs,
+  lockTimeoutMs: overrides.lockTimeoutMs,
+})
+
+const createDatabase = async (port: number, record: ServerRecord) => {
+  // Bootstrap before any Db exists: one connection to the maintenance database.
+  const client = new pg.Client({
+    host: "127.0.0.1",
+    port,
+    user: record.user,
+    password: record.password,
+    database: "postgres",
+    application_name: "coderops",
+  })
+  await client.connect()
+  try {
+    const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [embeddedDatabase])
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${embeddedDatabase}`)
+  } finally {
+    await client.end()
+  }
+}
+
+/**
+ * Starts the persistent embedded server on demand and returns how to reach it. A file
+ * lock in the root makes concurrent commands share one server: the first starts it,
+ * the others wait and find it running.
+ */
+export const ensureEmbeddedServer = Effect.fn("EmbeddedPostgres.ensureRunning")(function* (
+  root: string,
+  overrides: ConfigOverrides = {},
+) {
+  return yield* Effect.tryPromise({
+    try: async (): Promise<EmbeddedServer> => {
+      await prepareRoot(root)
+      return withFileLock(join(root, "start.lock"), 120_000, async () => {
+        const binaries = await findBinaries()
+        const dataDir = dataDirOf(root)
+        let record = await readRecord(root)
+        if (record === undefined || !(await clusterExists(dataDir))) {
+          const credentials = await initCluster({ binaries, dataDir })
+          record = { port: 0, ...credentials, version: await binariesVersion(binaries) }
+          await writeFile(recordPath(root), JSON.stringify(record, null, 2), { mode: 0o600 })
+        }
+        if ((await runningPid(dataDir)) !== undefined) {
+          const port = (await runningPort(dataDir)) ?? record.port
+          return { root, dataDir, port, version: record.version, started: false, settings: settingsOf(record, port, overrides) }
+        }
+        // Keep the port users may have noted, unless something else took it meanwhile.
+        const port = record.port > 0 && (await portIsFree(record.port)) ? record.port : await freePort()
+        await startCluster({ binaries, dataDir }, port)
+        record = { ...record, port }
+        await writeFile(recordPath(root), JSON.stringify(record, null, 2), { mode: 0o600 })
+        await createDatabase(port, record)
+        return { root, dataDir, port, version: record.version, started: true, settings: settingsOf(record, port, overrides) }
+      })
+    },
+    catch: (cause) =>
+      new EmbeddedPostgresError({
+        root,
+        message: `the embedded PostgreSQL server in ${root} could not be started: ${(cause as Error).message}`,
+        logFile: (cause as { logFile?: string }).logFile,
+      }),
+  })
+})
+
+/** Stops the embedded server if it runs; returns whether it was running. */
+export const stopEmbeddedServer = Effect.fn("EmbeddedPostgres.stop")(function* (root: string) {
+  return yield* Effect.tryPromise({
+    try: async () => {
+      const dataDir = dataDirOf(root)
+      if ((await runningPid(dataDir)) === undefined) return false
+      await stopCluster({ binaries: await findBinaries(), dataDir })
+      return true
+    },
+    catch: (cause) =>
+      new EmbeddedPostgresError({ root, message: `could not stop the embedded server: ${(cause as Error).message}` }),
+  })
+})

@@ -1,0 +1,71 @@
+import { readFileSync } from "node:fs"
+import type { ConnectionOptions } from "node:tls"
+import { Context, Effect, Layer, Redacted } from "effect"
+import pg from "pg"
+import { DatabaseConfig, type DatabaseSettings, type TlsSettings } from "./DatabaseConfig.js"
+
+/** The `pg` pool every statement of the toolkit goes through (via `Db`). */
+export class PgPool extends Context.Service<PgPool, pg.Pool>()("@coderops/db-core/PgPool") {
+  /** Opens the pool from `DatabaseConfig`; on shutdown waits for checked-out clients and closes. */
+  static readonly layer = Layer.effect(PgPool)(
+    Effect.gen(function* () {
+      const settings = yield* DatabaseConfig
+      return yield* Effect.acquireRelease(
+        Effect.sync(() => makePool(settings)),
+        (pool) => Effect.promise(() => pool.end()),
+      )
+    }),
+  )
+}
+
+const tlsOptions = (tls: TlsSettings): boolean | ConnectionOptions => {
+  const ca = tls.rootCert ? readFileSync(tls.rootCert, "utf8") : undefined
+  const cert = tls.cert ? readFileSync(tls.cert, "utf8") : undefined
+  const key = tls.key ? readFileSync(tls.key, "utf8") : undefined
+  switch (tls.mode) {
+    // node-postgres cannot fall back from TLS to plain TCP, so allow/prefer connect in plain.
+    case "disable":
+    case "allow":
+    case "prefer":
+      return false
+    // libpq: `require` with a root certificate behaves like verify-ca.
+    case "require":
+      return ca === undefined
+        ? { rejectUnauthorized: false, cert, key }
+        : { ca, cert, key, rejectUnauthorized: true, checkServerIdentity: () => undefined }
+    case "verify-ca":
+      return { ca, cert, key, rejectUnauthorized: true, checkServerIdentity: () => undefined }
+    case "verify-full":
+      return { ca, cert, key, rejectUnauthorized: true }
+  }
+}
+
+/** Session settings sent in the startup packet, so every pooled connection has them. */
+const sessionOptions = (settings: DatabaseSettings): string | undefined => {
+  const options: Array<string> = []
+  if (settings.statementTimeoutMs !== undefined) {
+    options.push(`-c statement_timeout=${settings.statementTimeoutMs}`)
+  }
+  if (settings.lockTimeoutMs !== undefined) options.push(`-c lock_timeout=${settings.lockTimeoutMs}`)
+  return options.length === 0 ? undefined : options.join(" ")
+}
+
+const makePool = (settings: DatabaseSettings): pg.Pool => {
+  const pool = new pg.Pool({
+    host: settings.host,
+    port: settings.port,
+    database: settings.database,
+    user: settings.user,
+    password: settings.password === undefined ? undefined : Redacted.value(settings.password),
+    ssl: tlsOptions(settings.tls),
+    application_name: settings.applicationName,
+    max: settings.poolSize,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    options: sessionOptions(settings),
+  })
+  // An idle client whose server went away emits 'error' on the pool; without a listener
+  // Node would crash the process. The next query reconnects and reports its own error.
+  pool.on("error", () => {})
+  return pool
+}

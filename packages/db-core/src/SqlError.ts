@@ -1,0 +1,181 @@
+import { Data, Duration, Effect, Schedule } from "effect"
+import type { DatabaseError } from "pg"
+import { lineAndColumn } from "./internal/textPosition.js"
+
+/** Fields every error from a statement carries, so a person can find what failed. */
+interface StatementFields {
+  /** The statement's name (`GetOrganizationsWithPrebuildStatus`), never its SQL text. */
+  readonly query: string
+  readonly sqlState: string
+  readonly message: string
+  readonly detail?: string | undefined
+}
+
+export class UniqueViolation extends Data.TaggedError("UniqueViolation")<
+  StatementFields & { readonly constraint: string | undefined; readonly table: string | undefined }
+> {}
+
+export class ForeignKeyViolation extends Data.TaggedError("ForeignKeyViolation")<
+  StatementFields & { readonly constraint: string | undefined; readonly table: string | undefined }
+> {}
+
+/** SQLSTATE 55P03: `lock_timeout` expired or NOWAIT could not get a lock. Transient. */
+export class LockNotAvailable extends Data.TaggedError("LockNotAvailable")<StatementFields> {}
+
+/** SQLSTATE 40P01. Transient: the other transaction won; retrying usually succeeds. */
+export class DeadlockDetected extends Data.TaggedError("DeadlockDetected")<StatementFields> {}
+
+/** SQLSTATE 40001 under REPEATABLE READ / SERIALIZABLE. Transient. */
+export class SerializationFailure extends Data.TaggedError("SerializationFailure")<StatementFields> {}
+
+/** SQLSTATE 57014: `statement_timeout` expired, or the query was cancelled. */
+export class QueryCanceled extends Data.TaggedError("QueryCanceled")<
+  StatementFields & { readonly reason: "statement_timeout" | "canceled" }
+> {}
+
+/** SQLSTATE 42601, with the error position turned into a line and column of the text sent. */
+export class SqlSyntaxError extends Data.TaggedError("SqlSyntaxError")<
+  StatementFields & { readonly line: number | undefined; readonly column: number | undefined }
+> {}
+
+/** No server answered: refused, unknown host, unreachable, or timed out while connecting. */
+export class ConnectionFailed extends Data.TaggedError("ConnectionFailed")<{
+  readonly query: string
+  readonly target: string
+  readonly code: string
+  readonly message: string
+}> {}
+
+/** SQLSTATE 28P01 / 28000: the server rejected the user or the password. */
+export class AuthenticationFailed extends Data.TaggedError("AuthenticationFailed")<
+  StatementFields & { readonly user: string; readonly target: string }
+> {}
+
+/** SQLSTATE 3D000. */
+export class DatabaseNotFound extends Data.TaggedError("DatabaseNotFound")<
+  StatementFields & { readonly database: string; readonly target: string }
+> {}
+
+/** Any other server or driver error: the SQLSTATE says what it was. */
+export class QueryFailed extends Data.TaggedError("QueryFailed")<StatementFields> {}
+
+export type SqlError =
+  | UniqueViolation
+  | ForeignKeyViolation
+  | LockNotAvailable
+  | DeadlockDetected
+  | SerializationFailure
+  | QueryCanceled
+  | SqlSyntaxError
+  | ConnectionFailed
+  | AuthenticationFailed
+  | DatabaseNotFound
+  | QueryFailed
+
+/** Where the failing statement was sent, for messages: never holds a password. */
+export interface ErrorContext {
+  readonly query: string
+  /** The SQL text sent, to turn an error position into a line and column. */
+  readonly text?: string | undefined
+  /** `host:port/database`, for connection errors. */
+  readonly target: string
+  readonly user: string
+  readonly database: string
+}
+
+const connectionCodes = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ETIMEDOUT",
+  "ECONNRESET",
+  "EPIPE",
+])
+
+const isDatabaseError = (cause: unknown): cause is DatabaseError => {
+  const code = (cause as { code?: unknown } | undefined)?.code
+  return cause instanceof Error && typeof code === "string" && code.length === 5 && "severity" in cause
+}
+
+/** Maps whatever `pg` threw into the typed error a caller can act on. */
+export const fromPgError = (cause: unknown, context: ErrorContext): SqlError => {
+  const { query } = context
+  if (isDatabaseError(cause)) {
+    const base = {
+      query,
+      sqlState: cause.code ?? "XX000",
+      message: cause.message,
+      detail: cause.detail,
+    }
+    switch (cause.code) {
+      case "23505":
+        return new UniqueViolation({ ...base, constraint: cause.constraint, table: cause.table })
+      case "23503":
+        return new ForeignKeyViolation({ ...base, constraint: cause.constraint, table: cause.table })
+      case "55P03":
+        return new LockNotAvailable(base)
+      case "40P01":
+        return new DeadlockDetected(base)
+      case "40001":
+        return new SerializationFailure(base)
+      case "57014":
+        return new QueryCanceled({
+          ...base,
+          reason: cause.message.includes("statement timeout") ? "statement_timeout" : "canceled",
+        })
+      case "42601": {
+        const position = cause.position === undefined ? undefined : Number(cause.position)
+        const where =
+          position !== undefined && context.text !== undefined
+            ? lineAndColumn(context.text, position)
+            : undefined
+        return new SqlSyntaxError({ ...base, line: where?.line, column: where?.column })
+      }
+      case "28P01":
+      case "28000":
+        return new AuthenticationFailed({ ...base, user: context.user, target: context.target })
+      case "3D000":
+        return new DatabaseNotFound({ ...base, database: context.database, target: context.target })
+      default:
+        return new QueryFailed(base)
+    }
+  }
+  const code = (cause as { code?: unknown } | undefined)?.code
+  const message = cause instanceof Error ? cause.message : String(cause)
+  if (typeof code === "string" && connectionCodes.has(code)) {
+    return new ConnectionFailed({ query, target: context.target, code, message })
+  }
+  if (/timeout expired|Connection terminated/i.test(message)) {
+    return new ConnectionFailed({ query, target: context.target, code: "ETIMEDOUT", message })
+  }
+  return new QueryFailed({ query, sqlState: "XX000", message })
+}
+
+const transientTags = new Set<SqlError["_tag"]>([
+  "LockNotAvailable",
+  "DeadlockDetected",
+  "SerializationFailure",
+  "ConnectionFailed",
+])
+
+/** Errors that may succeed when tried again unchanged. */
+export const isTransient = (error: SqlError): boolean => transientTags.has(error._tag)
+
+/**
+ * Retry policy for transient errors: exponential from 250 ms capped at 5 s, jittered,
+ * at most `attempts` tries in all (Coder's migration policy: 5).
+ */
+export const transientRetry = (options?: {
+  readonly attempts?: number
+  readonly base?: Duration.Input
+  readonly cap?: Duration.Input
+}) => {
+  const cap = options?.cap ?? "5 seconds"
+  return Schedule.exponential(options?.base ?? "250 millis", 2).pipe(
+    Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, Duration.fromInputUnsafe(cap)))),
+    Schedule.jittered,
+    Schedule.upTo({ times: (options?.attempts ?? 5) - 1 }),
+  )
+}

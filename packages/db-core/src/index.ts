@@ -1,0 +1,6 @@
+export * from "./DatabaseConfig.js"
+export * from "./Db.js"
+export * from "./EmbeddedPostgres.js"
+export * from "./PgPool.js"
+export * as PostgresCluster from "./PostgresCluster.js"
+export * from "./SqlError.js"

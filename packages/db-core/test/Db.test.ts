@@ -1,0 +1,217 @@
+import { useTestDatabase } from "@coderops/test-postgres"
+import { Effect, Fiber, Latch } from "effect"
+import { describe, expect, it } from "vitest"
+import { Db, type QueryEvent, type TransactionEvent } from "../src/index.js"
+import { failureOf, runWithDb } from "./support.js"
+
+const database = useTestDatabase()
+
+const setup = Db.use((db) =>
+  db.script(
+    "CreateTables",
+    `CREATE TABLE IF NOT EXISTS items (id int PRIMARY KEY, name text NOT NULL);
+     TRUNCATE items;`,
+  ),
+)
+
+describe("Db", () => {
+  it("runs named, parameterised queries", async () => {
+    const rows = await runWithDb(
+      database.url,
+      Db.use((db) =>
+        db.query<{ sum: number }>("AddNumbers", "SELECT $1::int + $2::int AS sum", [2, 40]),
+      ),
+    )
+    expect(rows).toEqual([{ sum: 42 }])
+  })
+
+  it("rolls back a failed transaction", async () => {
+    await runWithDb(database.url, setup)
+    const error = await failureOf(
+      database.url,
+      Db.use((db) =>
+        db.transaction(
+          "InsertThenFail",
+          Effect.gen(function* () {
+            yield* db.execute("InsertItem", "INSERT INTO items VALUES ($1, $2)", [1, "one"])
+            return yield* Effect.fail("boom" as const)
+          }),
+        ),
+      ),
+    )
+    expect(error).toBe("boom")
+    const count = await runWithDb(
+      database.url,
+      Db.use((db) => db.query<{ n: string }>("CountItems", "SELECT count(*) AS n FROM items")),
+    )
+    expect(count[0]?.n).toBe("0")
+  })
+
+  it("commits a successful transaction and rolls back only a failed nested one", async () => {
+    await runWithDb(database.url, setup)
+    await runWithDb(
+      database.url,
+      Db.use((db) =>
+        db.transaction(
+          "Outer",
+          Effect.gen(function* () {
+            yield* db.execute("InsertItem", "INSERT INTO items VALUES (1, 'kept')")
+            yield* Effect.ignore(
+              db.transaction(
+                "Inner",
+                Effect.andThen(
+                  db.execute("InsertItem", "INSERT INTO items VALUES (2, 'dropped')"),
+                  Effect.fail("inner failed"),
+                ),
+              ),
+            )
+          }),
+        ),
+      ),
+    )
+    const rows = await runWithDb(
+      database.url,
+      Db.use((db) => db.query<{ id: number }>("ListItems", "SELECT id FROM items ORDER BY id")),
+    )
+    expect(rows).toEqual([{ id: 1 }])
+  })
+
+  it("runs a multi-statement script as one implicit transaction", async () => {
+    const error = await failureOf(
+      database.url,
+      Db.use((db) =>
+        db.script(
+          "HalfScript",
+          "CREATE TABLE half_done (id int);\nINSERT INTO half_done VALUES (1);\nSELECT 1/0;",
+        ),
+      ),
+    )
+    expect(error._tag).toBe("QueryFailed")
+    expect(error).toMatchObject({ sqlState: "22012", query: "HalfScript" })
+    const exists = await runWithDb(
+      database.url,
+      Db.use((db) =>
+        db.query<{ t: string | null }>("FindTable", "SELECT to_regclass('half_done')::text AS t"),
+      ),
+    )
+    expect(exists).toEqual([{ t: null }])
+  })
+
+  it("loads rows with COPY FROM STDIN", async () => {
+    await runWithDb(database.url, setup)
+    function* lines() {
+      for (let i = 1; i <= 5000; i++) yield `${i}\titem ${i}\n`
+    }
+    const loaded = await runWithDb(
+      database.url,
+      Db.use((db) => db.copyFrom("CopyItems", "COPY items (id, name) FROM STDIN", lines())),
+    )
+    expect(loaded).toBe(5000)
+    const rows = await runWithDb(
+      database.url,
+      Db.use((db) =>
+        db.query<{ n: string; last: string }>(
+          "CountItems",
+          "SELECT count(*) AS n, max(name) FILTER (WHERE id = 5000) AS last FROM items",
+        ),
+      ),
+    )
+    expect(rows).toEqual([{ n: "5000", last: "item 5000" }])
+  })
+
+  it("reports every statement and transaction to observers", async () => {
+    const queries: Array<QueryEvent> = []
+    const transactions: Array<TransactionEvent> = []
+    await runWithDb(
+      database.url,
+      Db.use((db) => {
+        const remove = db.addObserver({
+          onQuery: (event) => queries.push(event),
+          onTransaction: (event) => transactions.push(event),
+        })
+        return Effect.gen(function* () {
+          yield* setup
+          yield* db.transaction(
+            "InsertTwo",
+            db.execute("InsertItems", "INSERT INTO items VALUES (1, 'a'), (2, 'b')"),
+          )
+          yield* Effect.ignore(db.query("Broken", "SELECT * FROM no_such_table"))
+          remove()
+          yield* db.query("Unobserved", "SELECT 1")
+        })
+      }),
+    )
+    expect(queries.map((q) => [q.name, q.kind, q.outcome, q.rowCount])).toEqual([
+      ["CreateTables", "script", "ok", 0],
+      ["InsertItems", "query", "ok", 2],
+      ["Broken", "query", "error", 0],
+    ])
+    expect(queries[2]?.error).toBe("QueryFailed")
+    for (const q of queries) expect(q.durationSeconds).toBeGreaterThan(0)
+    expect(transactions).toEqual([
+      expect.objectContaining({ name: "InsertTwo", outcome: "commit" }),
+    ])
+  })
+})
+
+describe("advisory locks", () => {
+  const key = 1037453835920848937n
+
+  it("lets only one of two sessions hold a session lock", async () => {
+    const result = await runWithDb(
+      database.url,
+      Db.use((db) =>
+        Effect.gen(function* () {
+          const holding = yield* Latch.make()
+          const release = yield* Latch.make()
+          const holder = yield* Effect.forkChild(
+            db.withAdvisoryLock(key, Effect.andThen(holding.open, release.await), { wait: true }),
+          )
+          yield* holding.await
+          const second = yield* Effect.flip(db.withAdvisoryLock(key, Effect.void, { wait: false }))
+          yield* release.open
+          yield* Fiber.join(holder)
+          const third = yield* db.withAdvisoryLock(key, Effect.succeed("got it"), { wait: false })
+          return { second, third }
+        }),
+      ),
+    )
+    expect(result.second._tag).toBe("AdvisoryLockBusy")
+    expect(result.third).toBe("got it")
+  })
+
+  it("lets only one of two transactions take a transaction lock", async () => {
+    const result = await runWithDb(
+      database.url,
+      Db.use((db) =>
+        Effect.gen(function* () {
+          const holding = yield* Latch.make()
+          const release = yield* Latch.make()
+          const first = yield* Effect.forkChild(
+            db.transaction(
+              "Leader",
+              Effect.gen(function* () {
+                const locked = yield* db.tryAdvisoryXactLock(7n)
+                yield* holding.open
+                yield* release.await
+                return locked
+              }),
+            ),
+          )
+          yield* holding.await
+          const second = yield* db.transaction("Follower", db.tryAdvisoryXactLock(7n))
+          yield* release.open
+          const firstLocked = yield* Fiber.join(first)
+          const afterCommit = yield* db.transaction("Later", db.tryAdvisoryXactLock(7n))
+          return { firstLocked, second, afterCommit }
+        }),
+      ),
+    )
+    expect(result).toEqual({ firstLocked: true, second: false, afterCommit: true })
+  })
+
+  it("refuses a transaction lock outside a transaction", async () => {
+    const error = await failureOf(database.url, Db.use((db) => db.tryAdvisoryXactLock(7n)))
+    expect(error._tag).toBe("NotInTransaction")
+  })
+})
