@@ -82,7 +82,7 @@ export const redactUrl = (url: string): string => {
     if (parsed.password !== "") parsed.password = "xxxxx"
     return parsed.toString()
   } catch {
-    return url.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/, "$1xxxxx@").replace(/(password=)[^&\s]*/gi, "$1xxxxx")
+    return url.replace(/(\/\/[^:/@]*:).*@/, "$1xxxxx@").replace(/(password=)[^&\s]*/gi, "$1xxxxx")
   }
 }
 

@@ -1,0 +1,50 @@
+import { Effect, Redacted } from "effect"
+import { describe, expect, it } from "vitest"
+import { findDatabaseUrl, parseDatabaseUrl, redactedUrlOf, redactUrl } from "../src/index.js"
+
+const parse = (url: string) => Effect.runPromise(parseDatabaseUrl(url, "explicit"))
+
+describe("DatabaseConfig", () => {
+  it("prefers the flag, then CODER_PG_CONNECTION_URL, then DATABASE_URL", () => {
+    const env = { CODER_PG_CONNECTION_URL: "postgres://coder", DATABASE_URL: "postgres://other" }
+    expect(findDatabaseUrl("postgres://flag", env)?.source).toBe("--database-url")
+    expect(findDatabaseUrl(undefined, env)).toEqual({ url: "postgres://coder", source: "CODER_PG_CONNECTION_URL" })
+    expect(findDatabaseUrl(undefined, { DATABASE_URL: "postgres://other" })?.source).toBe("DATABASE_URL")
+    expect(findDatabaseUrl(undefined, {})).toBeUndefined()
+  })
+
+  it("reads host, port, database, user, password and TLS options", async () => {
+    const settings = await parse(
+      "postgresql://coder:p%40ss@db.internal:6432/coderdb?sslmode=verify-full&sslrootcert=/ca.pem&connect_timeout=3",
+    )
+    expect(settings).toMatchObject({
+      host: "db.internal",
+      port: 6432,
+      database: "coderdb",
+      user: "coder",
+      tls: { mode: "verify-full", rootCert: "/ca.pem" },
+      connectTimeoutMs: 3000,
+      applicationName: "coderops",
+    })
+    expect(settings.password && Redacted.value(settings.password)).toBe("p@ss")
+    expect(String(settings.password)).not.toContain("p@ss")
+    expect(JSON.stringify(settings)).not.toContain("p@ss")
+    expect(redactedUrlOf(settings)).toBe(
+      "postgres://coder:xxxxx@db.internal:6432/coderdb?sslmode=verify-full",
+    )
+  })
+
+  it("rejects bad schemes, ports and sslmodes with the reason", async () => {
+    const reasonOf = (url: string) =>
+      Effect.runPromise(Effect.flip(parseDatabaseUrl(url, "explicit"))).then((e) => e.reason)
+    expect(await reasonOf("mysql://u:p@h/db")).toContain("scheme")
+    expect(await reasonOf("postgres://u:p@h:0/db")).toContain("port")
+    expect(await reasonOf("postgres://u:p@h/db?sslmode=maybe")).toContain("sslmode")
+    expect(await reasonOf("not a url")).toContain("not a valid URL")
+  })
+
+  it("redacts passwords even in strings that do not parse", () => {
+    expect(redactUrl("postgres://u:secret@h:5432/db")).toBe("postgres://u:xxxxx@h:5432/db")
+    expect(redactUrl("postgres://u:sec ret@h:bad/db")).not.toContain("sec ret")
+  })
+})
