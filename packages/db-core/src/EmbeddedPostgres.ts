@@ -16,7 +16,7 @@ import {
   runningPid,
   startCluster,
   stopCluster,
-} from "./PostgresCluster.js"
+} from "@coderops/pg-server"
 
 /** The database commands use on the embedded server (named like Coder's usual one). */
 export const embeddedDatabase = "coder"

@@ -1,13 +1,13 @@
 import { chmod, mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as PostgresCluster from "@coderops/pg-server"
 import { Effect } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import {
   Db,
   defaultEmbeddedRoot,
   ensureEmbeddedServer,
-  PostgresCluster,
   stopEmbeddedServer,
 } from "../src/index.js"
 

@@ -1,7 +1,8 @@
 import { databaseUrl, useTestDatabase } from "@coderops/test-postgres"
+import * as PostgresCluster from "@coderops/pg-server"
 import { Effect, Fiber, Latch } from "effect"
 import { describe, expect, it } from "vitest"
-import { Db, isTransient, PostgresCluster, parseDatabaseUrl, transientRetry } from "../src/index.js"
+import { Db, isTransient, parseDatabaseUrl, transientRetry } from "../src/index.js"
 import { failureOf, runWithDb } from "./support.js"
 
 const database = useTestDatabase()

@@ -1,0 +1,144 @@
+import {
+  Db,
+  type DatabaseSettings,
+  resolveDatabaseSettings,
+} from "@coderops/db-core"
+import { Command, Flags, type Interfaces } from "@oclif/core"
+import { Cause, Effect, Exit, Fiber, Layer, References } from "effect"
+import { ExitCode, type FailureReport, reportOf } from "./ExitCode.js"
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)["baseFlags"] & T["flags"]
+>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T["args"]>
+
+/** A failure a command has already turned into its report; `catch` prints it. */
+class CommandFailure extends Error {
+  constructor(
+    readonly report: FailureReport,
+    readonly debugDetail: string,
+  ) {
+    super(report.message)
+  }
+}
+
+/**
+ * The one base of every coderops command: it owns the shared flags, resolves the
+ * database, runs library programs on the Effect runtime, and turns typed failures into
+ * one line, a hint and a documented exit code (a stack trace only with --debug).
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    "database-url": Flags.string({
+      summary: "PostgreSQL URL of the Coder database.",
+      description:
+        "Default: $CODER_PG_CONNECTION_URL, then $DATABASE_URL, then the embedded server coderops starts in its data directory ($CODEROPS_DATA_DIR).",
+      helpGroup: "GLOBAL",
+    }),
+    debug: Flags.boolean({
+      summary: "Show debug logs and full error causes.",
+      helpGroup: "GLOBAL",
+    }),
+  }
+
+  protected flags!: BaseFlags<T>
+  protected args!: BaseArgs<T>
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const { args, flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as BaseArgs<T>
+  }
+
+  /** The database settings for this run: flag, environment, or the embedded server. */
+  protected databaseSettings(): Effect.Effect<DatabaseSettings, unknown> {
+    return resolveDatabaseSettings({ databaseUrl: this.flags["database-url"], env: process.env })
+  }
+
+  /** The layer a command's program runs with; plugins extend it (metrics, ...). */
+  protected databaseLayer(): Layer.Layer<Db, unknown> {
+    return Layer.unwrap(Effect.map(this.databaseSettings(), (settings) => Db.layerFrom(settings)))
+  }
+
+  /**
+   * Runs a library program with `Db` provided. SIGINT/SIGTERM interrupt it, so its
+   * finalizers run (locks released, transactions rolled back) before the process exits.
+   */
+  protected async runDb<A, E>(program: Effect.Effect<A, E, Db>): Promise<A> {
+    return this.runEffect(Effect.provide(program, this.databaseLayer()))
+  }
+
+  protected async runEffect<A, E>(program: Effect.Effect<A, E>): Promise<A> {
+    const fiber = Effect.runFork(
+      program.pipe(Effect.provideService(References.MinimumLogLevel, this.flags.debug ? "Debug" : "Warn")),
+    )
+    let interrupted = false
+    const onSignal = () => {
+      if (interrupted) process.exit(ExitCode.interrupted)
+      interrupted = true
+      this.logToStderr("interrupted: finishing cleanly (press Ctrl-C again to exit at once)")
+      Effect.runFork(Fiber.interrupt(fiber))
+    }
+    process.on("SIGINT", onSignal)
+    process.on("SIGTERM", onSignal)
+    try {
+      const exit = await Effect.runPromise(Fiber.await(fiber))
+      if (Exit.isSuccess(exit)) return exit.value
+      if (Cause.hasInterruptsOnly(exit.cause)) {
+        throw new CommandFailure(
+          { tag: "Interrupted", message: "interrupted", hint: undefined, exitCode: ExitCode.interrupted },
+          Cause.pretty(exit.cause),
+        )
+      }
+      const error = Cause.findErrorOption(exit.cause)
+      const report =
+        error._tag === "Some"
+          ? reportOf(error.value)
+          : reportOf(new Error(`unexpected failure: ${Cause.squash(exit.cause)}`))
+      throw new CommandFailure(report, Cause.pretty(exit.cause))
+    } finally {
+      process.off("SIGINT", onSignal)
+      process.off("SIGTERM", onSignal)
+    }
+  }
+
+  /** Fails the command with a report (exit code, hint) without a stack trace. */
+  protected fail(report: Omit<FailureReport, "tag"> & { readonly tag?: string }): never {
+    throw new CommandFailure({ tag: "CommandFailed", ...report }, "")
+  }
+
+  protected override async catch(error: Interfaces.CommandError): Promise<unknown> {
+    const failure =
+      error instanceof CommandFailure
+        ? error
+        : // Parse errors and other oclif errors keep oclif's own exit codes.
+          new CommandFailure(
+            { ...reportOf(error), exitCode: error.oclif?.exit ?? ExitCode.failure },
+            error.stack ?? "",
+          )
+    process.exitCode = failure.report.exitCode
+    if (this.jsonEnabled()) {
+      this.logJson({
+        error: {
+          tag: failure.report.tag,
+          message: failure.report.message,
+          hint: failure.report.hint,
+          exitCode: failure.report.exitCode,
+        },
+      })
+      return
+    }
+    process.stderr.write(`Error: ${failure.report.message}\n`)
+    if (failure.report.hint) process.stderr.write(`Hint: ${failure.report.hint}\n`)
+    if (this.flags?.debug && failure.debugDetail) process.stderr.write(`${failure.debugDetail}\n`)
+  }
+}

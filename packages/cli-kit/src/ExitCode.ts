@@ -1,0 +1,74 @@
+import { type DbCoreError, explain, redactUrl } from "@coderops/db-core"
+
+/** Documented exit codes (README, "Exit codes"): scripts can branch on them. */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  invalidConfig: 3,
+  connectionFailed: 4,
+  authenticationFailed: 5,
+  databaseNotFound: 6,
+  unsupportedServer: 7,
+  embeddedServer: 8,
+  lockConflict: 9,
+  sqlError: 10,
+  interrupted: 130,
+} as const
+
+const codeByTag: Record<DbCoreError["_tag"], number> = {
+  InvalidDatabaseConfig: ExitCode.invalidConfig,
+  ConnectionFailed: ExitCode.connectionFailed,
+  AuthenticationFailed: ExitCode.authenticationFailed,
+  DatabaseNotFound: ExitCode.databaseNotFound,
+  UnsupportedServerVersion: ExitCode.unsupportedServer,
+  EmbeddedPostgresError: ExitCode.embeddedServer,
+  LockNotAvailable: ExitCode.lockConflict,
+  DeadlockDetected: ExitCode.lockConflict,
+  SerializationFailure: ExitCode.lockConflict,
+  AdvisoryLockBusy: ExitCode.lockConflict,
+  QueryCanceled: ExitCode.sqlError,
+  SqlSyntaxError: ExitCode.sqlError,
+  UniqueViolation: ExitCode.sqlError,
+  ForeignKeyViolation: ExitCode.sqlError,
+  QueryFailed: ExitCode.sqlError,
+  NotInTransaction: ExitCode.failure,
+}
+
+/** A failure as the CLI reports it: one line, a hint, an exit code. */
+export interface FailureReport {
+  readonly tag: string
+  readonly message: string
+  readonly hint: string | undefined
+  readonly exitCode: number
+}
+
+const isDbCoreError = (error: unknown): error is DbCoreError =>
+  typeof error === "object" && error !== null && "_tag" in error && (error as { _tag: string })._tag in codeByTag
+
+/** Passwords never reach the terminal, even inside a driver's message. */
+export const redactSecrets = (text: string) =>
+  text.replace(/postgres(?:ql)?:\/\/[^\s'"]+/g, (url) => redactUrl(url))
+
+/**
+ * Turns any failure into its report. Errors of other packages follow the same shape:
+ * a `_tag`, a `message`, and optionally a `hint` and an `exitCode`.
+ */
+export const reportOf = (error: unknown): FailureReport => {
+  if (isDbCoreError(error)) {
+    const { problem, hint } = explain(error)
+    return { tag: error._tag, message: redactSecrets(problem), hint: redactSecrets(hint), exitCode: codeByTag[error._tag] }
+  }
+  const fields = (typeof error === "object" && error !== null ? error : {}) as {
+    _tag?: unknown
+    message?: unknown
+    hint?: unknown
+    exitCode?: unknown
+  }
+  return {
+    tag: typeof fields._tag === "string" ? fields._tag : error instanceof Error ? error.name : "Error",
+    message: redactSecrets(typeof fields.message === "string" ? fields.message : String(error)),
+    hint: typeof fields.hint === "string" ? redactSecrets(fields.hint) : undefined,
+    exitCode: typeof fields.exitCode === "number" ? fields.exitCode : ExitCode.failure,
+  }
+}

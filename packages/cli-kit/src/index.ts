@@ -1,0 +1,3 @@
+export * from "./BaseCommand.js"
+export * from "./ExitCode.js"
+export * from "./render.js"
