@@ -57,7 +57,7 @@ export const redactSecrets = (text: string) =>
 export const reportOf = (error: unknown): FailureReport => {
   if (isDbCoreError(error)) {
     const { problem, hint } = explain(error)
-    return { tag: error._tag, message: redactSecrets(problem), hint: redactSecrets(hint), exitCode: codeByTag[error._tag] }
+    return { tag: error._tag, message: redactSecrets(problem), hint, exitCode: codeByTag[error._tag] }
   }
   const fields = (typeof error === "object" && error !== null ? error : {}) as {
     _tag?: unknown

@@ -126,7 +126,7 @@ export const parseDatabaseUrl = (
       parsed = new URL(url.trim())
     } catch {
       return fail(
-        "is not a valid URL; expected postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=...",
+        "is not a valid URL; expected postgres://USER@HOST:PORT/DATABASE?sslmode=... with the password after USER:",
       )
     }
     if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {

@@ -91,7 +91,7 @@ export const runDoctor = Effect.fn("Doctor.run")(function* () {
               coalesce((SELECT array_agg(c.relname ORDER BY c.relname)
                           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                          WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
-                           AND NOT pg_has_role(current_user, c.relowner, 'USAGE')), '{}') AS foreign_tables
+                           AND NOT pg_has_role(current_user, c.relowner, 'USAGE')), '{}')::text[] AS foreign_tables
          FROM pg_roles r WHERE r.rolname = current_user`,
     ),
   )

@@ -166,3 +166,29 @@ export const stopEmbeddedServer = Effect.fn("EmbeddedPostgres.stop")(function* (
       new EmbeddedPostgresError({ root, message: `could not stop the embedded server: ${(cause as Error).message}` }),
   })
 })
+
+export interface EmbeddedStatus {
+  readonly root: string
+  readonly initialized: boolean
+  readonly running: boolean
+  readonly pid: number | undefined
+  readonly port: number | undefined
+  readonly version: string | undefined
+}
+
+/** Whether the embedded server exists and runs, without starting it. */
+export const embeddedServerStatus = Effect.fn("EmbeddedPostgres.status")(function* (root: string) {
+  return yield* Effect.promise(async (): Promise<EmbeddedStatus> => {
+    const dataDir = dataDirOf(root)
+    const record = await readRecord(root)
+    const pid = await runningPid(dataDir)
+    return {
+      root,
+      initialized: record !== undefined && (await clusterExists(dataDir)),
+      running: pid !== undefined,
+      pid,
+      port: pid === undefined ? undefined : await runningPort(dataDir),
+      version: record?.version,
+    }
+  })
+})

@@ -39,7 +39,7 @@ export const explain = (error: DbCoreError): Explanation => {
     case "InvalidDatabaseConfig":
       return {
         problem: error.message,
-        hint: "use the form postgres://USER:PASSWORD@HOST:5432/DATABASE?sslmode=require",
+        hint: "use the form postgres://USER@HOST:5432/DATABASE?sslmode=require, with the password after USER: (percent-encoded)",
       }
     case "UnsupportedServerVersion":
       return {

@@ -1,0 +1,110 @@
+import { databaseUrl, useTestDatabase } from "@coderops/test-postgres"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { coderops } from "./cli.js"
+import { startOldServer } from "./oldServer.js"
+
+const database = useTestDatabase()
+const secret = "hunter2-do-not-print"
+
+/** One line naming the problem, a hint, nothing else: no stack trace, no password. */
+const expectOneClearError = (stderr: string, mentions: string) => {
+  const lines = stderr.trim().split("\n")
+  expect(lines[0]).toMatch(/^Error: /)
+  expect(lines[0]).toContain(mentions)
+  expect(lines[1]).toMatch(/^Hint: /)
+  expect(lines).toHaveLength(2)
+  expect(stderr).not.toContain(secret)
+  expect(stderr).not.toMatch(/\s+at .+:\d+:\d+/)
+}
+
+describe("errors a user will hit", () => {
+  it("unreachable host: exit 4", async () => {
+    const result = await coderops([
+      "db",
+      "info",
+      "--database-url",
+      `postgres://coder:${secret}@127.0.0.1:1/coder?connect_timeout=5`,
+    ])
+    expect(result.code).toBe(4)
+    expectOneClearError(result.stderr, "cannot connect to coder@127.0.0.1:1/coder")
+  })
+
+  it("unknown host name: exit 4", async () => {
+    const result = await coderops(["db", "info"], {
+      CODER_PG_CONNECTION_URL: `postgres://coder:${secret}@no-such-host.invalid/coder`,
+    })
+    expect(result.code).toBe(4)
+    expectOneClearError(result.stderr, "no-such-host.invalid")
+  })
+
+  it("wrong password: exit 5", async () => {
+    const url = new URL(database.url)
+    url.password = secret
+    const result = await coderops(["db", "info", "--database-url", url.toString()])
+    expect(result.code).toBe(5)
+    expectOneClearError(result.stderr, 'authentication failed for user "postgres"')
+  })
+
+  it("malformed URL: exit 3, names where it came from", async () => {
+    const result = await coderops(["db", "info"], { DATABASE_URL: `postgres://coder:${secret}@db:port/coder` })
+    expect(result.code).toBe(3)
+    expectOneClearError(result.stderr, "the database URL from DATABASE_URL")
+  })
+
+  it("missing database: exit 6", async () => {
+    const result = await coderops(["db", "info", "--database-url", databaseUrl("no_such_database")])
+    expect(result.code).toBe(6)
+    expectOneClearError(result.stderr, 'database "no_such_database" does not exist')
+  })
+
+  describe("server older than 13", () => {
+    let old: Awaited<ReturnType<typeof startOldServer>>
+    beforeAll(async () => {
+      old = await startOldServer()
+    })
+    afterAll(() => old.server.close())
+
+    it("exit 7", async () => {
+      const result = await coderops([
+        "db",
+        "info",
+        "--database-url",
+        `postgres://coder:${secret}@127.0.0.1:${old.port}/coder?sslmode=disable`,
+      ])
+      expect(result.code).toBe(7)
+      expectOneClearError(result.stderr, "PostgreSQL 12.22")
+    })
+  })
+
+  it("--json reports the error as JSON on stdout with the same exit code", async () => {
+    const result = await coderops([
+      "db",
+      "info",
+      "--json",
+      "--database-url",
+      `postgres://coder:${secret}@127.0.0.1:1/coder`,
+    ])
+    expect(result.code).toBe(4)
+    const body = JSON.parse(result.stdout) as { error: { tag: string; exitCode: number; hint: string } }
+    expect(body.error).toMatchObject({ tag: "ConnectionFailed", exitCode: 4 })
+    expect(result.stdout).not.toContain(secret)
+  })
+
+  it("--debug adds the full cause", async () => {
+    const result = await coderops([
+      "db",
+      "info",
+      "--debug",
+      "--database-url",
+      `postgres://coder:${secret}@127.0.0.1:1/coder`,
+    ])
+    expect(result.code).toBe(4)
+    expect(result.stderr.split("\n").length).toBeGreaterThan(3)
+    expect(result.stderr).not.toContain(secret)
+  })
+
+  it("an unknown flag is a usage error: exit 2", async () => {
+    const result = await coderops(["db", "info", "--no-such-flag"])
+    expect(result.code).toBe(2)
+  })
+})

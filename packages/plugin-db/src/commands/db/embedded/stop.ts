@@ -1,0 +1,15 @@
+import { BaseCommand } from "@coderops/cli-kit"
+import { defaultEmbeddedRoot, stopEmbeddedServer } from "@coderops/db-core"
+
+export default class DbEmbeddedStop extends BaseCommand<typeof DbEmbeddedStop> {
+  static override summary = "Stop the embedded PostgreSQL server (its data is kept)."
+
+  static override examples = ["<%= config.bin %> <%= command.id %>"]
+
+  async run(): Promise<{ root: string; wasRunning: boolean }> {
+    const root = defaultEmbeddedRoot(process.env)
+    const wasRunning = await this.runEffect(stopEmbeddedServer(root))
+    this.log(wasRunning ? `stopped the embedded server in ${root}` : `the embedded server in ${root} was not running`)
+    return { root, wasRunning }
+  }
+}
