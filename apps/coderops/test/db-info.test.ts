@@ -50,7 +50,15 @@ describe("coderops db info", () => {
       CREATE TABLE api_keys (id text PRIMARY KEY, payload text);
       INSERT INTO api_keys SELECT g::text, repeat('x', 200) FROM generate_series(1, 20000) g;
       ANALYZE api_keys;`)
-    const result = await coderops(["db", "info", "--json", "--tables", "3", "--database-url", database.url])
+    const result = await coderops([
+      "db",
+      "info",
+      "--json",
+      "--tables",
+      "3",
+      "--database-url",
+      database.url,
+    ])
     expect(result.code).toBe(0)
     const info = JSON.parse(result.stdout) as Info
     expect(info.largestTables).toHaveLength(3)
@@ -68,7 +76,10 @@ describe("coderops db info", () => {
   it("doctor passes every check against a database it owns", async () => {
     const result = await coderops(["doctor", "--json", "--database-url", database.url])
     expect(result.code).toBe(0)
-    const report = JSON.parse(result.stdout) as { ok: boolean; checks: Array<{ name: string; status: string }> }
+    const report = JSON.parse(result.stdout) as {
+      ok: boolean
+      checks: Array<{ name: string; status: string }>
+    }
     expect(report.ok).toBe(true)
     expect(report.checks.map((c) => c.name)).toContain("advisory locks")
     expect(report.checks.filter((c) => c.status === "fail")).toEqual([])

@@ -46,7 +46,9 @@ describe("errors a user will hit", () => {
   })
 
   it("malformed URL: exit 3, names where it came from", async () => {
-    const result = await coderops(["db", "info"], { DATABASE_URL: `postgres://coder:${secret}@db:port/coder` })
+    const result = await coderops(["db", "info"], {
+      DATABASE_URL: `postgres://coder:${secret}@db:port/coder`,
+    })
     expect(result.code).toBe(3)
     expectOneClearError(result.stderr, "the database URL from DATABASE_URL")
   })
@@ -85,7 +87,9 @@ describe("errors a user will hit", () => {
       `postgres://coder:${secret}@127.0.0.1:1/coder`,
     ])
     expect(result.code).toBe(4)
-    const body = JSON.parse(result.stdout) as { error: { tag: string; exitCode: number; hint: string } }
+    const body = JSON.parse(result.stdout) as {
+      error: { tag: string; exitCode: number; hint: string }
+    }
     expect(body.error).toMatchObject({ tag: "ConnectionFailed", exitCode: 4 })
     expect(result.stdout).not.toContain(secret)
   })

@@ -6,7 +6,10 @@ import { createServer, type Server, type Socket } from "node:net"
  * PostgreSQL older than 13 ships as a package here, so this is how "server too old" is
  * reached end to end; it answers every query with version 12.22.
  */
-export const startOldServer = async (): Promise<{ readonly port: number; readonly server: Server }> => {
+export const startOldServer = async (): Promise<{
+  readonly port: number
+  readonly server: Server
+}> => {
   const message = (type: string, body: Buffer) => {
     const header = Buffer.alloc(5)
     header.write(type, 0, "latin1")
@@ -25,7 +28,15 @@ export const startOldServer = async (): Promise<{ readonly port: number; readonl
     return b
   }
   const field = (name: string, typeOid: number) =>
-    Buffer.concat([cstring(name), int32(0), int16(0), int32(typeOid), int16(-1), int32(-1), int16(0)])
+    Buffer.concat([
+      cstring(name),
+      int32(0),
+      int16(0),
+      int32(typeOid),
+      int16(-1),
+      int32(-1),
+      int16(0),
+    ])
   const ready = message("Z", Buffer.from("I"))
 
   const serve = (socket: Socket) => {
@@ -68,7 +79,16 @@ export const startOldServer = async (): Promise<{ readonly port: number; readonl
           socket.write(
             Buffer.concat([
               message("T", Buffer.concat([int16(2), field("num", 23), field("text", 25)])),
-              message("D", Buffer.concat([int16(2), int32(6), Buffer.from("120022"), int32(5), Buffer.from("12.22")])),
+              message(
+                "D",
+                Buffer.concat([
+                  int16(2),
+                  int32(6),
+                  Buffer.from("120022"),
+                  int32(5),
+                  Buffer.from("12.22"),
+                ]),
+              ),
               message("C", cstring("SELECT 1")),
               ready,
             ]),

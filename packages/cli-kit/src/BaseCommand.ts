@@ -1,8 +1,4 @@
-import {
-  Db,
-  type DatabaseSettings,
-  resolveDatabaseSettings,
-} from "@coderops/db-core"
+import { type DatabaseSettings, Db, resolveDatabaseSettings } from "@coderops/db-core"
 import { Command, Flags, type Interfaces } from "@oclif/core"
 import { Cause, Effect, Exit, Fiber, Layer, References } from "effect"
 import { ExitCode, type FailureReport, reportOf } from "./ExitCode.js"
@@ -79,7 +75,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected async runEffect<A, E>(program: Effect.Effect<A, E>): Promise<A> {
     const fiber = Effect.runFork(
-      program.pipe(Effect.provideService(References.MinimumLogLevel, this.flags.debug ? "Debug" : "Warn")),
+      program.pipe(
+        Effect.provideService(References.MinimumLogLevel, this.flags.debug ? "Debug" : "Warn"),
+      ),
     )
     let interrupted = false
     const onSignal = () => {
@@ -95,7 +93,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       if (Exit.isSuccess(exit)) return exit.value
       if (Cause.hasInterruptsOnly(exit.cause)) {
         throw new CommandFailure(
-          { tag: "Interrupted", message: "interrupted", hint: undefined, exitCode: ExitCode.interrupted },
+          {
+            tag: "Interrupted",
+            message: "interrupted",
+            hint: undefined,
+            exitCode: ExitCode.interrupted,
+          },
           Cause.pretty(exit.cause),
         )
       }

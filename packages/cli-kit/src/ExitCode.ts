@@ -44,7 +44,10 @@ export interface FailureReport {
 }
 
 const isDbCoreError = (error: unknown): error is DbCoreError =>
-  typeof error === "object" && error !== null && "_tag" in error && (error as { _tag: string })._tag in codeByTag
+  typeof error === "object" &&
+  error !== null &&
+  "_tag" in error &&
+  (error as { _tag: string })._tag in codeByTag
 
 /** Passwords never reach the terminal, even inside a driver's message. */
 export const redactSecrets = (text: string) =>
@@ -57,7 +60,12 @@ export const redactSecrets = (text: string) =>
 export const reportOf = (error: unknown): FailureReport => {
   if (isDbCoreError(error)) {
     const { problem, hint } = explain(error)
-    return { tag: error._tag, message: redactSecrets(problem), hint, exitCode: codeByTag[error._tag] }
+    return {
+      tag: error._tag,
+      message: redactSecrets(problem),
+      hint,
+      exitCode: codeByTag[error._tag],
+    }
   }
   const fields = (typeof error === "object" && error !== null ? error : {}) as {
     _tag?: unknown
@@ -66,7 +74,8 @@ export const reportOf = (error: unknown): FailureReport => {
     exitCode?: unknown
   }
   return {
-    tag: typeof fields._tag === "string" ? fields._tag : error instanceof Error ? error.name : "Error",
+    tag:
+      typeof fields._tag === "string" ? fields._tag : error instanceof Error ? error.name : "Error",
     message: redactSecrets(typeof fields.message === "string" ? fields.message : String(error)),
     hint: typeof fields.hint === "string" ? redactSecrets(fields.hint) : undefined,
     exitCode: typeof fields.exitCode === "number" ? fields.exitCode : ExitCode.failure,

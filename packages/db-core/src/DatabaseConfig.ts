@@ -130,16 +130,24 @@ export const parseDatabaseUrl = (
       )
     }
     if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
-      return fail(`has scheme "${parsed.protocol.slice(0, -1)}"; expected postgres:// or postgresql://`)
+      return fail(
+        `has scheme "${parsed.protocol.slice(0, -1)}"; expected postgres:// or postgresql://`,
+      )
     }
     const query = parsed.searchParams
-    const host = decodeURIComponent(parsed.hostname).replace(/^\[(.*)\]$/, "$1") || query.get("host") || "localhost"
+    const host =
+      decodeURIComponent(parsed.hostname).replace(/^\[(.*)\]$/, "$1") ||
+      query.get("host") ||
+      "localhost"
     const portText = parsed.port || query.get("port") || "5432"
     const port = parsePositiveInt(portText)
     if (port === undefined || port > 65535) return fail(`has an invalid port "${portText}"`)
     const user = decodeURIComponent(parsed.username) || query.get("user") || "postgres"
-    const passwordText = parsed.password ? decodeURIComponent(parsed.password) : query.get("password")
-    const database = decodeURIComponent(parsed.pathname.replace(/^\//, "")) || query.get("dbname") || user
+    const passwordText = parsed.password
+      ? decodeURIComponent(parsed.password)
+      : query.get("password")
+    const database =
+      decodeURIComponent(parsed.pathname.replace(/^\//, "")) || query.get("dbname") || user
     const mode = query.get("sslmode") ?? "prefer"
     if (!sslModes.has(mode)) {
       return fail(`has sslmode=${mode}; expected one of ${[...sslModes].join(", ")}`)
@@ -167,7 +175,9 @@ export const parseDatabaseUrl = (
       poolSize: overrides.poolSize ?? defaults.poolSize,
       connectTimeoutMs:
         overrides.connectTimeoutMs ??
-        (connectTimeoutSeconds === undefined ? defaults.connectTimeoutMs : connectTimeoutSeconds * 1000),
+        (connectTimeoutSeconds === undefined
+          ? defaults.connectTimeoutMs
+          : connectTimeoutSeconds * 1000),
       statementTimeoutMs: overrides.statementTimeoutMs,
       lockTimeoutMs: overrides.lockTimeoutMs,
     })

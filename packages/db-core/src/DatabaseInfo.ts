@@ -34,7 +34,14 @@ export interface DatabaseInfo {
 }
 
 /** Tables every Coder v2 database has; all present = "looks like Coder". */
-const coderMarkers = ["schema_migrations", "users", "organizations", "templates", "workspaces", "api_keys"]
+const coderMarkers = [
+  "schema_migrations",
+  "users",
+  "organizations",
+  "templates",
+  "workspaces",
+  "api_keys",
+]
 
 /** Server, size, largest tables and migration state of the connected database. */
 export const inspectDatabase = Effect.fn("DatabaseInfo.inspect")(function* (options?: {

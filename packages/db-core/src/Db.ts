@@ -215,7 +215,8 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
         "script",
         text,
         // No values: pg uses the simple query protocol, several statements in one message.
-        (client) => client.query(text) as unknown as Promise<pg.QueryResult | Array<pg.QueryResult>>,
+        (client) =>
+          client.query(text) as unknown as Promise<pg.QueryResult | Array<pg.QueryResult>>,
         (result) =>
           Array.isArray(result)
             ? result.reduce((sum, r) => sum + (r.rowCount ?? 0), 0)
@@ -338,7 +339,10 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
       (client) => {
         const pinned: Pinned = { owner, client, transactionDepth: 0 }
         const acquire = options.wait
-          ? Effect.as(query("AcquireAdvisoryLock", "SELECT pg_advisory_lock($1::bigint)", [keyParam(key)]), true)
+          ? Effect.as(
+              query("AcquireAdvisoryLock", "SELECT pg_advisory_lock($1::bigint)", [keyParam(key)]),
+              true,
+            )
           : Effect.map(
               query<{ locked: boolean }>(
                 "TryAdvisoryLock",
@@ -352,15 +356,17 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
         )
         return withPinned(
           pinned,
-          Effect.flatMap(acquire, (locked): Effect.Effect<A, E | SqlError | AdvisoryLockBusy, R> =>
-            locked
-              ? Effect.ensuring(body, release)
-              : Effect.fail(
-                  new AdvisoryLockBusy({
-                    key,
-                    message: `advisory lock ${key} is held by another session`,
-                  }),
-                ),
+          Effect.flatMap(
+            acquire,
+            (locked): Effect.Effect<A, E | SqlError | AdvisoryLockBusy, R> =>
+              locked
+                ? Effect.ensuring(body, release)
+                : Effect.fail(
+                    new AdvisoryLockBusy({
+                      key,
+                      message: `advisory lock ${key} is held by another session`,
+                    }),
+                  ),
           ),
         )
       },
@@ -383,7 +389,9 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
     Effect.andThen(
       requireTransaction("advisoryXactLock"),
       Effect.asVoid(
-        query("AcquireAdvisoryXactLock", "SELECT pg_advisory_xact_lock($1::bigint)", [keyParam(key)]),
+        query("AcquireAdvisoryXactLock", "SELECT pg_advisory_xact_lock($1::bigint)", [
+          keyParam(key),
+        ]),
       ),
     )
 

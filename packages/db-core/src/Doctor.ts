@@ -102,7 +102,11 @@ export const runDoctor = Effect.fn("Doctor.run")(function* () {
   const p = privileges.success[0]!
   checks.push(
     p.create_on_schema
-      ? { name: "create in schema", status: "pass", detail: `${p.user} can create tables in "${p.schema}"` }
+      ? {
+          name: "create in schema",
+          status: "pass",
+          detail: `${p.user} can create tables in "${p.schema}"`,
+        }
       : {
           name: "create in schema",
           status: "fail",
@@ -112,7 +116,11 @@ export const runDoctor = Effect.fn("Doctor.run")(function* () {
   )
   checks.push(
     p.foreign_tables.length === 0
-      ? { name: "table ownership", status: "pass", detail: `${p.user} owns every table in "${p.schema}"` }
+      ? {
+          name: "table ownership",
+          status: "pass",
+          detail: `${p.user} owns every table in "${p.schema}"`,
+        }
       : {
           name: "table ownership",
           status: "fail",
@@ -122,17 +130,26 @@ export const runDoctor = Effect.fn("Doctor.run")(function* () {
   )
   checks.push(
     p.read_all_stats
-      ? { name: "session visibility", status: "pass", detail: "can see other sessions' queries and lock holders" }
+      ? {
+          name: "session visibility",
+          status: "pass",
+          detail: "can see other sessions' queries and lock holders",
+        }
       : {
           name: "session visibility",
           status: "warn",
-          detail: "cannot see other users' sessions in pg_stat_activity; lock holders are reported without details",
+          detail:
+            "cannot see other users' sessions in pg_stat_activity; lock holders are reported without details",
           hint: `GRANT pg_read_all_stats TO ${p.user}`,
         },
   )
   checks.push(
     p.create_db || p.superuser
-      ? { name: "create database", status: "pass", detail: "can create scratch databases (migrate verify on this server)" }
+      ? {
+          name: "create database",
+          status: "pass",
+          detail: "can create scratch databases (migrate verify on this server)",
+        }
       : {
           name: "create database",
           status: "warn",
@@ -140,10 +157,16 @@ export const runDoctor = Effect.fn("Doctor.run")(function* () {
           hint: `ALTER ROLE ${p.user} CREATEDB`,
         },
   )
-  const lock = yield* Effect.result(db.withAdvisoryLock(0x636f6465726f7073n, Effect.void, { wait: false }))
+  const lock = yield* Effect.result(
+    db.withAdvisoryLock(0x636f6465726f7073n, Effect.void, { wait: false }),
+  )
   checks.push(
     lock._tag === "Success"
-      ? { name: "advisory locks", status: "pass", detail: "session advisory locks can be taken and released" }
+      ? {
+          name: "advisory locks",
+          status: "pass",
+          detail: "session advisory locks can be taken and released",
+        }
       : failed("advisory locks", lock.failure),
   )
   return report()

@@ -1,10 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises"
 import { homedir, userInfo } from "node:os"
 import { join } from "node:path"
-import { Data, Effect, Redacted } from "effect"
-import pg from "pg"
-import type { ConfigOverrides, DatabaseSettings } from "./DatabaseConfig.js"
-import { withFileLock } from "./internal/fileLock.js"
 import {
   binariesVersion,
   clusterExists,
@@ -17,6 +13,10 @@ import {
   startCluster,
   stopCluster,
 } from "@coderops/pg-server"
+import { Data, Effect, Redacted } from "effect"
+import pg from "pg"
+import type { ConfigOverrides, DatabaseSettings } from "./DatabaseConfig.js"
+import { withFileLock } from "./internal/fileLock.js"
 
 /** The database commands use on the embedded server (named like Coder's usual one). */
 export const embeddedDatabase = "coder"
@@ -103,7 +103,9 @@ const createDatabase = async (port: number, record: ServerRecord) => {
   })
   await client.connect()
   try {
-    const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [embeddedDatabase])
+    const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [
+      embeddedDatabase,
+    ])
     if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${embeddedDatabase}`)
   } finally {
     await client.end()
@@ -133,15 +135,30 @@ export const ensureEmbeddedServer = Effect.fn("EmbeddedPostgres.ensureRunning")(
         }
         if ((await runningPid(dataDir)) !== undefined) {
           const port = (await runningPort(dataDir)) ?? record.port
-          return { root, dataDir, port, version: record.version, started: false, settings: settingsOf(record, port, overrides) }
+          return {
+            root,
+            dataDir,
+            port,
+            version: record.version,
+            started: false,
+            settings: settingsOf(record, port, overrides),
+          }
         }
         // Keep the port users may have noted, unless something else took it meanwhile.
-        const port = record.port > 0 && (await portIsFree(record.port)) ? record.port : await freePort()
+        const port =
+          record.port > 0 && (await portIsFree(record.port)) ? record.port : await freePort()
         await startCluster({ binaries, dataDir }, port)
         record = { ...record, port }
         await writeFile(recordPath(root), JSON.stringify(record, null, 2), { mode: 0o600 })
         await createDatabase(port, record)
-        return { root, dataDir, port, version: record.version, started: true, settings: settingsOf(record, port, overrides) }
+        return {
+          root,
+          dataDir,
+          port,
+          version: record.version,
+          started: true,
+          settings: settingsOf(record, port, overrides),
+        }
       })
     },
     catch: (cause) =>
@@ -163,7 +180,10 @@ export const stopEmbeddedServer = Effect.fn("EmbeddedPostgres.stop")(function* (
       return true
     },
     catch: (cause) =>
-      new EmbeddedPostgresError({ root, message: `could not stop the embedded server: ${(cause as Error).message}` }),
+      new EmbeddedPostgresError({
+        root,
+        message: `could not stop the embedded server: ${(cause as Error).message}`,
+      }),
   })
 })
 

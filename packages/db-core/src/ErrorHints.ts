@@ -86,7 +86,10 @@ export const explain = (error: DbCoreError): Explanation => {
     case "QueryFailed":
       return {
         problem: `${error.query}: ${error.message} (SQLSTATE ${error.sqlState})`,
-        hint: error.sqlState === "42501" ? "grant the privilege named above to this user" : (error.detail ?? "see the PostgreSQL documentation for this SQLSTATE"),
+        hint:
+          error.sqlState === "42501"
+            ? "grant the privilege named above to this user"
+            : (error.detail ?? "see the PostgreSQL documentation for this SQLSTATE"),
       }
   }
 }

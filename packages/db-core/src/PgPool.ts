@@ -46,7 +46,8 @@ const sessionOptions = (settings: DatabaseSettings): string | undefined => {
   if (settings.statementTimeoutMs !== undefined) {
     options.push(`-c statement_timeout=${settings.statementTimeoutMs}`)
   }
-  if (settings.lockTimeoutMs !== undefined) options.push(`-c lock_timeout=${settings.lockTimeoutMs}`)
+  if (settings.lockTimeoutMs !== undefined)
+    options.push(`-c lock_timeout=${settings.lockTimeoutMs}`)
   return options.length === 0 ? undefined : options.join(" ")
 }
 

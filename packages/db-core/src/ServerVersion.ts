@@ -1,6 +1,6 @@
 import { Data, Effect } from "effect"
-import { Db } from "./Db.js"
 import { describeTarget } from "./DatabaseConfig.js"
+import { Db } from "./Db.js"
 
 /** Coder supports PostgreSQL 13 and later; so does this toolkit. */
 export const minimumServerVersionNum = 130000

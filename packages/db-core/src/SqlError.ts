@@ -26,7 +26,9 @@ export class LockNotAvailable extends Data.TaggedError("LockNotAvailable")<State
 export class DeadlockDetected extends Data.TaggedError("DeadlockDetected")<StatementFields> {}
 
 /** SQLSTATE 40001 under REPEATABLE READ / SERIALIZABLE. Transient. */
-export class SerializationFailure extends Data.TaggedError("SerializationFailure")<StatementFields> {}
+export class SerializationFailure extends Data.TaggedError(
+  "SerializationFailure",
+)<StatementFields> {}
 
 /** SQLSTATE 57014: `statement_timeout` expired, or the query was cancelled. */
 export class QueryCanceled extends Data.TaggedError("QueryCanceled")<
@@ -96,7 +98,9 @@ const connectionCodes = new Set([
 
 const isDatabaseError = (cause: unknown): cause is DatabaseError => {
   const code = (cause as { code?: unknown } | undefined)?.code
-  return cause instanceof Error && typeof code === "string" && code.length === 5 && "severity" in cause
+  return (
+    cause instanceof Error && typeof code === "string" && code.length === 5 && "severity" in cause
+  )
 }
 
 /** Maps whatever `pg` threw into the typed error a caller can act on. */
@@ -113,7 +117,11 @@ export const fromPgError = (cause: unknown, context: ErrorContext): SqlError => 
       case "23505":
         return new UniqueViolation({ ...base, constraint: cause.constraint, table: cause.table })
       case "23503":
-        return new ForeignKeyViolation({ ...base, constraint: cause.constraint, table: cause.table })
+        return new ForeignKeyViolation({
+          ...base,
+          constraint: cause.constraint,
+          table: cause.table,
+        })
       case "55P03":
         return new LockNotAvailable(base)
       case "40P01":
@@ -174,7 +182,9 @@ export const transientRetry = (options?: {
 }) => {
   const cap = options?.cap ?? "5 seconds"
   return Schedule.exponential(options?.base ?? "250 millis", 2).pipe(
-    Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, Duration.fromInputUnsafe(cap)))),
+    Schedule.modifyDelay(({ duration }) =>
+      Effect.succeed(Duration.min(duration, Duration.fromInputUnsafe(cap))),
+    ),
     Schedule.jittered,
     Schedule.upTo({ times: (options?.attempts ?? 5) - 1 }),
   )

@@ -8,8 +8,13 @@ describe("DatabaseConfig", () => {
   it("prefers the flag, then CODER_PG_CONNECTION_URL, then DATABASE_URL", () => {
     const env = { CODER_PG_CONNECTION_URL: "postgres://coder", DATABASE_URL: "postgres://other" }
     expect(findDatabaseUrl("postgres://flag", env)?.source).toBe("--database-url")
-    expect(findDatabaseUrl(undefined, env)).toEqual({ url: "postgres://coder", source: "CODER_PG_CONNECTION_URL" })
-    expect(findDatabaseUrl(undefined, { DATABASE_URL: "postgres://other" })?.source).toBe("DATABASE_URL")
+    expect(findDatabaseUrl(undefined, env)).toEqual({
+      url: "postgres://coder",
+      source: "CODER_PG_CONNECTION_URL",
+    })
+    expect(findDatabaseUrl(undefined, { DATABASE_URL: "postgres://other" })?.source).toBe(
+      "DATABASE_URL",
+    )
     expect(findDatabaseUrl(undefined, {})).toBeUndefined()
   })
 

@@ -211,7 +211,10 @@ describe("advisory locks", () => {
   })
 
   it("refuses a transaction lock outside a transaction", async () => {
-    const error = await failureOf(database.url, Db.use((db) => db.tryAdvisoryXactLock(7n)))
+    const error = await failureOf(
+      database.url,
+      Db.use((db) => db.tryAdvisoryXactLock(7n)),
+    )
     expect(error._tag).toBe("NotInTransaction")
   })
 })

@@ -4,12 +4,7 @@ import { join } from "node:path"
 import * as PostgresCluster from "@coderops/pg-server"
 import { Effect } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-import {
-  Db,
-  defaultEmbeddedRoot,
-  ensureEmbeddedServer,
-  stopEmbeddedServer,
-} from "../src/index.js"
+import { Db, defaultEmbeddedRoot, ensureEmbeddedServer, stopEmbeddedServer } from "../src/index.js"
 
 const parent = await mkdtemp(join(tmpdir(), "coderops-embedded-"))
 // As root the server runs as `postgres`, which must be able to enter the folder.
@@ -38,7 +33,9 @@ describe("EmbeddedPostgres", () => {
 
     const rows = await Effect.runPromise(
       Effect.provide(
-        Db.use((db) => db.query<{ db: string }>("CurrentDatabase", "SELECT current_database() AS db")),
+        Db.use((db) =>
+          db.query<{ db: string }>("CurrentDatabase", "SELECT current_database() AS db"),
+        ),
         Db.layerFrom(again.settings),
       ),
     )

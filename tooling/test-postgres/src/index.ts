@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto"
 import pg from "pg"
 import { afterAll, beforeAll, inject } from "vitest"
-import { templateDatabase, type TestServer } from "./server.js"
+import { type TestServer, templateDatabase } from "./server.js"
 
-export { templateDatabase, type TestServer } from "./server.js"
+export { type TestServer, templateDatabase } from "./server.js"
 
 export const testServer = (): TestServer => inject("coderopsPostgres")
 
@@ -48,7 +48,8 @@ export const useTestDatabase = () => {
   })
   return {
     get name() {
-      if (name === undefined) throw new Error("useTestDatabase: read the database inside a test or hook")
+      if (name === undefined)
+        throw new Error("useTestDatabase: read the database inside a test or hook")
       return name
     },
     get url() {

@@ -4,7 +4,8 @@ import { type CheckStatus, type DoctorReport, runDoctor } from "@coderops/db-cor
 const marks: Record<CheckStatus, string> = { pass: "✓", warn: "!", fail: "✗", skip: "-" }
 
 export default class Doctor extends BaseCommand<typeof Doctor> {
-  static override summary = "Check that coderops can work with the database: connectivity, version, privileges."
+  static override summary =
+    "Check that coderops can work with the database: connectivity, version, privileges."
 
   static override description =
     "Runs every check and reports each as pass, warn or fail with a hint. Exits 1 when any check fails, 0 otherwise (warnings included)."
@@ -20,7 +21,8 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
       this.log(`Checking ${report.target} (from ${report.source})\n`)
       for (const check of report.checks) {
         this.log(`${marks[check.status]} ${check.name.padEnd(20)} ${check.detail}`)
-        if (check.hint && check.status !== "pass") this.log(`  ${"".padEnd(20)} hint: ${check.hint}`)
+        if (check.hint && check.status !== "pass")
+          this.log(`  ${"".padEnd(20)} hint: ${check.hint}`)
       }
     }
     if (!report.ok) process.exitCode = ExitCode.failure

@@ -35,7 +35,9 @@ export const withFileLock = async <A>(
         continue
       }
       if (Date.now() > deadline) {
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${path} (held by pid ${owner})`)
+        throw new Error(
+          `timed out after ${timeoutMs} ms waiting for ${path} (held by pid ${owner})`,
+        )
       }
       await sleep(50 + Math.random() * 50)
     }

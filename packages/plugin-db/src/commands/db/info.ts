@@ -3,21 +3,30 @@ import { type DatabaseInfo, inspectDatabase } from "@coderops/db-core"
 import { Flags } from "@oclif/core"
 
 export default class DbInfo extends BaseCommand<typeof DbInfo> {
-  static override summary = "Show the server, size, largest tables and migration state of the database."
+  static override summary =
+    "Show the server, size, largest tables and migration state of the database."
 
   static override description =
     "Connects to the database (--database-url, $CODER_PG_CONNECTION_URL, $DATABASE_URL, or the embedded server) and reports what an operator checks before an upgrade: the PostgreSQL version, the database size, the largest tables with row estimates, the golang-migrate version and dirty flag, and whether it looks like a Coder database."
 
   static override examples = [
-    { description: "Inspect the embedded database (started on demand).", command: "<%= config.bin %> <%= command.id %>" },
+    {
+      description: "Inspect the embedded database (started on demand).",
+      command: "<%= config.bin %> <%= command.id %>",
+    },
     {
       description: "Inspect a Coder database, as JSON.",
-      command: "<%= config.bin %> <%= command.id %> --database-url postgres://coder@db:5432/coder --json",
+      command:
+        "<%= config.bin %> <%= command.id %> --database-url postgres://coder@db:5432/coder --json",
     },
   ]
 
   static override flags = {
-    tables: Flags.integer({ summary: "How many of the largest tables to list.", default: 10, min: 1 }),
+    tables: Flags.integer({
+      summary: "How many of the largest tables to list.",
+      default: 10,
+      min: 1,
+    }),
   }
 
   async run(): Promise<DatabaseInfo> {

@@ -9,7 +9,11 @@ export default class DbEmbeddedStop extends BaseCommand<typeof DbEmbeddedStop> {
   async run(): Promise<{ root: string; wasRunning: boolean }> {
     const root = defaultEmbeddedRoot(process.env)
     const wasRunning = await this.runEffect(stopEmbeddedServer(root))
-    this.log(wasRunning ? `stopped the embedded server in ${root}` : `the embedded server in ${root} was not running`)
+    this.log(
+      wasRunning
+        ? `stopped the embedded server in ${root}`
+        : `the embedded server in ${root} was not running`,
+    )
     return { root, wasRunning }
   }
 }
