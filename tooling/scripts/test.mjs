@@ -13,10 +13,14 @@ const packages = ["apps", "packages", "tooling"].flatMap((group) =>
 const reportOf = (dir) => join(dir, ".vitest", "results.json")
 for (const dir of packages) rmSync(reportOf(dir), { force: true })
 
-const turbo = spawnSync("turbo", ["run", "test", "--concurrency=1", "--continue", ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: "inherit",
-})
+const turbo = spawnSync(
+  "turbo",
+  ["run", "test", "--concurrency=1", "--continue", ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: "inherit",
+  },
+)
 
 let passed = 0
 let failed = 0

@@ -1,6 +1,6 @@
 // Cold start of the CLI: `coderops --help` and `coderops db info` against a running
 // server, each side by side with a bare `node -e 0` (the floor no Node CLI can beat).
-import { mkdtemp, rm, chmod } from "node:fs/promises"
+import { chmod, mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -9,7 +9,10 @@ import { Effect, Redacted } from "effect"
 import { comparePair, machine, seconds, timeProcess } from "./harness.js"
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 15)
-const bin = fileURLToPath(import.meta.resolve("coderops/package.json")).replace(/package\.json$/, "bin/run.js")
+const bin = fileURLToPath(import.meta.resolve("coderops/package.json")).replace(
+  /package\.json$/,
+  "bin/run.js",
+)
 const node = process.execPath
 
 const parent = await mkdtemp(join(tmpdir(), "coderops-bench-"))

@@ -14,8 +14,16 @@ export interface Side {
 }
 
 export interface PairResult {
-  readonly a: { readonly name: string; readonly median: number; readonly samples: ReadonlyArray<number> }
-  readonly b: { readonly name: string; readonly median: number; readonly samples: ReadonlyArray<number> }
+  readonly a: {
+    readonly name: string
+    readonly median: number
+    readonly samples: ReadonlyArray<number>
+  }
+  readonly b: {
+    readonly name: string
+    readonly median: number
+    readonly samples: ReadonlyArray<number>
+  }
   /** median(a) / median(b). */
   readonly ratio: number
 }
@@ -48,11 +56,12 @@ export const comparePair = async (
 }
 
 /** Wall time of one process run to completion. */
-export const timeProcess = (file: string, args: ReadonlyArray<string>, env?: NodeJS.ProcessEnv) => () => {
-  const started = performance.now()
-  execFileSync(file, args, { stdio: "ignore", env: { ...process.env, ...env } })
-  return (performance.now() - started) / 1000
-}
+export const timeProcess =
+  (file: string, args: ReadonlyArray<string>, env?: NodeJS.ProcessEnv) => () => {
+    const started = performance.now()
+    execFileSync(file, args, { stdio: "ignore", env: { ...process.env, ...env } })
+    return (performance.now() - started) / 1000
+  }
 
 export const machine = () =>
   `${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, Linux ${release()}, Node ${process.versions.node}`
