@@ -1,0 +1,107 @@
+import { createServer } from "node:http"
+import { Data, Effect } from "effect"
+import { Metrics } from "./Metrics.js"
+
+export interface ListenAddress {
+  readonly host: string
+  readonly port: number
+}
+
+/** Loopback by default: metrics reveal table names and sizes. */
+export const defaultMetricsAddress: ListenAddress = { host: "127.0.0.1", port: 9464 }
+
+export class InvalidListenAddress extends Data.TaggedError("InvalidListenAddress")<{
+  readonly value: string
+  readonly message: string
+  readonly exitCode: 3
+}> {}
+
+export class MetricsServerError extends Data.TaggedError("MetricsServerError")<{
+  readonly address: string
+  readonly message: string
+  readonly hint: string
+}> {}
+
+/** Parses `HOST:PORT`, `[::1]:PORT` or `:PORT` (all interfaces). */
+export const parseListenAddress = (value: string): Effect.Effect<ListenAddress, InvalidListenAddress> => {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value.trim())
+  const port = match ? Number(match[3]) : Number.NaN
+  if (!match || port > 65535) {
+    return Effect.fail(
+      new InvalidListenAddress({
+        value,
+        message: `--metrics-addr "${value}" is not HOST:PORT (e.g. 127.0.0.1:9464, [::1]:9464, :9464)`,
+        exitCode: 3,
+      }),
+    )
+  }
+  return Effect.succeed({ host: match[1] ?? (match[2] || "0.0.0.0"), port })
+}
+
+/**
+ * Serves `/metrics` (Prometheus text format) and `/healthz` until the scope closes.
+ * `beforeScrape` runs before each exposition (the exporter refreshes its gauges there);
+ * a failure in it never fails the scrape.
+ */
+export const serveMetrics = Effect.fn("MetricsServer.serve")(function* <R>(
+  address: ListenAddress,
+  beforeScrape?: Effect.Effect<void, never, R>,
+) {
+  const metrics = yield* Metrics
+  const context = yield* Effect.context<R>()
+  const refresh = beforeScrape
+    ? () => Effect.runPromiseWith(context)(beforeScrape)
+    : () => Promise.resolve()
+  const server = createServer((request, response) => {
+    const path = (request.url ?? "/").split("?")[0]
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      response.writeHead(405, { allow: "GET, HEAD" }).end()
+      return
+    }
+    if (path === "/healthz") {
+      response.writeHead(200, { "content-type": "text/plain" }).end("ok\n")
+      return
+    }
+    if (path !== "/metrics") {
+      response.writeHead(404, { "content-type": "text/plain" }).end("not found: try /metrics\n")
+      return
+    }
+    refresh()
+      .then(() => metrics.exposition())
+      .then(
+        (body) => response.writeHead(200, { "content-type": metrics.contentType }).end(body),
+        (error: unknown) =>
+          response.writeHead(500, { "content-type": "text/plain" }).end(`exposition failed: ${String(error)}\n`),
+      )
+  })
+  const label = `${address.host.includes(":") ? `[${address.host}]` : address.host}:${address.port}`
+  yield* Effect.acquireRelease(
+    Effect.callback<void, MetricsServerError>((resume) => {
+      server.once("error", (error: NodeJS.ErrnoException) =>
+        resume(
+          Effect.fail(
+            new MetricsServerError({
+              address: label,
+              message: `cannot listen on ${label}: ${error.code ?? error.message}`,
+              hint:
+                error.code === "EADDRINUSE"
+                  ? "another process uses that port; choose another with --metrics-addr"
+                  : "check the address given to --metrics-addr",
+            }),
+          ),
+        ),
+      )
+      server.listen(address.port, address.host, () => resume(Effect.void))
+    }),
+    () =>
+      Effect.callback<void>((resume) => {
+        server.closeAllConnections()
+        server.close(() => resume(Effect.void))
+      }),
+  )
+  const bound = server.address()
+  return {
+    host: address.host,
+    port: typeof bound === "object" && bound !== null ? bound.port : address.port,
+  } satisfies ListenAddress
+})

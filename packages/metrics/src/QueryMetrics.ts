@@ -1,0 +1,45 @@
+import { Db, type QueryObserver } from "@coderops/db-core"
+import { Effect, Layer } from "effect"
+import { latencyBuckets, Metrics, type MetricsShape } from "./Metrics.js"
+
+/** The observer that turns db-core's query hook into the toolkit's query metrics. */
+export const queryMetricsObserver = (metrics: MetricsShape): QueryObserver => {
+  const latency = metrics.histogram({
+    name: "coderops_db_query_latencies_seconds",
+    help: "Latency of each named statement coderops runs, in seconds.",
+    labelNames: ["query"],
+    buckets: latencyBuckets,
+  })
+  const total = metrics.counter({
+    name: "coderops_db_queries_total",
+    help: "Named statements coderops ran, by outcome (ok, error).",
+    labelNames: ["query", "outcome"],
+  })
+  const transactions = metrics.histogram({
+    name: "coderops_db_tx_duration_seconds",
+    help: "Duration of each named transaction from BEGIN to COMMIT or ROLLBACK, in seconds.",
+    labelNames: ["tx", "outcome"],
+    buckets: latencyBuckets,
+  })
+  return {
+    onQuery: (event) => {
+      latency.observe({ query: event.name }, event.durationSeconds)
+      total.inc({ query: event.name, outcome: event.outcome })
+    },
+    onTransaction: (event) => {
+      transactions.observe({ tx: event.name, outcome: event.outcome }, event.durationSeconds)
+    },
+  }
+}
+
+/** Instruments every statement of `Db` for as long as the layer lives. */
+export const QueryMetrics = {
+  layer: Layer.effectDiscard(
+    Effect.gen(function* () {
+      const db = yield* Db
+      const metrics = yield* Metrics
+      const remove = db.addObserver(queryMetricsObserver(metrics))
+      yield* Effect.addFinalizer(() => Effect.sync(remove))
+    }),
+  ),
+}

@@ -1,0 +1,6 @@
+export * from "./DatabaseCollectors.js"
+export * from "./Exporter.js"
+export * from "./Metrics.js"
+export * from "./MetricsServer.js"
+export * from "./QueryMetrics.js"
+export * from "./Textfile.js"
