@@ -1,4 +1,16 @@
-import { type DatabaseSettings, Db, resolveDatabaseSettings } from "@coderops/db-core"
+import {
+  type ConfigOverrides,
+  type DatabaseSettings,
+  Db,
+  resolveDatabaseSettings,
+} from "@coderops/db-core"
+import {
+  Metrics,
+  type MetricsShape,
+  makeMetrics,
+  QueryMetrics,
+  writeTextfile,
+} from "@coderops/metrics"
 import { Command, Flags, type Interfaces } from "@oclif/core"
 import { Cause, Effect, Exit, Fiber, Layer, References } from "effect"
 import { ExitCode, type FailureReport, reportOf } from "./ExitCode.js"
@@ -7,6 +19,10 @@ export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)["baseFlags"] & T["flags"]
 >
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T["args"]>
+
+export interface RunOptions {
+  readonly interruptIsSuccess?: boolean | undefined
+}
 
 /** A failure a command has already turned into its report; `catch` prints it. */
 class CommandFailure extends Error {
@@ -37,10 +53,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       summary: "Show debug logs and full error causes.",
       helpGroup: "GLOBAL",
     }),
+    "metrics-file": Flags.string({
+      summary: "Write this run's metrics to a file for node_exporter's textfile collector.",
+      description:
+        "Prometheus text format, written atomically (temporary file + rename) when the command ends, also when it fails. Name it *.prom inside node_exporter's --collector.textfile.directory.",
+      helpGroup: "GLOBAL",
+    }),
   }
 
   protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
+  /** One registry per process: it outlives each program run, for --metrics-file. */
+  protected readonly metrics: MetricsShape = makeMetrics()
 
   public override async init(): Promise<void> {
     await super.init()
@@ -55,27 +79,52 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.args = args as BaseArgs<T>
   }
 
-  /** The database settings for this run: flag, environment, or the embedded server. */
-  protected databaseSettings(): Effect.Effect<DatabaseSettings, unknown> {
-    return resolveDatabaseSettings({ databaseUrl: this.flags["database-url"], env: process.env })
+  /** Session settings a command needs (timeouts, application name); none by default. */
+  protected connectionOverrides(): ConfigOverrides {
+    return {}
   }
 
-  /** The layer a command's program runs with; plugins extend it (metrics, ...). */
-  protected databaseLayer(): Layer.Layer<Db, unknown> {
-    return Layer.unwrap(Effect.map(this.databaseSettings(), (settings) => Db.layerFrom(settings)))
+  /** The database settings for this run: flag, environment, or the embedded server. */
+  protected databaseSettings(): Effect.Effect<DatabaseSettings, unknown> {
+    return resolveDatabaseSettings({
+      databaseUrl: this.flags["database-url"],
+      env: process.env,
+      overrides: this.connectionOverrides(),
+    })
+  }
+
+  protected metricsLayer(): Layer.Layer<Metrics> {
+    return Layer.succeed(Metrics, this.metrics)
+  }
+
+  /** `Db` for this run, every statement instrumented into the process's metrics. */
+  protected databaseLayer(): Layer.Layer<Db, unknown, Metrics> {
+    return Layer.unwrap(
+      Effect.map(this.databaseSettings(), (settings) =>
+        QueryMetrics.layer.pipe(Layer.provideMerge(Db.layerFrom(settings))),
+      ),
+    )
   }
 
   /**
-   * Runs a library program with `Db` provided. SIGINT/SIGTERM interrupt it, so its
-   * finalizers run (locks released, transactions rolled back) before the process exits.
+   * Runs a library program with `Db` and `Metrics` provided. SIGINT/SIGTERM interrupt it,
+   * so its finalizers run (locks released, transactions rolled back) before the process
+   * exits; with `interruptIsSuccess` (long-running commands) that is a normal end.
    */
-  protected async runDb<A, E>(program: Effect.Effect<A, E, Db>): Promise<A> {
-    return this.runEffect(Effect.provide(program, this.databaseLayer()))
+  protected async runDb<A, E>(
+    program: Effect.Effect<A, E, Db | Metrics>,
+    options?: RunOptions,
+  ): Promise<A> {
+    return this.runEffect(Effect.provide(program, this.databaseLayer()), options)
   }
 
-  protected async runEffect<A, E>(program: Effect.Effect<A, E>): Promise<A> {
+  protected async runEffect<A, E>(
+    program: Effect.Effect<A, E, Metrics>,
+    options?: RunOptions,
+  ): Promise<A> {
     const fiber = Effect.runFork(
       program.pipe(
+        Effect.provide(this.metricsLayer()),
         Effect.provideService(References.MinimumLogLevel, this.flags.debug ? "Debug" : "Warn"),
       ),
     )
@@ -92,6 +141,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       const exit = await Effect.runPromise(Fiber.await(fiber))
       if (Exit.isSuccess(exit)) return exit.value
       if (Cause.hasInterruptsOnly(exit.cause)) {
+        if (options?.interruptIsSuccess) return undefined as A
         throw new CommandFailure(
           {
             tag: "Interrupted",
@@ -112,6 +162,24 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       process.off("SIGINT", onSignal)
       process.off("SIGTERM", onSignal)
     }
+  }
+
+  /** Writes --metrics-file however the command ended. */
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    const path = this.flags?.["metrics-file"]
+    if (path !== undefined) {
+      const written = await Effect.runPromiseExit(
+        Effect.provide(writeTextfile(path), this.metricsLayer()),
+      )
+      if (Exit.isFailure(written)) {
+        const report = reportOf(Cause.squash(written.cause))
+        process.stderr.write(
+          `Error: ${report.message}\n${report.hint ? `Hint: ${report.hint}\n` : ""}`,
+        )
+        process.exitCode = process.exitCode || ExitCode.failure
+      }
+    }
+    return super.finally(error)
   }
 
   /** Fails the command with a report (exit code, hint) without a stack trace. */

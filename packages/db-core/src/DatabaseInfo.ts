@@ -34,7 +34,14 @@ export interface DatabaseInfo {
 }
 
 /** Tables every Coder v2 database has; all present = "looks like Coder". */
-const coderMarkers = ["schema_migrations", "users", "organizations", "templates", "workspaces", "api_keys"]
+const coderMarkers = [
+  "schema_migrations",
+  "users",
+  "organizations",
+  "templates",
+  "workspaces",
+  "api_keys",
+]
 
 const tableSizeColumns = `n.nspname AS schema, c.relname AS name,
   CASE WHEN c.reltuples < 0 THEN coalesce(s.n_live_tup, 0) ELSE c.reltuples END::bigint AS rows,
@@ -43,7 +50,12 @@ const tableSizeColumns = `n.nspname AS schema, c.relname AS name,
   JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid`
 
-const toTableSize = (row: { schema: string; name: string; rows: string; bytes: string }): TableSize => ({
+const toTableSize = (row: {
+  schema: string
+  name: string
+  rows: string
+  bytes: string
+}): TableSize => ({
   schema: row.schema,
   name: row.name,
   rowEstimate: Number(row.rows),
@@ -67,7 +79,9 @@ export const largestTables = Effect.fn("DatabaseInfo.largestTables")(function* (
 })
 
 /** Size and row estimate of named tables in the current schema; missing ones are left out. */
-export const tableSizes = Effect.fn("DatabaseInfo.tableSizes")(function* (names: ReadonlyArray<string>) {
+export const tableSizes = Effect.fn("DatabaseInfo.tableSizes")(function* (
+  names: ReadonlyArray<string>,
+) {
   const db = yield* Db
   const rows = yield* db.query<{ schema: string; name: string; rows: string; bytes: string }>(
     "GetTableSizes",

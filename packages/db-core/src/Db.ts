@@ -141,39 +141,52 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
     pinned?.owner === owner ? pinned : undefined,
   )
 
-  /** Runs one call against the pinned client or the pool, timing it for the observers. */
+  /**
+   * Runs one call on the pinned client or a pooled one, timing it for the observers.
+   * Interrupting the fiber cancels the statement on the server (pg_cancel_backend), so a
+   * timeout or Ctrl-C does not leave it running.
+   */
   const run = <T>(
     name: string,
     kind: QueryEvent["kind"],
     text: string,
-    call: (client: pg.Pool | pg.PoolClient) => Promise<T>,
+    call: (client: pg.PoolClient) => Promise<T>,
     rowsOf: (result: T) => number,
   ): Effect.Effect<T, SqlError> =>
     Effect.flatMap(pinnedClient, (pinned) =>
       Effect.tryPromise({
-        try: async () => {
+        try: async (signal) => {
           const started = now()
-          try {
-            const result = await call(pinned?.client ?? pool)
+          const report = (outcome: "ok" | "error", rowCount: number, error?: SqlError) =>
             notify({
               name,
               kind,
               durationSeconds: (now() - started) / 1000,
-              outcome: "ok",
-              rowCount: rowsOf(result),
+              outcome,
+              rowCount,
+              error: error?._tag,
             })
+          let client: pg.PoolClient | undefined = pinned?.client
+          const cancel = () => {
+            const pid = (client as { processID?: number } | undefined)?.processID
+            if (pid !== undefined) pool.query("SELECT pg_cancel_backend($1)", [pid]).catch(() => {})
+          }
+          signal.addEventListener("abort", cancel, { once: true })
+          let broken = false
+          try {
+            client ??= await pool.connect()
+            const result = await call(client)
+            report("ok", rowsOf(result))
             return result
           } catch (cause) {
             const error = fromPgError(cause, errorContext(name, text))
-            notify({
-              name,
-              kind,
-              durationSeconds: (now() - started) / 1000,
-              outcome: "error",
-              rowCount: 0,
-              error: error._tag,
-            })
+            broken = error._tag === "ConnectionFailed"
+            report("error", 0, error)
             throw error
+          } finally {
+            signal.removeEventListener("abort", cancel)
+            // A pooled client goes back unless its connection broke.
+            if (pinned === undefined) client?.release(broken || undefined)
           }
         },
         catch: (error) => error as SqlError,
@@ -419,7 +432,7 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
         "copy",
         text,
         async (client) => {
-          const stream = (client as pg.PoolClient).query(copyFrom(text))
+          const stream = client.query(copyFrom(text))
           await pipeline(Readable.from(source, { objectMode: false }), stream)
           return stream.rowCount ?? 0
         },

@@ -1,6 +1,12 @@
 import { Effect, Redacted } from "effect"
 import { describe, expect, it } from "vitest"
-import { findDatabaseUrl, parseDatabaseUrl, redactedUrlOf, redactUrl } from "../src/index.js"
+import {
+  findDatabaseUrl,
+  parseDatabaseUrl,
+  parseGoDuration,
+  redactedUrlOf,
+  redactUrl,
+} from "../src/index.js"
 
 const parse = (url: string) => Effect.runPromise(parseDatabaseUrl(url, "explicit"))
 
@@ -51,5 +57,24 @@ describe("DatabaseConfig", () => {
   it("redacts passwords even in strings that do not parse", () => {
     expect(redactUrl("postgres://u:secret@h:5432/db")).toBe("postgres://u:xxxxx@h:5432/db")
     expect(redactUrl("postgres://u:sec ret@h:bad/db")).not.toContain("sec ret")
+  })
+})
+
+describe("parseGoDuration", () => {
+  const ms = (text: string) => Effect.runPromise(parseGoDuration(text, "test"))
+  it("reads Go durations", async () => {
+    expect(await ms("3s")).toBe(3000)
+    expect(await ms("1m30s")).toBe(90_000)
+    expect(await ms("250ms")).toBe(250)
+    expect(await ms("1.5h")).toBe(5_400_000)
+    expect(await ms("0")).toBe(0)
+  })
+  it("rejects what Go rejects, naming the source", async () => {
+    for (const bad of ["3", "3 s", "s", "1x", ""]) {
+      const error = await Effect.runPromise(
+        Effect.flip(parseGoDuration(bad, "CODER_PG_MIGRATION_LOCK_TIMEOUT")),
+      )
+      expect(error.message).toContain("CODER_PG_MIGRATION_LOCK_TIMEOUT")
+    }
   })
 })

@@ -218,3 +218,27 @@ describe("advisory locks", () => {
     expect(error._tag).toBe("NotInTransaction")
   })
 })
+
+describe("interruption", () => {
+  it("cancels the running statement on the server", async () => {
+    const started = Date.now()
+    const still = await runWithDb(
+      database.url,
+      Db.use((db) =>
+        Effect.gen(function* () {
+          const outcome = yield* Effect.timeout(
+            db.query("LongSleep", "SELECT pg_sleep(5)"),
+            "300 millis",
+          ).pipe(Effect.flip)
+          expect(outcome._tag).toBe("TimeoutError")
+          return yield* db.query<{ n: number }>(
+            "FindSleepers",
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(5)' AND state = 'active'",
+          )
+        }),
+      ),
+    )
+    expect(Date.now() - started).toBeLessThan(3000)
+    expect(still).toEqual([{ n: 0 }])
+  })
+})

@@ -75,7 +75,14 @@ export const expiredApiKeysCollector: Collector = {
   }),
 }
 
-const connectionStates = ["active", "idle", "idle in transaction", "idle in transaction (aborted)", "fastpath function call", "disabled"]
+const connectionStates = [
+  "active",
+  "idle",
+  "idle in transaction",
+  "idle in transaction (aborted)",
+  "fastpath function call",
+  "disabled",
+]
 
 /** Client connections to this database by state, and the age of the oldest open transaction. */
 export const connectionsCollector: Collector = {
@@ -109,7 +116,9 @@ export const connectionsCollector: Collector = {
 }
 
 /** The collectors that need only db-core; subsystems add their own (prebuilds health). */
-export const databaseCollectors = (options?: { readonly tableLimit?: number }): ReadonlyArray<Collector> => [
+export const databaseCollectors = (options?: {
+  readonly tableLimit?: number
+}): ReadonlyArray<Collector> => [
   migrationStateCollector,
   tableSizesCollector({ limit: options?.tableLimit }),
   expiredApiKeysCollector,

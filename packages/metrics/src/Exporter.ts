@@ -1,11 +1,18 @@
-import { Db } from "@coderops/db-core"
-import { Duration, Effect } from "effect"
+import { type Db, type DbCoreError, explain } from "@coderops/db-core"
+import { Cause, Duration, Effect } from "effect"
 import { Metrics } from "./Metrics.js"
 
 /** One group of gauges read from the database on a scrape. */
 export interface Collector {
   readonly name: string
   readonly collect: Effect.Effect<void, unknown, Db | Metrics>
+}
+
+const describeFailure = (error: unknown): string => {
+  const tag = (error as { _tag?: unknown } | undefined)?._tag
+  if (typeof tag === "string" && "sqlState" in (error as object))
+    return explain(error as DbCoreError).problem
+  return error instanceof Error ? error.message : String(error)
 }
 
 export interface ExporterOptions {
@@ -15,7 +22,10 @@ export interface ExporterOptions {
   readonly timeout: Duration.Input
 }
 
-export const defaultExporterOptions: ExporterOptions = { minRefresh: "15 seconds", timeout: "10 seconds" }
+export const defaultExporterOptions: ExporterOptions = {
+  minRefresh: "15 seconds",
+  timeout: "10 seconds",
+}
 
 /**
  * Refreshes the collectors at most once per `minRefresh`, however many scrapers there are;
@@ -53,13 +63,21 @@ export const makeExporter = Effect.fn("Exporter.make")(function* (
       ),
       Effect.timeoutOrElse({
         duration: options.timeout,
-        orElse: () => Effect.fail(new Error(`timed out after ${Duration.format(Duration.fromInputUnsafe(options.timeout))}`)),
+        orElse: () =>
+          Effect.fail(
+            new Error(
+              `timed out after ${Duration.format(Duration.fromInputUnsafe(options.timeout))}`,
+            ),
+          ),
       }),
       Effect.catchCause((cause) =>
-        Effect.andThen(
+        Effect.all([
           Effect.sync(() => errors.inc({ collector: collector.name })),
-          Effect.logWarning(`collector ${collector.name} skipped`, cause),
-        ),
+          Effect.logWarning(
+            `collector ${collector.name} skipped: ${describeFailure(Cause.squash(cause))}`,
+          ),
+          Effect.logDebug(cause),
+        ]),
       ),
     )
 

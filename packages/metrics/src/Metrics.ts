@@ -50,10 +50,16 @@ export interface MetricsShape {
 }
 
 /** Label values looked up once per distinct combination: the hot path is a Map hit. */
-const childCache = <L extends string, C>(labelNames: ReadonlyArray<L>, make: (labels: Labels<L>) => C) => {
+const childCache = <L extends string, C>(
+  labelNames: ReadonlyArray<L>,
+  make: (labels: Labels<L>) => C,
+) => {
   const cache = new Map<string, C>()
   return (labels: Labels<L>): C => {
-    const key = labelNames.length === 1 ? labels[labelNames[0]!] : labelNames.map((n) => labels[n]).join("\u0000")
+    const key =
+      labelNames.length === 1
+        ? labels[labelNames[0]!]
+        : labelNames.map((n) => labels[n]).join("\u0000")
     let child = cache.get(key)
     if (child === undefined) {
       child = make(labels)
@@ -86,7 +92,9 @@ export const makeMetrics = (options?: { readonly processMetrics?: boolean }): Me
         new prom.Gauge<L>({ name: spec.name, help: spec.help, labelNames, registers: [registry] })
       return {
         set: (labels, value) =>
-          labelNames.length === 0 ? metric.set(value) : metric.set(labels as prom.LabelValues<L>, value),
+          labelNames.length === 0
+            ? metric.set(value)
+            : metric.set(labels as prom.LabelValues<L>, value),
         reset: () => metric.reset(),
       }
     },
@@ -117,7 +125,9 @@ export const makeMetrics = (options?: { readonly processMetrics?: boolean }): Me
 export class Metrics extends Context.Service<Metrics, MetricsShape>()("@coderops/metrics/Metrics") {
   static readonly layer = Layer.sync(Metrics)(() => makeMetrics())
   /** Without Node process metrics: for tests and benchmarks that compare exact output. */
-  static readonly layerWithoutProcess = Layer.sync(Metrics)(() => makeMetrics({ processMetrics: false }))
+  static readonly layerWithoutProcess = Layer.sync(Metrics)(() =>
+    makeMetrics({ processMetrics: false }),
+  )
 }
 
 export const exposition = Effect.fn("Metrics.exposition")(function* () {

@@ -23,7 +23,9 @@ export class MetricsServerError extends Data.TaggedError("MetricsServerError")<{
 }> {}
 
 /** Parses `HOST:PORT`, `[::1]:PORT` or `:PORT` (all interfaces). */
-export const parseListenAddress = (value: string): Effect.Effect<ListenAddress, InvalidListenAddress> => {
+export const parseListenAddress = (
+  value: string,
+): Effect.Effect<ListenAddress, InvalidListenAddress> => {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(value.trim())
   const port = match ? Number(match[3]) : Number.NaN
   if (!match || port > 65535) {
@@ -71,7 +73,9 @@ export const serveMetrics = Effect.fn("MetricsServer.serve")(function* <R>(
       .then(
         (body) => response.writeHead(200, { "content-type": metrics.contentType }).end(body),
         (error: unknown) =>
-          response.writeHead(500, { "content-type": "text/plain" }).end(`exposition failed: ${String(error)}\n`),
+          response
+            .writeHead(500, { "content-type": "text/plain" })
+            .end(`exposition failed: ${String(error)}\n`),
       )
   })
   const label = `${address.host.includes(":") ? `[${address.host}]` : address.host}:${address.port}`

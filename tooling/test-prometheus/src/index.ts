@@ -126,7 +126,10 @@ const seriesKey = (name: string, labels: LabelSet) =>
     .join(",")}}`
 
 export const parseExposition = (text: string): Map<string, Family> => {
-  const families = new Map<string, { name: string; type: MetricType; help: string | undefined; samples: Array<Sample> }>()
+  const families = new Map<
+    string,
+    { name: string; type: MetricType; help: string | undefined; samples: Array<Sample> }
+  >()
   const seen = new Set<string>()
   const closed = new Set<string>()
   let current: string | undefined
@@ -160,7 +163,8 @@ export const parseExposition = (text: string): Map<string, Family> => {
       } else {
         const type = rest.trim() as MetricType
         if (!types.has(type)) throw new ExpositionError(line, `unknown type "${rest}"`)
-        if (family.samples.length > 0) throw new ExpositionError(line, `TYPE of ${name} after its samples`)
+        if (family.samples.length > 0)
+          throw new ExpositionError(line, `TYPE of ${name} after its samples`)
         if (family.type !== "untyped") throw new ExpositionError(line, `second TYPE for ${name}`)
         family.type = type
       }
@@ -180,7 +184,11 @@ export const parseExposition = (text: string): Map<string, Family> => {
     const key = seriesKey(name, labels)
     if (seen.has(key)) throw new ExpositionError(line, `duplicate series ${key}`)
     seen.add(key)
-    if (family.type === "histogram" && name === `${family.name}_bucket` && labels.le === undefined) {
+    if (
+      family.type === "histogram" &&
+      name === `${family.name}_bucket` &&
+      labels.le === undefined
+    ) {
       throw new ExpositionError(line, `${name} without an le label`)
     }
     family.samples.push({
@@ -198,14 +206,24 @@ export const parseExposition = (text: string): Map<string, Family> => {
 
 /** The series of a histogram family, checked: sorted cumulative buckets, `+Inf` equal to count. */
 export const histogramSeries = (family: Family): ReadonlyArray<HistogramSeries> => {
-  if (family.type !== "histogram") throw new Error(`${family.name} is a ${family.type}, not a histogram`)
-  const groups = new Map<string, { labels: LabelSet; buckets: Array<{ le: number; count: number }>; sum?: number; count?: number }>()
+  if (family.type !== "histogram")
+    throw new Error(`${family.name} is a ${family.type}, not a histogram`)
+  const groups = new Map<
+    string,
+    {
+      labels: LabelSet
+      buckets: Array<{ le: number; count: number }>
+      sum?: number
+      count?: number
+    }
+  >()
   for (const sample of family.samples) {
     const { le, ...labels } = sample.labels
     const key = seriesKey("", labels)
     const group = groups.get(key) ?? { labels, buckets: [] }
     groups.set(key, group)
-    if (sample.name.endsWith("_bucket")) group.buckets.push({ le: parseValue(le!, 0), count: sample.value })
+    if (sample.name.endsWith("_bucket"))
+      group.buckets.push({ le: parseValue(le!, 0), count: sample.value })
     else if (sample.name.endsWith("_sum")) group.sum = sample.value
     else if (sample.name.endsWith("_count")) group.count = sample.value
   }
@@ -214,10 +232,13 @@ export const histogramSeries = (family: Family): ReadonlyArray<HistogramSeries> 
     const buckets = [...group.buckets].sort((a, b) => a.le - b.le)
     const last = buckets.at(-1)
     if (last?.le !== Number.POSITIVE_INFINITY) throw new Error(`${where}: no +Inf bucket`)
-    if (group.sum === undefined || group.count === undefined) throw new Error(`${where}: _sum or _count missing`)
-    if (last.count !== group.count) throw new Error(`${where}: +Inf bucket ${last.count} ≠ count ${group.count}`)
+    if (group.sum === undefined || group.count === undefined)
+      throw new Error(`${where}: _sum or _count missing`)
+    if (last.count !== group.count)
+      throw new Error(`${where}: +Inf bucket ${last.count} ≠ count ${group.count}`)
     buckets.forEach((bucket, i) => {
-      if (i > 0 && bucket.count < buckets[i - 1]!.count) throw new Error(`${where}: buckets are not cumulative`)
+      if (i > 0 && bucket.count < buckets[i - 1]!.count)
+        throw new Error(`${where}: buckets are not cumulative`)
     })
     return { labels: group.labels, buckets, sum: group.sum, count: group.count }
   })
@@ -231,7 +252,9 @@ export const valueOf = (
 ): number | undefined =>
   families
     .get(name)
-    ?.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value
+    ?.samples.find(
+      (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+    )?.value
 
 /** The histogram series of `name` whose labels include `labels`. */
 export const histogramOf = (

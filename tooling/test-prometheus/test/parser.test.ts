@@ -56,7 +56,7 @@ describe("parseExposition", () => {
     ["a duplicate label", 'x{a="1",a="2"} 1'],
     ["an unknown type", "# TYPE x countr"],
     ["a TYPE after samples", "x 1\n# TYPE x gauge"],
-    ["non-contiguous families", "x 1\ny 1\nx{a=\"b\"} 2"],
+    ["non-contiguous families", 'x 1\ny 1\nx{a="b"} 2'],
     ["a bad escape", 'x{a="\\t"} 1'],
   ])("rejects %s", (_, text) => {
     expect(() => parseExposition(text)).toThrow(ExpositionError)
@@ -65,7 +65,10 @@ describe("parseExposition", () => {
   it.each([
     ["a missing +Inf bucket", '# TYPE h histogram\nh_bucket{le="1"} 1\nh_sum 1\nh_count 1'],
     ["+Inf differing from count", '# TYPE h histogram\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 2'],
-    ["non-cumulative buckets", '# TYPE h histogram\nh_bucket{le="1"} 3\nh_bucket{le="+Inf"} 2\nh_sum 1\nh_count 2'],
+    [
+      "non-cumulative buckets",
+      '# TYPE h histogram\nh_bucket{le="1"} 3\nh_bucket{le="+Inf"} 2\nh_sum 1\nh_count 2',
+    ],
   ])("rejects a histogram with %s", (_, text) => {
     expect(() => parseExposition(text)).toThrow(/h/)
   })

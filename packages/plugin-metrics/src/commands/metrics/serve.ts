@@ -1,0 +1,82 @@
+import { BaseCommand } from "@coderops/cli-kit"
+import { type ConfigOverrides, parseGoDuration } from "@coderops/db-core"
+import {
+  databaseCollectors,
+  defaultMetricsAddress,
+  makeExporter,
+  parseListenAddress,
+  serveMetrics,
+} from "@coderops/metrics"
+import { prebuildsHealthCollector } from "@coderops/prebuilds-reconcile"
+import { Flags } from "@oclif/core"
+import { Effect } from "effect"
+
+export default class MetricsServe extends BaseCommand<typeof MetricsServe> {
+  static override summary = "Serve Prometheus metrics of a Coder database on /metrics."
+
+  static override description =
+    `A long-running exporter. On a scrape it refreshes, at most once per --min-refresh, the database gauges: schema_migrations version and dirty flag; size and estimated rows of the largest tables and of api_keys, with the estimate of keys expired for more than 7 days; prebuilds membership health; connections by state and the age of the oldest transaction. A gauge that cannot be read (a missing table, a privilege) is skipped with a warning and counted in coderops_exporter_errors_total{collector}; the exporter keeps serving. /healthz answers "ok". SIGINT or SIGTERM stops it cleanly.
+
+Every metric is documented in the README; a Grafana dashboard ships in @coderops/metrics (dashboards/coderops.json).`
+
+  static override examples = [
+    {
+      description: "Serve on the default 127.0.0.1:9464.",
+      command: "<%= config.bin %> <%= command.id %>",
+    },
+    {
+      description: "Serve on all interfaces, refreshing at most every 30 s.",
+      command:
+        "CODER_PG_CONNECTION_URL=postgres://coder@db/coder <%= config.bin %> <%= command.id %> --metrics-addr :9464 --min-refresh 30s",
+    },
+  ]
+
+  static override flags = {
+    "metrics-addr": Flags.string({
+      summary: "HOST:PORT to listen on.",
+      default: `${defaultMetricsAddress.host}:${defaultMetricsAddress.port}`,
+    }),
+    "min-refresh": Flags.string({
+      summary: "Least time between two refreshes of the database gauges (Go duration).",
+      default: "15s",
+    }),
+    "scrape-timeout": Flags.string({
+      summary:
+        "Time limit of each collector's queries (Go duration); also their statement_timeout.",
+      default: "10s",
+    }),
+    tables: Flags.integer({
+      summary: "How many of the largest tables to report.",
+      default: 10,
+      min: 1,
+    }),
+  }
+
+  protected override connectionOverrides(): ConfigOverrides {
+    // Never hold more than a couple of connections to the production database.
+    return { applicationName: "coderops-exporter", poolSize: 2 }
+  }
+
+  async run(): Promise<void> {
+    const flags = this.flags
+    const log = (line: string) => this.logToStderr(line)
+    const program = Effect.gen(function* () {
+      const address = yield* parseListenAddress(flags["metrics-addr"])
+      const minRefresh = yield* parseGoDuration(flags["min-refresh"], "--min-refresh")
+      const timeout = yield* parseGoDuration(flags["scrape-timeout"], "--scrape-timeout")
+      const exporter = yield* makeExporter(
+        [...databaseCollectors({ tableLimit: flags.tables }), prebuildsHealthCollector],
+        {
+          minRefresh: `${minRefresh} millis`,
+          timeout: `${timeout} millis`,
+        },
+      )
+      const bound = yield* serveMetrics(address, exporter.refresh)
+      const host = bound.host.includes(":") ? `[${bound.host}]` : bound.host
+      log(`serving metrics on http://${host}:${bound.port}/metrics (Ctrl-C to stop)`)
+      return yield* Effect.never
+    })
+    await this.runDb(Effect.scoped(program), { interruptIsSuccess: true })
+    this.logToStderr("stopped")
+  }
+}

@@ -1,0 +1,70 @@
+import { prebuildsGroupName, prebuildsUserId } from "@coderops/coder-schema"
+import { Db } from "@coderops/db-core"
+import { Effect } from "effect"
+
+/** Where one organization with prebuilds configured stands, for the prebuilds user. */
+export interface OrganizationPrebuildStatus {
+  readonly organizationId: string
+  readonly organizationName: string
+  readonly hasMembership: boolean
+  /** The organization's prebuilds group, if it exists. */
+  readonly groupId: string | undefined
+  readonly inGroup: boolean
+}
+
+export interface PrebuildStatusOptions {
+  readonly userId?: string | undefined
+  readonly groupName?: string | undefined
+}
+
+/**
+ * One read: every organization with prebuilds configured (some template → version →
+ * preset with a non-null desired_instances; 0 counts), with the prebuilds user's
+ * membership, the prebuilds group and the user's membership in it.
+ *
+ * The organizations come from one pass over the presets hashed against versions and
+ * templates: Coder has no index on template_version_presets(template_version_id), so a
+ * per-organization probe would scan presets once per organization.
+ */
+export const getOrganizationsWithPrebuildStatus = Effect.fn("PrebuildStatus.get")(function* (
+  options: PrebuildStatusOptions = {},
+) {
+  const db = yield* Db
+  const rows = yield* db.query<{
+    organization_id: string
+    organization_name: string
+    has_membership: boolean
+    group_id: string | null
+    in_group: boolean
+  }>(
+    "GetOrganizationsWithPrebuildStatus",
+    `WITH prebuild_orgs AS (
+       SELECT DISTINCT t.organization_id
+         FROM template_version_presets p
+         JOIN template_versions tv ON tv.id = p.template_version_id
+         JOIN templates t ON t.id = tv.template_id
+        WHERE p.desired_instances IS NOT NULL
+     )
+     SELECT o.id AS organization_id,
+            o.name AS organization_name,
+            m.user_id IS NOT NULL AS has_membership,
+            g.id AS group_id,
+            gm.user_id IS NOT NULL AS in_group
+       FROM prebuild_orgs po
+       JOIN organizations o ON o.id = po.organization_id
+       LEFT JOIN organization_members m ON m.organization_id = o.id AND m.user_id = $1
+       LEFT JOIN groups g ON g.organization_id = o.id AND g.name = $2
+       LEFT JOIN group_members gm ON gm.group_id = g.id AND gm.user_id = $1
+      ORDER BY o.name, o.id`,
+    [options.userId ?? prebuildsUserId, options.groupName ?? prebuildsGroupName],
+  )
+  return rows.map(
+    (row): OrganizationPrebuildStatus => ({
+      organizationId: row.organization_id,
+      organizationName: row.organization_name,
+      hasMembership: row.has_membership,
+      groupId: row.group_id ?? undefined,
+      inGroup: row.in_group,
+    }),
+  )
+})

@@ -1,0 +1,2 @@
+export * from "./PrebuildStatus.js"
+export * from "./PrebuildsHealth.js"
