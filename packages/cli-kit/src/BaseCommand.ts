@@ -12,7 +12,7 @@ import {
   writeTextfile,
 } from "@coderops/metrics"
 import { Command, Flags, type Interfaces } from "@oclif/core"
-import { Cause, Effect, Exit, Fiber, Layer, References } from "effect"
+import { Cause, Effect, Exit, Fiber, Layer, Logger, References } from "effect"
 import { ExitCode, type FailureReport, reportOf } from "./ExitCode.js"
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -126,6 +126,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       program.pipe(
         Effect.provide(this.metricsLayer()),
         Effect.provideService(References.MinimumLogLevel, this.flags.debug ? "Debug" : "Warn"),
+        // stdout is for results (and --json); logs go to stderr.
+        Effect.provideService(Logger.LogToStderr, true),
       ),
     )
     let interrupted = false

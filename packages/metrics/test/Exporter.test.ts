@@ -1,7 +1,7 @@
 import { applyCoderSchemaForTests } from "@coderops/coder-schema"
 import { Db } from "@coderops/db-core"
 import { useTestDatabase } from "@coderops/test-postgres"
-import { histogramOf, parseExposition, valueOf } from "@coderops/test-prometheus"
+import { histogramOf, parseExposition, sampleValue } from "@coderops/test-prometheus"
 import { Effect } from "effect"
 import pg from "pg"
 import { describe, expect, it } from "vitest"
@@ -74,27 +74,29 @@ describe("metrics exporter against a Coder database", () => {
     await new Promise((resolve) => setTimeout(resolve, 1100))
     try {
       const families = await withExporter(coder.url, databaseCollectors(), scrape)
-      expect(valueOf(families, "coderops_schema_migrations_version")).toBe(371)
-      expect(valueOf(families, "coderops_schema_migrations_dirty")).toBe(0)
+      expect(sampleValue(families, "coderops_schema_migrations_version")).toBe(371)
+      expect(sampleValue(families, "coderops_schema_migrations_dirty")).toBe(0)
       expect(families.get("coderops_table_rows_estimate")?.type).toBe("gauge")
-      expect(valueOf(families, "coderops_table_rows_estimate", { table: "api_keys" })).toBe(4000)
-      expect(valueOf(families, "coderops_table_size_bytes", { table: "api_keys" })).toBeGreaterThan(
-        100_000,
+      expect(sampleValue(families, "coderops_table_rows_estimate", { table: "api_keys" })).toBe(
+        4000,
       )
-      const expired = valueOf(families, "coderops_api_keys_expired_7d_estimate")!
+      expect(
+        sampleValue(families, "coderops_table_size_bytes", { table: "api_keys" }),
+      ).toBeGreaterThan(100_000)
+      const expired = sampleValue(families, "coderops_api_keys_expired_7d_estimate")!
       expect(expired).toBeGreaterThan(700)
       expect(expired).toBeLessThan(1300)
       expect(
-        valueOf(families, "coderops_pg_connections", { state: "idle in transaction" }),
+        sampleValue(families, "coderops_pg_connections", { state: "idle in transaction" }),
       ).toBeGreaterThanOrEqual(1)
       expect(
-        valueOf(families, "coderops_pg_connections", { state: "active" }),
+        sampleValue(families, "coderops_pg_connections", { state: "active" }),
       ).toBeGreaterThanOrEqual(1)
       expect(
-        valueOf(families, "coderops_pg_oldest_transaction_age_seconds"),
+        sampleValue(families, "coderops_pg_oldest_transaction_age_seconds"),
       ).toBeGreaterThanOrEqual(1)
       for (const name of ["schema_migrations", "table_sizes", "api_keys_expired", "connections"]) {
-        expect(valueOf(families, "coderops_exporter_errors_total", { collector: name })).toBe(0)
+        expect(sampleValue(families, "coderops_exporter_errors_total", { collector: name })).toBe(0)
       }
       // The exporter's own queries are instrumented like every other statement.
       expect(
@@ -115,16 +117,16 @@ describe("metrics exporter against a Coder database", () => {
       return first
     })
     expect(
-      valueOf(families, "coderops_exporter_errors_total", { collector: "schema_migrations" }),
+      sampleValue(families, "coderops_exporter_errors_total", { collector: "schema_migrations" }),
     ).toBe(1)
     expect(
-      valueOf(families, "coderops_exporter_errors_total", { collector: "api_keys_expired" }),
+      sampleValue(families, "coderops_exporter_errors_total", { collector: "api_keys_expired" }),
     ).toBe(1)
-    expect(valueOf(families, "coderops_exporter_errors_total", { collector: "connections" })).toBe(
-      0,
-    )
     expect(
-      valueOf(families, "coderops_pg_connections", { state: "active" }),
+      sampleValue(families, "coderops_exporter_errors_total", { collector: "connections" }),
+    ).toBe(0)
+    expect(
+      sampleValue(families, "coderops_pg_connections", { state: "active" }),
     ).toBeGreaterThanOrEqual(1)
     expect(families.has("coderops_schema_migrations_version")).toBe(false)
   })
@@ -133,7 +135,7 @@ describe("metrics exporter against a Coder database", () => {
     const counts = await withExporter(empty.url, databaseCollectors(), async (base) => {
       await Promise.all([scrape(base), scrape(base), scrape(base)])
       const families = await scrape(base)
-      return valueOf(families, "coderops_db_queries_total", {
+      return sampleValue(families, "coderops_db_queries_total", {
         query: "GetConnectionStates",
         outcome: "ok",
       })
@@ -152,6 +154,6 @@ describe("metrics exporter against a Coder database", () => {
       timeout: "200 millis",
     })
     expect(Date.now() - started).toBeLessThan(2500)
-    expect(valueOf(families, "coderops_exporter_errors_total", { collector: "slow" })).toBe(1)
+    expect(sampleValue(families, "coderops_exporter_errors_total", { collector: "slow" })).toBe(1)
   })
 })

@@ -1,6 +1,6 @@
 import { Db } from "@coderops/db-core"
 import { useTestDatabase } from "@coderops/test-postgres"
-import { histogramOf, parseExposition, valueOf } from "@coderops/test-prometheus"
+import { histogramOf, parseExposition, sampleValue } from "@coderops/test-prometheus"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { exposition } from "../src/index.js"
@@ -53,10 +53,13 @@ describe("query instrumentation", () => {
 
     expect(families.get("coderops_db_queries_total")?.type).toBe("counter")
     expect(
-      valueOf(families, "coderops_db_queries_total", { query: "GetAnswer", outcome: "ok" }),
+      sampleValue(families, "coderops_db_queries_total", { query: "GetAnswer", outcome: "ok" }),
     ).toBe(3)
     expect(
-      valueOf(families, "coderops_db_queries_total", { query: "BrokenQuery", outcome: "error" }),
+      sampleValue(families, "coderops_db_queries_total", {
+        query: "BrokenQuery",
+        outcome: "error",
+      }),
     ).toBe(1)
 
     expect(
@@ -91,7 +94,7 @@ describe("query instrumentation", () => {
     const text = await Effect.runPromise(Effect.provide(exposition(), Metrics.layer))
     const families = parseExposition(text)
     expect(families.get("process_resident_memory_bytes")?.type).toBe("gauge")
-    expect(valueOf(families, "process_resident_memory_bytes")).toBeGreaterThan(1_000_000)
+    expect(sampleValue(families, "process_resident_memory_bytes")).toBeGreaterThan(1_000_000)
     expect(families.get("nodejs_eventloop_lag_seconds")?.type).toBe("gauge")
     expect(families.get("nodejs_gc_duration_seconds")?.type).toBe("histogram")
     expect(families.get("process_cpu_seconds_total")?.type).toBe("counter")

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { parseExposition, valueOf } from "@coderops/test-prometheus"
+import { parseExposition, sampleValue } from "@coderops/test-prometheus"
 import { Effect } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { Metrics, writeTextfile } from "../src/index.js"
@@ -22,7 +22,7 @@ describe("writeTextfile", () => {
       }).pipe(Effect.provide(Metrics.layer)),
     )
     const families = parseExposition(await readFile(path, "utf8"))
-    expect(valueOf(families, "coderops_test_runs_total", { outcome: "ok" })).toBe(2)
+    expect(sampleValue(families, "coderops_test_runs_total", { outcome: "ok" })).toBe(2)
     expect(families.get("process_resident_memory_bytes")?.type).toBe("gauge")
     expect(await readdir(dir)).toEqual(["coderops.prom"])
   })

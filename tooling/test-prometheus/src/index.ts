@@ -57,7 +57,7 @@ const parseValue = (text: string, line: number): number => {
   return Number(text)
 }
 
-const unescape = (text: string, allowQuote: boolean, line: number) =>
+const unescapeText = (text: string, allowQuote: boolean, line: number) =>
   text.replace(/\\(.)/g, (_, c: string) => {
     if (c === "\\") return "\\"
     if (c === "n") return "\n"
@@ -98,7 +98,7 @@ const parseLabels = (text: string, start: number, line: number): [LabelSet, numb
     if (text[i] !== '"') throw new ExpositionError(line, `unterminated value of label ${name}`)
     i++
     if (name in labels) throw new ExpositionError(line, `label ${name} given twice`)
-    labels[name] = unescape(raw, true, line)
+    labels[name] = unescapeText(raw, true, line)
     skipSpaces()
     if (text[i] === ",") {
       i++
@@ -159,7 +159,7 @@ export const parseExposition = (text: string): Map<string, Family> => {
       const family = open(name!, line)
       if (keyword === "HELP") {
         if (family.help !== undefined) throw new ExpositionError(line, `second HELP for ${name}`)
-        family.help = unescape(rest, false, line)
+        family.help = unescapeText(rest, false, line)
       } else {
         const type = rest.trim() as MetricType
         if (!types.has(type)) throw new ExpositionError(line, `unknown type "${rest}"`)
@@ -245,7 +245,7 @@ export const histogramSeries = (family: Family): ReadonlyArray<HistogramSeries> 
 }
 
 /** The one sample of a counter/gauge family whose labels include `labels`. */
-export const valueOf = (
+export const sampleValue = (
   families: Map<string, Family>,
   name: string,
   labels: LabelSet = {},

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { ExpositionError, histogramOf, parseExposition, valueOf } from "../src/index.js"
+import { ExpositionError, histogramOf, parseExposition, sampleValue } from "../src/index.js"
 
 const sample = `# HELP http_requests_total The total number of HTTP requests.
 # TYPE http_requests_total counter
@@ -28,12 +28,12 @@ describe("parseExposition", () => {
   it("reads counters, escapes, special values and labelled histograms", () => {
     const families = parseExposition(sample)
     expect(families.get("http_requests_total")?.type).toBe("counter")
-    expect(valueOf(families, "http_requests_total", { code: "400" })).toBe(3)
+    expect(sampleValue(families, "http_requests_total", { code: "400" })).toBe(3)
     expect(families.get("msdos_file_access_time_seconds")?.samples[0]?.labels).toEqual({
       path: "C:\\DIR\\FILE.TXT",
       error: 'Cannot find file:\n"FILE.TXT"',
     })
-    expect(valueOf(families, "something_weird")).toBe(Number.POSITIVE_INFINITY)
+    expect(sampleValue(families, "something_weird")).toBe(Number.POSITIVE_INFINITY)
     expect(families.get("metric_without_timestamp_and_labels")?.type).toBe("untyped")
     expect(histogramOf(families, "h", { query: "A" })).toEqual({
       labels: { query: "A" },

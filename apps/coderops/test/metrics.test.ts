@@ -1,0 +1,112 @@
+import { spawn } from "node:child_process"
+import { mkdtemp, readFile, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { applyCoderSchemaForTests } from "@coderops/coder-schema"
+import { Db, parseDatabaseUrl } from "@coderops/db-core"
+import { histogramOf, parseExposition, sampleValue } from "@coderops/test-prometheus"
+import { useTestDatabase } from "@coderops/test-postgres"
+import { Effect } from "effect"
+import { afterAll, describe, expect, it } from "vitest"
+import { coderops } from "./cli.js"
+
+const database = useTestDatabase()
+const dir = await mkdtemp(join(tmpdir(), "coderops-metrics-cli-"))
+afterAll(() => rm(dir, { recursive: true, force: true }))
+
+const prepare = Effect.gen(function* () {
+  const db = yield* Db
+  yield* applyCoderSchemaForTests()
+  yield* db.script(
+    "SeedPrebuilds",
+    `INSERT INTO users (id, email, username, created_at, updated_at)
+       VALUES ('11111111-1111-4111-8111-111111111111', 'owner@example.com', 'owner', now(), now());
+     INSERT INTO organizations (id, name, display_name, created_at, updated_at) VALUES
+       ('22222222-2222-4222-8222-000000000001', 'with-prebuilds', 'With', now(), now()),
+       ('22222222-2222-4222-8222-000000000002', 'member-already', 'Member', now(), now()),
+       ('22222222-2222-4222-8222-000000000003', 'no-prebuilds', 'None', now(), now());
+     INSERT INTO organization_members (user_id, organization_id, created_at, updated_at)
+       VALUES ('c42fdf75-3097-471c-8c33-fb52454d81c0', '22222222-2222-4222-8222-000000000002', now(), now());
+     INSERT INTO templates (id, created_at, updated_at, organization_id, name, active_version_id, created_by)
+       SELECT ('33333333-3333-4333-8333-00000000000' || n)::uuid, now(), now(),
+              ('22222222-2222-4222-8222-00000000000' || n)::uuid, 't' || n, gen_random_uuid(),
+              '11111111-1111-4111-8111-111111111111'
+         FROM generate_series(1, 3) n;
+     INSERT INTO template_versions (id, template_id, organization_id, created_at, updated_at, name, job_id, created_by)
+       SELECT ('44444444-4444-4444-8444-00000000000' || n)::uuid, ('33333333-3333-4333-8333-00000000000' || n)::uuid,
+              ('22222222-2222-4222-8222-00000000000' || n)::uuid, now(), now(), 'v1', gen_random_uuid(),
+              '11111111-1111-4111-8111-111111111111'
+         FROM generate_series(1, 3) n;
+     INSERT INTO template_version_presets (template_version_id, name, desired_instances) VALUES
+       ('44444444-4444-4444-8444-000000000001', 'small', 2),
+       ('44444444-4444-4444-8444-000000000002', 'zero', 0),
+       ('44444444-4444-4444-8444-000000000003', 'none', NULL);`,
+  )
+})
+
+describe("coderops metrics serve", () => {
+  it("serves database gauges and prebuilds health, and stops cleanly on SIGTERM", async () => {
+    const settings = await Effect.runPromise(parseDatabaseUrl(database.url, "explicit"))
+    await Effect.runPromise(Effect.provide(prepare, Db.layerFrom(settings)))
+
+    const bin = fileURLToPath(new URL("../bin/run.js", import.meta.url))
+    const child = spawn(process.execPath, [bin, "metrics", "serve", "--metrics-addr", "127.0.0.1:0", "--min-refresh", "0s"], {
+      env: { ...process.env, DATABASE_URL: database.url, NODE_ENV: "production" },
+    })
+    let stderr = ""
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk
+    })
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listen line: ${stderr}`)), 30_000)
+      child.stderr.on("data", () => {
+        const match = /http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(stderr)
+        if (match) {
+          clearTimeout(timer)
+          resolve(Number(match[1]))
+        }
+      })
+    })
+    const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+    const families = parseExposition(body)
+    expect(sampleValue(families, "coderops_prebuilds_organizations")).toBe(2)
+    expect(sampleValue(families, "coderops_prebuilds_organizations_missing", { missing: "membership" })).toBe(1)
+    expect(sampleValue(families, "coderops_prebuilds_organizations_missing", { missing: "group" })).toBe(2)
+    expect(sampleValue(families, "coderops_prebuilds_organizations_missing", { missing: "group_membership" })).toBe(2)
+    expect(sampleValue(families, "coderops_schema_migrations_version")).toBeUndefined()
+    expect(sampleValue(families, "coderops_exporter_errors_total", { collector: "schema_migrations" })).toBe(1)
+    expect(sampleValue(families, "coderops_exporter_errors_total", { collector: "prebuilds_membership" })).toBe(0)
+    expect(sampleValue(families, "coderops_table_rows_estimate", { table: "api_keys" })).toBe(0)
+    expect(families.get("nodejs_eventloop_lag_seconds")?.type).toBe("gauge")
+    expect(stderr).toContain('collector schema_migrations skipped: GetMigrationVersion: relation "schema_migrations" does not exist')
+
+    child.kill("SIGTERM")
+    expect(await exited).toBe(0)
+    expect(stderr).toContain("stopped")
+  })
+
+  it("refuses a bad --metrics-addr with exit 3", async () => {
+    const result = await coderops(["metrics", "serve", "--metrics-addr", "localhost", "--database-url", database.url])
+    expect(result.code).toBe(3)
+    expect(result.stderr).toContain('--metrics-addr "localhost" is not HOST:PORT')
+  })
+})
+
+describe("--metrics-file", () => {
+  it("writes the run's metrics in textfile-collector format, also when the command fails", async () => {
+    const path = join(dir, "db-info.prom")
+    const ok = await coderops(["db", "info", "--json", "--metrics-file", path, "--database-url", database.url])
+    expect(ok.code).toBe(0)
+    const families = parseExposition(await readFile(path, "utf8"))
+    expect(histogramOf(families, "coderops_db_query_latencies_seconds", { query: "GetServerVersion" })?.count).toBe(1)
+    expect(sampleValue(families, "coderops_db_queries_total", { query: "ListLargestTables", outcome: "ok" })).toBe(1)
+
+    const failedPath = join(dir, "failed.prom")
+    const failed = await coderops(["db", "info", "--metrics-file", failedPath, "--database-url", `${database.url}_missing`])
+    expect(failed.code).toBe(6)
+    const afterFailure = parseExposition(await readFile(failedPath, "utf8"))
+    expect(sampleValue(afterFailure, "coderops_db_queries_total", { query: "GetServerVersion", outcome: "error" })).toBe(1)
+  })
+})
