@@ -1,5 +1,6 @@
 import { Context, Effect, Layer } from "effect"
 import * as prom from "prom-client"
+import { SeriesCounter, SeriesHistogram } from "./internal/series.js"
 
 export type Labels<L extends string> = { readonly [K in L]: string }
 
@@ -49,26 +50,6 @@ export interface MetricsShape {
   readonly contentType: string
 }
 
-/** Label values looked up once per distinct combination: the hot path is a Map hit. */
-const childCache = <L extends string, C>(
-  labelNames: ReadonlyArray<L>,
-  make: (labels: Labels<L>) => C,
-) => {
-  const cache = new Map<string, C>()
-  return (labels: Labels<L>): C => {
-    const key =
-      labelNames.length === 1
-        ? labels[labelNames[0]!]
-        : labelNames.map((n) => labels[n]).join("\u0000")
-    let child = cache.get(key)
-    if (child === undefined) {
-      child = make(labels)
-      cache.set(key, child)
-    }
-    return child
-  }
-}
-
 export const makeMetrics = (options?: { readonly processMetrics?: boolean }): MetricsShape => {
   const registry = new prom.Registry()
   // Node process metrics (CPU, memory, event-loop lag, GC, handles) under their usual names.
@@ -77,13 +58,13 @@ export const makeMetrics = (options?: { readonly processMetrics?: boolean }): Me
 
   return {
     counter: <L extends string = never>(spec: MetricSpec<L>): CounterMetric<L> => {
-      const labelNames = spec.labelNames ?? []
-      const metric =
-        existing<prom.Counter<L>>(spec.name) ??
-        new prom.Counter<L>({ name: spec.name, help: spec.help, labelNames, registers: [registry] })
-      if (labelNames.length === 0) return { inc: (_, value = 1) => metric.inc(value) }
-      const child = childCache(labelNames, (labels) => metric.labels(labels as prom.LabelValues<L>))
-      return { inc: (labels, value = 1) => child(labels).inc(value) }
+      let metric = existing<SeriesCounter>(spec.name)
+      if (metric === undefined) {
+        metric = new SeriesCounter(spec.name, spec.help, spec.labelNames ?? [])
+        registry.registerMetric(metric as unknown as prom.Metric)
+      }
+      const counter = metric
+      return { inc: (labels, value = 1) => counter.inc(labels, value) }
     },
     gauge: <L extends string = never>(spec: MetricSpec<L>): GaugeMetric<L> => {
       const labelNames = spec.labelNames ?? []
@@ -99,19 +80,13 @@ export const makeMetrics = (options?: { readonly processMetrics?: boolean }): Me
       }
     },
     histogram: <L extends string = never>(spec: HistogramSpec<L>): HistogramMetric<L> => {
-      const labelNames = spec.labelNames ?? []
-      const metric =
-        existing<prom.Histogram<L>>(spec.name) ??
-        new prom.Histogram<L>({
-          name: spec.name,
-          help: spec.help,
-          labelNames,
-          buckets: [...(spec.buckets ?? latencyBuckets)],
-          registers: [registry],
-        })
-      if (labelNames.length === 0) return { observe: (_, value) => metric.observe(value) }
-      const child = childCache(labelNames, (labels) => metric.labels(labels as prom.LabelValues<L>))
-      return { observe: (labels, value) => child(labels).observe(value) }
+      let metric = existing<SeriesHistogram>(spec.name)
+      if (metric === undefined) {
+        metric = new SeriesHistogram(spec.name, spec.help, spec.labelNames ?? [], spec.buckets ?? latencyBuckets)
+        registry.registerMetric(metric as unknown as prom.Metric)
+      }
+      const histogram = metric
+      return { observe: (labels, value) => histogram.observe(labels, value) }
     },
     exposition: () => registry.metrics(),
     contentType: registry.contentType,

@@ -1,5 +1,14 @@
 import { execFileSync } from "node:child_process"
-import { cpus, release } from "node:os"
+import { chmod, mkdtemp, rm } from "node:fs/promises"
+import { cpus, release, tmpdir } from "node:os"
+import { join } from "node:path"
+import {
+  type DatabaseSettings,
+  ensureEmbeddedServer,
+  redactedUrlOf,
+  stopEmbeddedServer,
+} from "@coderops/db-core"
+import { Effect, Redacted } from "effect"
 
 export const median = (values: ReadonlyArray<number>): number => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -67,3 +76,21 @@ export const machine = () =>
   `${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, Linux ${release()}, Node ${process.versions.node}`
 
 export const seconds = (s: number) => `${s.toFixed(3)} s`
+
+/** A throwaway PostgreSQL server for one benchmark run, stopped and removed afterwards. */
+export const withBenchServer = async <A>(
+  body: (server: { readonly url: string; readonly settings: DatabaseSettings }) => Promise<A>,
+): Promise<A> => {
+  const parent = await mkdtemp(join(tmpdir(), "coderops-bench-"))
+  await chmod(parent, 0o755)
+  const root = join(parent, "pg")
+  try {
+    const server = await Effect.runPromise(ensureEmbeddedServer(root))
+    const url = new URL(redactedUrlOf(server.settings))
+    url.password = Redacted.value(server.settings.password!)
+    return await body({ url: url.toString(), settings: server.settings })
+  } finally {
+    await Effect.runPromise(Effect.ignore(stopEmbeddedServer(root)))
+    await rm(parent, { recursive: true, force: true })
+  }
+}
