@@ -1,0 +1,92 @@
+import { applyCoderSchemaForTests } from "@coderops/coder-schema"
+import { Db, parseDatabaseUrl } from "@coderops/db-core"
+import { Metrics, QueryMetrics, exposition } from "@coderops/metrics"
+import { parseExposition, sampleValue } from "@coderops/test-prometheus"
+import { useTestDatabase } from "@coderops/test-postgres"
+import { Effect, Layer } from "effect"
+import pg from "pg"
+import { beforeEach, describe, expect, it } from "vitest"
+import { purgeExpiredApiKeys } from "../src/index.js"
+
+const database = useTestDatabase()
+
+const run = <A, E>(program: Effect.Effect<A, E, Db | Metrics>) =>
+  Effect.runPromise(
+    Effect.flatMap(parseDatabaseUrl(database.url, "explicit"), (settings) =>
+      Effect.provide(
+        program,
+        QueryMetrics.layer.pipe(Layer.provideMerge(Db.layerFrom(settings)), Layer.provideMerge(Metrics.layerWithoutProcess)),
+      ),
+    ),
+  )
+
+const count = (where: string) =>
+  run(Db.use((db) => db.query<{ n: number }>("Count", `SELECT count(*)::int AS n FROM api_keys WHERE ${where}`))).then(
+    (rows) => rows[0]!.n,
+  )
+
+let seeded = false
+beforeEach(async () => {
+  if (!seeded) {
+    await run(applyCoderSchemaForTests())
+    seeded = true
+  }
+  await run(
+    Db.use((db) =>
+      db.script(
+        "SeedKeys",
+        `TRUNCATE api_keys CASCADE;
+         INSERT INTO users (id, email, username, created_at, updated_at)
+           VALUES ('11111111-1111-4111-8111-111111111111', 'a@example.com', 'a', now(), now()) ON CONFLICT DO NOTHING;
+         INSERT INTO api_keys (id, hashed_secret, user_id, last_used, expires_at, created_at, updated_at, login_type, scopes, allow_list)
+           SELECT 'k' || g, '\\x00', '11111111-1111-4111-8111-111111111111', now(),
+                  CASE WHEN g % 10 < 6 THEN now() - interval '8 days'
+                       WHEN g % 10 = 6 THEN now() - interval '3 days'
+                       ELSE now() + interval '1 day' END,
+                  now(), now(), 'password', '{all}', '{}'
+             FROM generate_series(1, 25000) g;`,
+      ),
+    ),
+  )
+})
+
+describe("purgeExpiredApiKeys", () => {
+  it("deletes keys past retention in batches, keeps the rest, and counts them", async () => {
+    const batches: Array<number> = []
+    const { report, text } = await run(
+      Effect.gen(function* () {
+        const report = yield* purgeExpiredApiKeys({
+          retentionMs: 7 * 24 * 3600 * 1000,
+          batchSize: 4000,
+          onBatch: (progress) => batches.push(progress.deleted),
+        })
+        return { report, text: yield* exposition() }
+      }),
+    )
+    expect(report).toMatchObject({ purged: 15000, batches: 4, dryRun: false, lockWaits: 0 })
+    expect(batches).toEqual([4000, 4000, 4000, 3000])
+    expect(await count("true")).toBe(10000)
+    expect(await count("expires_at < now() - interval '7 days'")).toBe(0)
+    expect(await count("expires_at < now()")).toBe(2500)
+    const families = parseExposition(text)
+    expect(sampleValue(families, "coderops_dbpurge_records_purged_total", { record_type: "api_keys" })).toBe(15000)
+    expect(sampleValue(families, "coderops_db_queries_total", { query: "DeleteExpiredApiKeys", outcome: "ok" })).toBe(4)
+  })
+
+  it("--dry-run counts and deletes nothing", async () => {
+    const report = await run(purgeExpiredApiKeys({ retentionMs: 7 * 24 * 3600 * 1000, dryRun: true }))
+    expect(report).toMatchObject({ purged: 15000, dryRun: true })
+    expect(await count("true")).toBe(25000)
+  })
+
+  it("waits while coderd's purge holds the purge lock", async () => {
+    const holder = new pg.Client({ connectionString: database.url })
+    await holder.connect()
+    await holder.query("BEGIN")
+    await holder.query("SELECT pg_advisory_xact_lock(4)")
+    setTimeout(() => void holder.query("COMMIT").then(() => holder.end()), 1500)
+    const report = await run(purgeExpiredApiKeys({ retentionMs: 7 * 24 * 3600 * 1000 }))
+    expect(report.lockWaits).toBeGreaterThanOrEqual(1)
+    expect(report.purged).toBe(15000)
+  })
+})

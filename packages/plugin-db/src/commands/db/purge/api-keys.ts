@@ -1,0 +1,52 @@
+import { BaseCommand, formatCount } from "@coderops/cli-kit"
+import { parseGoDuration } from "@coderops/db-core"
+import { type ApiKeyPurgeReport, purgeExpiredApiKeys } from "@coderops/dbpurge"
+import { Flags } from "@oclif/core"
+import { Effect } from "effect"
+
+export default class DbPurgeApiKeys extends BaseCommand<typeof DbPurgeApiKeys> {
+  static override summary = "Delete API keys that expired longer ago than the retention, in batches."
+
+  static override description = `What Coder's dbpurge does every 10 minutes, run now and visibly: select up to --batch-size ids with expires_at before now − retention, delete them, repeat, each batch its own short transaction under Coder's purge lock (pg_try_advisory_xact_lock(4)), so it never runs alongside coderd's purge. OAuth2 provider tokens of deleted keys go with them.
+
+Run it before upgrading to Coder v2.27: migration 000371 rewrites every row of api_keys, and keys that expired years ago make it slow.`
+
+  static override examples = [
+    { description: "See how many keys would go.", command: "<%= config.bin %> <%= command.id %> --dry-run" },
+    {
+      description: "Purge keys expired more than 7 days ago, 10,000 per batch.",
+      command: "<%= config.bin %> <%= command.id %> --retention 168h --metrics-file /var/lib/node_exporter/coderops_purge.prom",
+    },
+  ]
+
+  static override flags = {
+    retention: Flags.string({
+      summary: "Keep keys that expired less than this long ago (Go duration: 168h is 7 days).",
+      default: "168h",
+    }),
+    "batch-size": Flags.integer({ summary: "Keys deleted per batch transaction.", default: 10_000, min: 1 }),
+    "dry-run": Flags.boolean({ summary: "Count what would be deleted; delete nothing." }),
+  }
+
+  async run(): Promise<ApiKeyPurgeReport> {
+    const flags = this.flags
+    const progress = (line: string) => this.logToStderr(line)
+    const report = await this.runDb(
+      Effect.flatMap(parseGoDuration(flags.retention, "--retention"), (retentionMs) =>
+        purgeExpiredApiKeys({
+          retentionMs,
+          batchSize: flags["batch-size"],
+          dryRun: flags["dry-run"],
+          onBatch: ({ batch, deleted, total, seconds }) =>
+            progress(`batch ${batch}: deleted ${formatCount(deleted)} in ${seconds.toFixed(2)} s (${formatCount(total)} so far)`),
+        }),
+      ),
+    )
+    this.log(
+      report.dryRun
+        ? `${formatCount(report.purged)} API keys expired before ${report.cutoff} would be deleted (dry run: nothing deleted)`
+        : `deleted ${formatCount(report.purged)} API keys expired before ${report.cutoff} in ${report.batches} batches, ${report.seconds.toFixed(1)} s`,
+    )
+    return report
+  }
+}
