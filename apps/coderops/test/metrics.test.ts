@@ -1,15 +1,13 @@
-import { spawn } from "node:child_process"
 import { mkdtemp, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { applyCoderSchemaForTests } from "@coderops/coder-schema"
 import { Db, parseDatabaseUrl } from "@coderops/db-core"
-import { histogramOf, parseExposition, sampleValue } from "@coderops/test-prometheus"
 import { useTestDatabase } from "@coderops/test-postgres"
+import { histogramOf, parseExposition, sampleValue } from "@coderops/test-prometheus"
 import { Effect } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-import { coderops } from "./cli.js"
+import { coderops, startExporter } from "./cli.js"
 
 const database = useTestDatabase()
 const dir = await mkdtemp(join(tmpdir(), "coderops-metrics-cli-"))
@@ -50,45 +48,48 @@ describe("coderops metrics serve", () => {
     const settings = await Effect.runPromise(parseDatabaseUrl(database.url, "explicit"))
     await Effect.runPromise(Effect.provide(prepare, Db.layerFrom(settings)))
 
-    const bin = fileURLToPath(new URL("../bin/run.js", import.meta.url))
-    const child = spawn(process.execPath, [bin, "metrics", "serve", "--metrics-addr", "127.0.0.1:0", "--min-refresh", "0s"], {
-      env: { ...process.env, DATABASE_URL: database.url, NODE_ENV: "production" },
-    })
-    let stderr = ""
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk
-    })
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no listen line: ${stderr}`)), 30_000)
-      child.stderr.on("data", () => {
-        const match = /http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(stderr)
-        if (match) {
-          clearTimeout(timer)
-          resolve(Number(match[1]))
-        }
-      })
-    })
-    const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+    const exporter = await startExporter(database.url, ["--min-refresh", "0s"])
+    const body = await (await fetch(`${exporter.url}/metrics`)).text()
     const families = parseExposition(body)
     expect(sampleValue(families, "coderops_prebuilds_organizations")).toBe(2)
-    expect(sampleValue(families, "coderops_prebuilds_organizations_missing", { missing: "membership" })).toBe(1)
-    expect(sampleValue(families, "coderops_prebuilds_organizations_missing", { missing: "group" })).toBe(2)
-    expect(sampleValue(families, "coderops_prebuilds_organizations_missing", { missing: "group_membership" })).toBe(2)
+    expect(
+      sampleValue(families, "coderops_prebuilds_organizations_missing", { missing: "membership" }),
+    ).toBe(1)
+    expect(
+      sampleValue(families, "coderops_prebuilds_organizations_missing", { missing: "group" }),
+    ).toBe(2)
+    expect(
+      sampleValue(families, "coderops_prebuilds_organizations_missing", {
+        missing: "group_membership",
+      }),
+    ).toBe(2)
     expect(sampleValue(families, "coderops_schema_migrations_version")).toBeUndefined()
-    expect(sampleValue(families, "coderops_exporter_errors_total", { collector: "schema_migrations" })).toBe(1)
-    expect(sampleValue(families, "coderops_exporter_errors_total", { collector: "prebuilds_membership" })).toBe(0)
+    expect(
+      sampleValue(families, "coderops_exporter_errors_total", { collector: "schema_migrations" }),
+    ).toBe(1)
+    expect(
+      sampleValue(families, "coderops_exporter_errors_total", {
+        collector: "prebuilds_membership",
+      }),
+    ).toBe(0)
     expect(sampleValue(families, "coderops_table_rows_estimate", { table: "api_keys" })).toBe(0)
     expect(families.get("nodejs_eventloop_lag_seconds")?.type).toBe("gauge")
-    expect(stderr).toContain('collector schema_migrations skipped: GetMigrationVersion: relation "schema_migrations" does not exist')
-
-    child.kill("SIGTERM")
-    expect(await exited).toBe(0)
-    expect(stderr).toContain("stopped")
+    expect(exporter.stderr()).toContain(
+      'collector schema_migrations skipped: GetMigrationVersion: relation "schema_migrations" does not exist',
+    )
+    expect(await exporter.stop()).toBe(0)
+    expect(exporter.stderr()).toContain("stopped")
   })
 
   it("refuses a bad --metrics-addr with exit 3", async () => {
-    const result = await coderops(["metrics", "serve", "--metrics-addr", "localhost", "--database-url", database.url])
+    const result = await coderops([
+      "metrics",
+      "serve",
+      "--metrics-addr",
+      "localhost",
+      "--database-url",
+      database.url,
+    ])
     expect(result.code).toBe(3)
     expect(result.stderr).toContain('--metrics-addr "localhost" is not HOST:PORT')
   })
@@ -97,16 +98,44 @@ describe("coderops metrics serve", () => {
 describe("--metrics-file", () => {
   it("writes the run's metrics in textfile-collector format, also when the command fails", async () => {
     const path = join(dir, "db-info.prom")
-    const ok = await coderops(["db", "info", "--json", "--metrics-file", path, "--database-url", database.url])
+    const ok = await coderops([
+      "db",
+      "info",
+      "--json",
+      "--metrics-file",
+      path,
+      "--database-url",
+      database.url,
+    ])
     expect(ok.code).toBe(0)
     const families = parseExposition(await readFile(path, "utf8"))
-    expect(histogramOf(families, "coderops_db_query_latencies_seconds", { query: "GetServerVersion" })?.count).toBe(1)
-    expect(sampleValue(families, "coderops_db_queries_total", { query: "ListLargestTables", outcome: "ok" })).toBe(1)
+    expect(
+      histogramOf(families, "coderops_db_query_latencies_seconds", { query: "GetServerVersion" })
+        ?.count,
+    ).toBe(1)
+    expect(
+      sampleValue(families, "coderops_db_queries_total", {
+        query: "ListLargestTables",
+        outcome: "ok",
+      }),
+    ).toBe(1)
 
     const failedPath = join(dir, "failed.prom")
-    const failed = await coderops(["db", "info", "--metrics-file", failedPath, "--database-url", `${database.url}_missing`])
+    const failed = await coderops([
+      "db",
+      "info",
+      "--metrics-file",
+      failedPath,
+      "--database-url",
+      `${database.url}_missing`,
+    ])
     expect(failed.code).toBe(6)
     const afterFailure = parseExposition(await readFile(failedPath, "utf8"))
-    expect(sampleValue(afterFailure, "coderops_db_queries_total", { query: "GetServerVersion", outcome: "error" })).toBe(1)
+    expect(
+      sampleValue(afterFailure, "coderops_db_queries_total", {
+        query: "GetServerVersion",
+        outcome: "error",
+      }),
+    ).toBe(1)
   })
 })

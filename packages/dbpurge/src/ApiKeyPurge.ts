@@ -13,7 +13,14 @@ export interface ApiKeyPurgeOptions {
   /** Report what would be deleted, deleting nothing. */
   readonly dryRun?: boolean | undefined
   /** Called after each batch, for progress output. */
-  readonly onBatch?: ((progress: { readonly batch: number; readonly deleted: number; readonly total: number; readonly seconds: number }) => void) | undefined
+  readonly onBatch?:
+    | ((progress: {
+        readonly batch: number
+        readonly deleted: number
+        readonly total: number
+        readonly seconds: number
+      }) => void)
+    | undefined
 }
 
 export interface ApiKeyPurgeReport {
@@ -34,7 +41,9 @@ export interface ApiKeyPurgeReport {
  * lock is held for long. OAuth2 provider tokens of those keys go with them (ON DELETE
  * CASCADE). Run it before an upgrade to take the dead weight off 000371-style rewrites.
  */
-export const purgeExpiredApiKeys = Effect.fn("ApiKeyPurge.run")(function* (options: ApiKeyPurgeOptions) {
+export const purgeExpiredApiKeys = Effect.fn("ApiKeyPurge.run")(function* (
+  options: ApiKeyPurgeOptions,
+) {
   const db = yield* Db
   const metrics = yield* Metrics
   const purged = metrics.counter({
@@ -60,7 +69,14 @@ export const purgeExpiredApiKeys = Effect.fn("ApiKeyPurge.run")(function* (optio
       "SELECT count(*) AS n FROM api_keys WHERE expires_at < $1::timestamptz",
       [cutoff],
     )) as [{ n: string }]
-    return { cutoff, dryRun: true, purged: Number(n), batches: 0, lockWaits: 0, seconds: (performance.now() - started) / 1000 } satisfies ApiKeyPurgeReport
+    return {
+      cutoff,
+      dryRun: true,
+      purged: Number(n),
+      batches: 0,
+      lockWaits: 0,
+      seconds: (performance.now() - started) / 1000,
+    } satisfies ApiKeyPurgeReport
   }
   const batchSize = options.batchSize ?? 10_000
   let total = 0
@@ -94,5 +110,12 @@ export const purgeExpiredApiKeys = Effect.fn("ApiKeyPurge.run")(function* (optio
     options.onBatch?.({ batch: batches, deleted, total, seconds })
     if (deleted < batchSize) break
   }
-  return { cutoff, dryRun: false, purged: total, batches, lockWaits, seconds: (performance.now() - started) / 1000 } satisfies ApiKeyPurgeReport
+  return {
+    cutoff,
+    dryRun: false,
+    purged: total,
+    batches,
+    lockWaits,
+    seconds: (performance.now() - started) / 1000,
+  } satisfies ApiKeyPurgeReport
 })

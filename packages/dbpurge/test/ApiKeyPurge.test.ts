@@ -1,8 +1,8 @@
 import { applyCoderSchemaForTests } from "@coderops/coder-schema"
 import { Db, parseDatabaseUrl } from "@coderops/db-core"
-import { Metrics, QueryMetrics, exposition } from "@coderops/metrics"
-import { parseExposition, sampleValue } from "@coderops/test-prometheus"
+import { exposition, Metrics, QueryMetrics } from "@coderops/metrics"
 import { useTestDatabase } from "@coderops/test-postgres"
+import { parseExposition, sampleValue } from "@coderops/test-prometheus"
 import { Effect, Layer } from "effect"
 import pg from "pg"
 import { beforeEach, describe, expect, it } from "vitest"
@@ -15,15 +15,20 @@ const run = <A, E>(program: Effect.Effect<A, E, Db | Metrics>) =>
     Effect.flatMap(parseDatabaseUrl(database.url, "explicit"), (settings) =>
       Effect.provide(
         program,
-        QueryMetrics.layer.pipe(Layer.provideMerge(Db.layerFrom(settings)), Layer.provideMerge(Metrics.layerWithoutProcess)),
+        QueryMetrics.layer.pipe(
+          Layer.provideMerge(Db.layerFrom(settings)),
+          Layer.provideMerge(Metrics.layerWithoutProcess),
+        ),
       ),
     ),
   )
 
 const count = (where: string) =>
-  run(Db.use((db) => db.query<{ n: number }>("Count", `SELECT count(*)::int AS n FROM api_keys WHERE ${where}`))).then(
-    (rows) => rows[0]!.n,
-  )
+  run(
+    Db.use((db) =>
+      db.query<{ n: number }>("Count", `SELECT count(*)::int AS n FROM api_keys WHERE ${where}`),
+    ),
+  ).then((rows) => rows[0]!.n)
 
 let seeded = false
 beforeEach(async () => {
@@ -69,12 +74,21 @@ describe("purgeExpiredApiKeys", () => {
     expect(await count("expires_at < now() - interval '7 days'")).toBe(0)
     expect(await count("expires_at < now()")).toBe(2500)
     const families = parseExposition(text)
-    expect(sampleValue(families, "coderops_dbpurge_records_purged_total", { record_type: "api_keys" })).toBe(15000)
-    expect(sampleValue(families, "coderops_db_queries_total", { query: "DeleteExpiredApiKeys", outcome: "ok" })).toBe(4)
+    expect(
+      sampleValue(families, "coderops_dbpurge_records_purged_total", { record_type: "api_keys" }),
+    ).toBe(15000)
+    expect(
+      sampleValue(families, "coderops_db_queries_total", {
+        query: "DeleteExpiredApiKeys",
+        outcome: "ok",
+      }),
+    ).toBe(4)
   })
 
   it("--dry-run counts and deletes nothing", async () => {
-    const report = await run(purgeExpiredApiKeys({ retentionMs: 7 * 24 * 3600 * 1000, dryRun: true }))
+    const report = await run(
+      purgeExpiredApiKeys({ retentionMs: 7 * 24 * 3600 * 1000, dryRun: true }),
+    )
     expect(report).toMatchObject({ purged: 15000, dryRun: true })
     expect(await count("true")).toBe(25000)
   })

@@ -82,7 +82,12 @@ export const makeMetrics = (options?: { readonly processMetrics?: boolean }): Me
     histogram: <L extends string = never>(spec: HistogramSpec<L>): HistogramMetric<L> => {
       let metric = existing<SeriesHistogram>(spec.name)
       if (metric === undefined) {
-        metric = new SeriesHistogram(spec.name, spec.help, spec.labelNames ?? [], spec.buckets ?? latencyBuckets)
+        metric = new SeriesHistogram(
+          spec.name,
+          spec.help,
+          spec.labelNames ?? [],
+          spec.buckets ?? latencyBuckets,
+        )
         registry.registerMetric(metric as unknown as prom.Metric)
       }
       const histogram = metric

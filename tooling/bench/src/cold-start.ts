@@ -14,11 +14,28 @@ await withBenchServer(async ({ url }) => {
   const env = { NODE_ENV: "production", DATABASE_URL: url }
   const floor = { name: "node -e 0", run: timeProcess(node, ["-e", "0"]) }
   const results = [
-    [await comparePair({ name: "coderops --help", run: timeProcess(node, [bin, "--help"], env) }, floor, { rounds }), 0.5],
-    [await comparePair({ name: "coderops db info", run: timeProcess(node, [bin, "db", "info"], env) }, floor, { rounds }), 1],
     [
       await comparePair(
-        { name: "coderops db info --json", run: timeProcess(node, [bin, "db", "info", "--json"], env) },
+        { name: "coderops --help", run: timeProcess(node, [bin, "--help"], env) },
+        floor,
+        { rounds },
+      ),
+      0.5,
+    ],
+    [
+      await comparePair(
+        { name: "coderops db info", run: timeProcess(node, [bin, "db", "info"], env) },
+        floor,
+        { rounds },
+      ),
+      1,
+    ],
+    [
+      await comparePair(
+        {
+          name: "coderops db info --json",
+          run: timeProcess(node, [bin, "db", "info", "--json"], env),
+        },
         floor,
         { rounds },
       ),

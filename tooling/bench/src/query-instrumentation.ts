@@ -30,20 +30,28 @@ await withBenchServer(async ({ settings }) => {
           return elapsed
         }
         return yield* Effect.promise(() =>
-          comparePair({ name: "instrumented", run: timed(true) }, { name: "bare", run: timed(false) }, {
-            rounds,
-            warmup: 2,
-          }),
+          comparePair(
+            { name: "instrumented", run: timed(true) },
+            { name: "bare", run: timed(false) },
+            {
+              rounds,
+              warmup: 2,
+            },
+          ),
         )
       }),
       Db.layerFrom({ ...settings, poolSize: 1 }),
     ),
   )
-  console.log(`machine: ${machine()}; ${rounds} rounds of ${queriesPerBlock} queries per side, alternating, medians`)
+  console.log(
+    `machine: ${machine()}; ${rounds} rounds of ${queriesPerBlock} queries per side, alternating, medians`,
+  )
   console.log("| side | median per block | per query |")
   console.log("|---|---|---|")
   for (const side of [result.a, result.b]) {
-    console.log(`| ${side.name} | ${side.median.toFixed(3)} s | ${((side.median / queriesPerBlock) * 1e6).toFixed(1)} µs |`)
+    console.log(
+      `| ${side.name} | ${side.median.toFixed(3)} s | ${((side.median / queriesPerBlock) * 1e6).toFixed(1)} µs |`,
+    )
   }
   const verdict = result.ratio <= 1.03 ? "met" : "MISSED"
   console.log(`ratio instrumented/bare: ${result.ratio.toFixed(3)} (target ≤ 1.03: ${verdict})`)

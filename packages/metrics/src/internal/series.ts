@@ -16,12 +16,20 @@ interface CustomMetric {
   readonly name: string
   readonly help: string
   readonly type: "counter" | "histogram"
-  readonly get: () => Promise<{ name: string; help: string; type: string; values: Array<MetricValue>; aggregator: string }>
+  readonly get: () => Promise<{
+    name: string
+    help: string
+    type: string
+    values: Array<MetricValue>
+    aggregator: string
+  }>
   readonly reset: () => void
 }
 
 const seriesKey = (labelNames: ReadonlyArray<string>, labels: LabelValues) =>
-  labelNames.length === 1 ? labels[labelNames[0]!]! : labelNames.map((name) => labels[name]).join("\u0000")
+  labelNames.length === 1
+    ? labels[labelNames[0]!]!
+    : labelNames.map((name) => labels[name]).join("\u0000")
 
 export class SeriesCounter implements CustomMetric {
   readonly type = "counter" as const
@@ -41,7 +49,10 @@ export class SeriesCounter implements CustomMetric {
   }
 
   async get() {
-    const values = [...this.series.values()].map((entry) => ({ labels: entry.labels, value: entry.value }))
+    const values = [...this.series.values()].map((entry) => ({
+      labels: entry.labels,
+      value: entry.value,
+    }))
     if (this.labelNames.length === 0 && values.length === 0) values.push({ labels: {}, value: 0 })
     return { name: this.name, help: this.help, type: this.type, values, aggregator: "sum" }
   }
@@ -53,7 +64,10 @@ export class SeriesCounter implements CustomMetric {
 
 export class SeriesHistogram implements CustomMetric {
   readonly type = "histogram" as const
-  private readonly series = new Map<string, { labels: LabelValues; counts: Float64Array; sum: number; count: number }>()
+  private readonly series = new Map<
+    string,
+    { labels: LabelValues; counts: Float64Array; sum: number; count: number }
+  >()
 
   constructor(
     readonly name: string,
@@ -66,7 +80,12 @@ export class SeriesHistogram implements CustomMetric {
     const key = seriesKey(this.labelNames, labels)
     let entry = this.series.get(key)
     if (entry === undefined) {
-      entry = { labels: { ...labels }, counts: new Float64Array(this.bounds.length), sum: 0, count: 0 }
+      entry = {
+        labels: { ...labels },
+        counts: new Float64Array(this.bounds.length),
+        sum: 0,
+        count: 0,
+      }
       this.series.set(key, entry)
     }
     // Per-bucket counts; made cumulative at exposition.
@@ -84,9 +103,17 @@ export class SeriesHistogram implements CustomMetric {
       let cumulative = 0
       this.bounds.forEach((le, i) => {
         cumulative += entry.counts[i]!
-        values.push({ metricName: `${this.name}_bucket`, labels: { le: String(le), ...entry.labels }, value: cumulative })
+        values.push({
+          metricName: `${this.name}_bucket`,
+          labels: { le: String(le), ...entry.labels },
+          value: cumulative,
+        })
       })
-      values.push({ metricName: `${this.name}_bucket`, labels: { le: "+Inf", ...entry.labels }, value: entry.count })
+      values.push({
+        metricName: `${this.name}_bucket`,
+        labels: { le: "+Inf", ...entry.labels },
+        value: entry.count,
+      })
       values.push({ metricName: `${this.name}_sum`, labels: entry.labels, value: entry.sum })
       values.push({ metricName: `${this.name}_count`, labels: entry.labels, value: entry.count })
     }

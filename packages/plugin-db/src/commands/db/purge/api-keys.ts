@@ -5,17 +5,23 @@ import { Flags } from "@oclif/core"
 import { Effect } from "effect"
 
 export default class DbPurgeApiKeys extends BaseCommand<typeof DbPurgeApiKeys> {
-  static override summary = "Delete API keys that expired longer ago than the retention, in batches."
+  static override summary =
+    "Delete API keys that expired longer ago than the retention, in batches."
 
-  static override description = `What Coder's dbpurge does every 10 minutes, run now and visibly: select up to --batch-size ids with expires_at before now − retention, delete them, repeat, each batch its own short transaction under Coder's purge lock (pg_try_advisory_xact_lock(4)), so it never runs alongside coderd's purge. OAuth2 provider tokens of deleted keys go with them.
+  static override description =
+    `What Coder's dbpurge does every 10 minutes, run now and visibly: select up to --batch-size ids with expires_at before now − retention, delete them, repeat, each batch its own short transaction under Coder's purge lock (pg_try_advisory_xact_lock(4)), so it never runs alongside coderd's purge. OAuth2 provider tokens of deleted keys go with them.
 
 Run it before upgrading to Coder v2.27: migration 000371 rewrites every row of api_keys, and keys that expired years ago make it slow.`
 
   static override examples = [
-    { description: "See how many keys would go.", command: "<%= config.bin %> <%= command.id %> --dry-run" },
+    {
+      description: "See how many keys would go.",
+      command: "<%= config.bin %> <%= command.id %> --dry-run",
+    },
     {
       description: "Purge keys expired more than 7 days ago, 10,000 per batch.",
-      command: "<%= config.bin %> <%= command.id %> --retention 168h --metrics-file /var/lib/node_exporter/coderops_purge.prom",
+      command:
+        "<%= config.bin %> <%= command.id %> --retention 168h --metrics-file /var/lib/node_exporter/coderops_purge.prom",
     },
   ]
 
@@ -24,7 +30,11 @@ Run it before upgrading to Coder v2.27: migration 000371 rewrites every row of a
       summary: "Keep keys that expired less than this long ago (Go duration: 168h is 7 days).",
       default: "168h",
     }),
-    "batch-size": Flags.integer({ summary: "Keys deleted per batch transaction.", default: 10_000, min: 1 }),
+    "batch-size": Flags.integer({
+      summary: "Keys deleted per batch transaction.",
+      default: 10_000,
+      min: 1,
+    }),
     "dry-run": Flags.boolean({ summary: "Count what would be deleted; delete nothing." }),
   }
 
@@ -38,7 +48,9 @@ Run it before upgrading to Coder v2.27: migration 000371 rewrites every row of a
           batchSize: flags["batch-size"],
           dryRun: flags["dry-run"],
           onBatch: ({ batch, deleted, total, seconds }) =>
-            progress(`batch ${batch}: deleted ${formatCount(deleted)} in ${seconds.toFixed(2)} s (${formatCount(total)} so far)`),
+            progress(
+              `batch ${batch}: deleted ${formatCount(deleted)} in ${seconds.toFixed(2)} s (${formatCount(total)} so far)`,
+            ),
         }),
       ),
     )
