@@ -105,7 +105,8 @@ describe("the Grafana dashboard", () => {
     expect(new Set(dashboard.panels.map((panel) => panel.id)).size).toBe(dashboard.panels.length)
     const missing: Array<string> = []
     for (const panel of panels) {
-      expect(panel.datasource?.uid, panel.title).toBe("${datasource}")
+      // Grafana data-source variable, literally "${datasource}".
+      expect(panel.datasource?.uid, panel.title).toBe(["$", "{datasource}"].join(""))
       expect(panel.targets?.length, panel.title).toBeGreaterThan(0)
       for (const target of panel.targets ?? []) {
         const names = metricNamesOf(target.expr)

@@ -154,27 +154,25 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
     rowsOf: (result: T) => number,
   ): Effect.Effect<T, SqlError> =>
     Effect.flatMap(pinnedClient, (pinned) =>
-      Effect.tryPromise({
-        try: async (signal) => {
-          const started = now()
-          const report = (outcome: "ok" | "error", rowCount: number, error?: SqlError) =>
-            notify({
-              name,
-              kind,
-              durationSeconds: (now() - started) / 1000,
-              outcome,
-              rowCount,
-              error: error?._tag,
-            })
-          let client: pg.PoolClient | undefined = pinned?.client
-          const cancel = () => {
-            const pid = (client as { processID?: number } | undefined)?.processID
-            if (pid !== undefined) pool.query("SELECT pg_cancel_backend($1)", [pid]).catch(() => {})
-          }
-          signal.addEventListener("abort", cancel, { once: true })
+      Effect.callback<T, SqlError>((resume) => {
+        const started = now()
+        const report = (outcome: "ok" | "error", rowCount: number, error?: SqlError) =>
+          notify({
+            name,
+            kind,
+            durationSeconds: (now() - started) / 1000,
+            outcome,
+            rowCount,
+            error: error?._tag,
+          })
+        let client: pg.PoolClient | undefined = pinned?.client
+        let interrupted = false
+        const execute = async () => {
           let broken = false
           try {
             client ??= await pool.connect()
+            // Interrupted while waiting for a connection: send nothing.
+            if (interrupted) throw new Error("interrupted before the statement was sent")
             const result = await call(client)
             report("ok", rowsOf(result))
             return result
@@ -184,12 +182,24 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
             report("error", 0, error)
             throw error
           } finally {
-            signal.removeEventListener("abort", cancel)
             // A pooled client goes back unless its connection broke.
             if (pinned === undefined) client?.release(broken || undefined)
           }
-        },
-        catch: (error) => error as SqlError,
+        }
+        const running = execute()
+        running.then(
+          (result) => resume(Effect.succeed(result)),
+          (error: SqlError) => resume(Effect.fail(error)),
+        )
+        // On interruption: cancel the statement on the server and wait until it has ended,
+        // so nothing the caller interrupted keeps running (or holds its client).
+        return Effect.promise(async () => {
+          interrupted = true
+          const pid = (client as { processID?: number } | undefined)?.processID
+          if (pid !== undefined)
+            await pool.query("SELECT pg_cancel_backend($1)", [pid]).catch(() => {})
+          await running.catch(() => {})
+        })
       }),
     )
 
