@@ -15,8 +15,9 @@ import { Command, Flags, type Interfaces } from "@oclif/core"
 import { Cause, Effect, Exit, Fiber, Layer, Logger, References } from "effect"
 import { ExitCode, type FailureReport, reportOf } from "./ExitCode.js"
 
+/** The flags of command class T: its own and those of every base between it and Command. */
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
-  (typeof BaseCommand)["baseFlags"] & T["flags"]
+  T["baseFlags"] & T["flags"]
 >
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T["args"]>
 

@@ -1,1 +1,6 @@
-export {}
+export type { LockHolder } from "./internal/lockHolders.js"
+export * from "./MigrationSource.js"
+export * from "./Migrator.js"
+export * from "./SchemaMigrations.js"
+export * from "./SchemaSnapshot.js"
+export * from "./Verify.js"

@@ -1,0 +1,671 @@
+import { AdvisoryLockBusy, Db, type SqlError } from "@coderops/db-core"
+import { durationBuckets, Metrics } from "@coderops/metrics"
+import { Data, Duration, Effect, Schedule } from "effect"
+import { locateFailure } from "./internal/locateFailure.js"
+import { findLockHolders, type LockHolder } from "./internal/lockHolders.js"
+import type { Migration, MigrationFile, MigrationSet } from "./MigrationSource.js"
+import {
+  type Direction,
+  type HistoryEntry,
+  type MigrationVersion,
+  makeSchemaMigrations,
+  type SchemaMigrations,
+} from "./SchemaMigrations.js"
+
+/** Coder's migration lock: holding it, coderops and coderd never migrate at once. */
+export const coderMigrationLockKey = 1037453835920848937n
+
+export type TxMode = "per-migration" | "all"
+
+export interface MigratorOptions {
+  readonly table?: string | undefined
+  readonly lockKey?: bigint | undefined
+  /** How long to wait for the migration lock (Coder: 2 minutes). */
+  readonly lockWaitMs?: number | undefined
+  /** `SET lock_timeout` for each migration; 0 = none (Coder: 3 s, CODER_PG_MIGRATION_LOCK_TIMEOUT). */
+  readonly lockTimeoutMs?: number | undefined
+  /** `SET statement_timeout` for each migration; undefined = the server's. */
+  readonly statementTimeoutMs?: number | undefined
+  readonly txMode?: TxMode | undefined
+  /** Attempts for a migration that hit lock_not_available or a deadlock (Coder: 5). */
+  readonly attempts?: number | undefined
+  readonly retryBase?: Duration.Input | undefined
+  /** Apply testdata fixtures right after the migration with the same number (verify). */
+  readonly applyFixtures?: boolean | undefined
+  readonly onEvent?: ((event: MigratorEvent) => void) | undefined
+}
+
+export type MigratorEvent =
+  | { readonly type: "lock-wait"; readonly holders: ReadonlyArray<LockHolder> }
+  | { readonly type: "lock-acquired"; readonly waitedSeconds: number }
+  | {
+      readonly type: "start"
+      readonly version: number
+      readonly direction: Direction
+      readonly name: string
+    }
+  | {
+      readonly type: "done"
+      readonly version: number
+      readonly direction: Direction
+      readonly name: string
+      readonly seconds: number
+    }
+  | {
+      readonly type: "retry"
+      readonly version: number
+      readonly attempt: number
+      readonly reason: string
+      readonly delaySeconds: number
+    }
+  | { readonly type: "fixture"; readonly version: number; readonly name: string }
+
+export interface PlannedStep {
+  readonly version: number
+  readonly direction: Direction
+  readonly name: string
+  /** The version recorded once the step is done; undefined = no version. */
+  readonly resultingVersion: number | undefined
+  readonly noTransaction: boolean
+}
+
+export interface MigrationResult {
+  readonly from: number | undefined
+  readonly to: number | undefined
+  readonly steps: ReadonlyArray<PlannedStep & { readonly seconds?: number | undefined }>
+  readonly dryRun: boolean
+}
+
+/** A migration that failed: which file, where, what the database looks like now. */
+export class MigrationFailed extends Data.TaggedError("MigrationFailed")<{
+  readonly version: number
+  readonly direction: Direction
+  readonly file: string
+  readonly line: number | undefined
+  readonly column: number | undefined
+  readonly sqlState: string | undefined
+  readonly cause: SqlError
+  readonly attempts: number
+  /** True when the database was left dirty (a no-transaction migration). */
+  readonly dirty: boolean
+  readonly message: string
+  readonly hint: string
+  readonly exitCode: number
+}> {}
+
+export class DatabaseDirty extends Data.TaggedError("DatabaseDirty")<{
+  readonly version: number
+  readonly message: string
+  readonly hint: string
+  readonly exitCode: number
+}> {}
+
+export class MigrationLockTimeout extends Data.TaggedError("MigrationLockTimeout")<{
+  readonly holders: ReadonlyArray<LockHolder>
+  readonly message: string
+  readonly hint: string
+  readonly exitCode: number
+}> {}
+
+/** A request the migration directory cannot satisfy (unknown version, down without --all). */
+export class InvalidMigrationRequest extends Data.TaggedError("InvalidMigrationRequest")<{
+  readonly message: string
+  readonly hint: string
+  readonly exitCode: number
+}> {}
+
+export interface MigrationStatus {
+  readonly table: string
+  readonly version: number | undefined
+  readonly dirty: boolean
+  readonly latest: number | undefined
+  readonly migrations: ReadonlyArray<{
+    readonly version: number
+    readonly name: string
+    readonly applied: boolean
+    /** The file changed since it was applied (checksum differs from the history). */
+    readonly drift: boolean
+    readonly appliedAt: string | undefined
+    readonly durationMs: number | undefined
+  }>
+  readonly pending: number
+}
+
+const formatHolders = (holders: ReadonlyArray<LockHolder>) =>
+  holders.length === 0
+    ? "a session not visible to this user"
+    : holders
+        .map(
+          (h) =>
+            `pid ${h.pid} (${h.applicationName || "no application_name"}, ${h.user}, since ${h.since})`,
+        )
+        .join("; ")
+
+const fileOf = (migration: Migration, direction: Direction): MigrationFile =>
+  direction === "up" ? migration.up : migration.down
+
+export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}) =>
+  Effect.gen(function* () {
+    const db = yield* Db
+    const metrics = yield* Metrics
+    const state: SchemaMigrations = yield* makeSchemaMigrations(options.table)
+    const emit = (event: MigratorEvent) => options.onEvent?.(event)
+    const lockKey = options.lockKey ?? coderMigrationLockKey
+    const lockTimeoutMs = options.lockTimeoutMs ?? 3000
+    const attempts = options.attempts ?? 5
+    const byVersion = new Map(source.migrations.map((m) => [m.version, m]))
+    const versions = source.migrations.map((m) => m.version)
+    const previousOf = (version: number) => versions[versions.indexOf(version) - 1]
+
+    const durations = metrics.gauge({
+      name: "coderops_migration_duration_seconds",
+      help: "How long the last run of each migration took, in seconds.",
+      labelNames: ["version", "direction"],
+    })
+    const stepHistogram = metrics.histogram({
+      name: "coderops_migration_step_duration_seconds",
+      help: "Durations of migrations run, in seconds.",
+      labelNames: ["direction"],
+      buckets: durationBuckets,
+    })
+    const applied = metrics.counter({
+      name: "coderops_migrations_applied_total",
+      help: "Migrations applied, by direction.",
+      labelNames: ["direction"],
+    })
+    const retries = metrics.counter({
+      name: "coderops_migration_retries_total",
+      help: "Migration attempts retried after lock_not_available or a deadlock.",
+      labelNames: ["reason"],
+    })
+    const lockWait = metrics.gauge({
+      name: "coderops_migration_lock_wait_seconds",
+      help: "How long the last run waited for the migration advisory lock, in seconds.",
+    })
+
+    /** Session settings for the statements of one migration. */
+    const timeouts = (scope: "LOCAL" | "SESSION") => {
+      const set = scope === "LOCAL" ? "SET LOCAL" : "SET"
+      const lines = [`${set} lock_timeout = ${Math.max(0, Math.round(lockTimeoutMs))}`]
+      if (options.statementTimeoutMs !== undefined) {
+        lines.push(
+          `${set} statement_timeout = ${Math.max(0, Math.round(options.statementTimeoutMs))}`,
+        )
+      }
+      return db.script("SetMigrationTimeouts", lines.join(";\n"))
+    }
+
+    const resetTimeouts = db.script(
+      "ResetMigrationTimeouts",
+      "RESET lock_timeout; RESET statement_timeout",
+    )
+
+    const runFile = (file: MigrationFile) =>
+      file.empty ? Effect.void : db.script("ApplyMigration", file.sql)
+
+    const fixturesOf = (version: number) =>
+      Effect.forEach(
+        options.applyFixtures ? (source.fixtures.get(version) ?? []) : [],
+        (fixture) =>
+          Effect.andThen(
+            Effect.sync(() => emit({ type: "fixture", version, name: fixture.name })),
+            runFile(fixture),
+          ),
+        { discard: true },
+      )
+
+    const historyEntry = (step: PlannedStep, file: MigrationFile, startedAt: Date) => {
+      const finishedAt = new Date()
+      return {
+        version: step.version,
+        direction: step.direction,
+        name: file.name,
+        checksum: file.checksum,
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        durationMs: finishedAt.getTime() - startedAt.getTime(),
+      }
+    }
+
+    /** Turns the SQL error of a failed step into MigrationFailed, naming file, line and column. */
+    const failure = (
+      step: PlannedStep,
+      file: MigrationFile,
+      error: SqlError,
+      tried: number,
+      dirty: boolean,
+      attemptMs: number,
+    ) =>
+      Effect.gen(function* () {
+        // Replaying to find the failing statement costs what the attempt cost: only for
+        // quick failures, never inside an upgrade window's long migration.
+        const where =
+          error._tag === "SqlSyntaxError" && error.line !== undefined
+            ? { line: error.line, column: error.column }
+            : dirty || attemptMs > 10_000
+              ? undefined
+              : yield* locateFailure(file.sql)
+        const at = where?.line === undefined ? "" : `:${where.line}:${where.column}`
+        const sqlState = "sqlState" in error ? error.sqlState : undefined
+        return new MigrationFailed({
+          version: step.version,
+          direction: step.direction,
+          file: file.path,
+          line: where?.line,
+          column: where?.column,
+          sqlState,
+          cause: error,
+          attempts: tried,
+          dirty,
+          message: `migration ${file.name} failed at ${file.path}${at}: ${error.message}${sqlState ? ` (SQLSTATE ${sqlState})` : ""}${tried > 1 ? ` after ${tried} attempts` : ""}`,
+          hint: dirty
+            ? `the database is now dirty: this migration ran outside a transaction. Check what it did and finish or undo it by hand, then run \`coderops migrate force ${step.direction === "up" ? step.version : (step.resultingVersion ?? -1)}\` if it completed, or \`coderops migrate force ${step.direction === "up" ? (previousOf(step.version) ?? -1) : step.version}\` if it did not`
+            : error._tag === "LockNotAvailable" || error._tag === "DeadlockDetected"
+              ? "another session held conflicting locks for every attempt; nothing of this migration was applied. Find it in pg_stat_activity, or raise CODER_PG_MIGRATION_LOCK_TIMEOUT"
+              : "nothing of this migration was applied (it ran in a transaction); fix the SQL and run again",
+          exitCode: error._tag === "LockNotAvailable" || error._tag === "DeadlockDetected" ? 9 : 10,
+        })
+      })
+
+    /** One migration in its own transaction with its version row; retried on lock conflicts. */
+    const stepInTransaction = (step: PlannedStep, migration: Migration) => {
+      const file = fileOf(migration, step.direction)
+      let tried = 0
+      let attemptStarted = 0
+      const once = Effect.suspend(() => {
+        tried++
+        attemptStarted = performance.now()
+        const startedAt = new Date()
+        return db.transaction(
+          "Migrate",
+          Effect.gen(function* () {
+            yield* timeouts("LOCAL")
+            yield* runFile(file)
+            if (step.direction === "up") yield* fixturesOf(step.version)
+            yield* state.write(step.resultingVersion, false)
+            yield* state.record(historyEntry(step, file, startedAt))
+          }),
+        )
+      })
+      const schedule = Schedule.exponential(options.retryBase ?? "250 millis", 2).pipe(
+        Schedule.modifyDelay(({ duration }) =>
+          Effect.succeed(Duration.min(duration, Duration.seconds(5))),
+        ),
+        Schedule.jittered,
+        Schedule.upTo({ times: attempts - 1 }),
+        Schedule.setInputType<SqlError>(),
+        Schedule.tap(({ input, duration }) =>
+          Effect.sync(() => {
+            retries.inc({ reason: input._tag })
+            emit({
+              type: "retry",
+              version: step.version,
+              attempt: tried + 1,
+              reason: input._tag === "DeadlockDetected" ? "deadlock" : "lock timeout",
+              delaySeconds: Duration.toSeconds(duration),
+            })
+          }),
+        ),
+      )
+      return once.pipe(
+        Effect.retry({
+          schedule,
+          while: (error: SqlError) =>
+            error._tag === "LockNotAvailable" || error._tag === "DeadlockDetected",
+        }),
+        Effect.catch((error) =>
+          Effect.flatMap(
+            failure(
+              step,
+              file,
+              error as SqlError,
+              tried,
+              false,
+              performance.now() - attemptStarted,
+            ),
+            Effect.fail,
+          ),
+        ),
+      )
+    }
+
+    /**
+     * A `-- coder:no-transaction` migration (CREATE INDEX CONCURRENTLY): the dirty marker is
+     * committed first, the file runs in autocommit, then the version is marked clean. A
+     * failure in between leaves the database dirty, for a human to look at.
+     */
+    const stepWithoutTransaction = (step: PlannedStep, migration: Migration) => {
+      const file = fileOf(migration, step.direction)
+      const startedAt = new Date()
+      return Effect.gen(function* () {
+        // As golang-migrate: the dirty marker carries the version being migrated to.
+        yield* db.transaction("MarkMigrationDirty", state.write(step.resultingVersion, true))
+        yield* timeouts("SESSION")
+        const ran = yield* Effect.result(runFile(file))
+        yield* resetTimeouts
+        if (ran._tag === "Failure") {
+          return yield* Effect.flatMap(failure(step, file, ran.failure, 1, true, 0), Effect.fail)
+        }
+        yield* db.transaction(
+          "MarkMigrationClean",
+          Effect.gen(function* () {
+            if (step.direction === "up") yield* fixturesOf(step.version)
+            yield* state.write(step.resultingVersion, false)
+            yield* state.record(historyEntry(step, file, startedAt))
+          }),
+        )
+      })
+    }
+
+    const runStep = (step: PlannedStep) =>
+      Effect.gen(function* () {
+        const migration = byVersion.get(step.version)!
+        emit({ type: "start", version: step.version, direction: step.direction, name: step.name })
+        const started = performance.now()
+        yield* step.noTransaction
+          ? stepWithoutTransaction(step, migration)
+          : stepInTransaction(step, migration)
+        const seconds = (performance.now() - started) / 1000
+        durations.set({ version: String(step.version), direction: step.direction }, seconds)
+        stepHistogram.observe({ direction: step.direction }, seconds)
+        applied.inc({ direction: step.direction })
+        emit({
+          type: "done",
+          version: step.version,
+          direction: step.direction,
+          name: step.name,
+          seconds,
+        })
+        return { ...step, seconds }
+        // Ctrl-C lets the running migration finish; the loop stops before the next one.
+      }).pipe(Effect.uninterruptible)
+
+    /** Holds Coder's migration lock on one session for `body`; waits (saying who holds it). */
+    const withMigrationLock = <A, E, R>(body: Effect.Effect<A, E, R>) => {
+      const started = performance.now()
+      let reported = ""
+      const attempt = db.withAdvisoryLock(
+        lockKey,
+        Effect.andThen(
+          Effect.sync(() => {
+            const waited = (performance.now() - started) / 1000
+            lockWait.set({}, waited)
+            if (reported !== "") emit({ type: "lock-acquired", waitedSeconds: waited })
+          }),
+          body,
+        ),
+        { wait: false },
+      )
+      const onBusy = Effect.gen(function* () {
+        const holders = yield* findLockHolders(lockKey)
+        const key = holders.map((h) => h.pid).join(",")
+        if (key !== reported) {
+          reported = key
+          emit({ type: "lock-wait", holders })
+        }
+      })
+      return attempt.pipe(
+        Effect.tapError((error) => (error instanceof AdvisoryLockBusy ? onBusy : Effect.void)),
+        Effect.retry({
+          schedule: Schedule.spaced("500 millis").pipe(
+            Schedule.upTo({ duration: `${options.lockWaitMs ?? 120_000} millis` }),
+          ),
+          while: (error) => error instanceof AdvisoryLockBusy,
+        }),
+        Effect.catchIf(
+          (error): error is AdvisoryLockBusy => error instanceof AdvisoryLockBusy,
+          () =>
+            Effect.flatMap(findLockHolders(lockKey), (holders) =>
+              Effect.fail(
+                new MigrationLockTimeout({
+                  holders,
+                  message: `the migration lock (advisory key ${lockKey}) is still held after ${Math.round((options.lockWaitMs ?? 120_000) / 1000)} s, by ${formatHolders(holders)}`,
+                  hint: "another coderops or coderd is migrating this database; wait for it, or stop it",
+                  exitCode: 9,
+                }),
+              ),
+            ),
+        ),
+      )
+    }
+
+    const current = Effect.gen(function* () {
+      yield* state.refuseCoderV1
+      return yield* state.read
+    })
+
+    const requireClean = (version: MigrationVersion | undefined) =>
+      version?.dirty
+        ? Effect.fail(
+            new DatabaseDirty({
+              version: version.version,
+              message: `the database is dirty at version ${version.version}: a migration failed part-way and nothing will run until a human looks`,
+              hint: `inspect the schema, repair what migration ${version.version} left, then \`coderops migrate force ${version.version}\` (it completed) or \`coderops migrate force <previous version>\``,
+              exitCode: 1,
+            }),
+          )
+        : Effect.void
+
+    const requireKnown = (version: number | undefined) =>
+      version === undefined || byVersion.has(version)
+        ? Effect.void
+        : Effect.fail(
+            new InvalidMigrationRequest({
+              message: `the database is at version ${version}, which is not in ${source.dir}`,
+              hint: "use the migration directory of the Coder release this database came from (or a newer one)",
+              exitCode: 3,
+            }),
+          )
+
+    const upSteps = (from: number | undefined, limit?: number) =>
+      source.migrations
+        .filter((m) => from === undefined || m.version > from)
+        .slice(0, limit ?? Number.POSITIVE_INFINITY)
+        .map(
+          (m): PlannedStep => ({
+            version: m.version,
+            direction: "up",
+            name: m.up.name,
+            resultingVersion: m.version,
+            noTransaction: m.up.noTransaction,
+          }),
+        )
+
+    const downSteps = (from: number | undefined, limit: number) => {
+      if (from === undefined) return []
+      const index = versions.indexOf(from)
+      return versions
+        .slice(0, index + 1)
+        .reverse()
+        .slice(0, limit)
+        .map((version): PlannedStep => {
+          const at = versions.indexOf(version)
+          const migration = byVersion.get(version)!
+          return {
+            version,
+            direction: "down",
+            name: migration.down.name,
+            resultingVersion: at === 0 ? undefined : versions[at - 1],
+            noTransaction: migration.down.noTransaction,
+          }
+        })
+    }
+
+    /** Plans under the lock (so the plan is what will run), then runs or only reports it. */
+    const execute = (
+      plan: (
+        from: MigrationVersion | undefined,
+      ) => Effect.Effect<ReadonlyArray<PlannedStep>, InvalidMigrationRequest>,
+      dryRun: boolean,
+    ) =>
+      withMigrationLock(
+        Effect.gen(function* () {
+          const from = yield* current
+          yield* requireClean(from)
+          yield* requireKnown(from?.version)
+          const steps = yield* plan(from)
+          if (dryRun)
+            return {
+              from: from?.version,
+              to: steps.at(-1)?.resultingVersion ?? from?.version,
+              steps,
+              dryRun,
+            } satisfies MigrationResult
+          yield* state.ensure
+          const done: Array<PlannedStep & { seconds?: number }> = []
+          if ((options.txMode ?? "per-migration") === "all" && steps.length > 0) {
+            yield* runAllInOneTransaction(steps, done)
+          } else {
+            for (const step of steps) done.push(yield* runStep(step))
+          }
+          return {
+            from: from?.version,
+            to: steps.at(-1)?.resultingVersion ?? from?.version,
+            steps: done,
+            dryRun,
+          } satisfies MigrationResult
+        }),
+      )
+
+    /** The older design: every pending migration in one transaction (all or nothing). */
+    const runAllInOneTransaction = (
+      steps: ReadonlyArray<PlannedStep>,
+      done: Array<PlannedStep & { seconds?: number }>,
+    ) =>
+      db
+        .transaction(
+          "MigrateAll",
+          Effect.gen(function* () {
+            yield* timeouts("LOCAL")
+            for (const step of steps) {
+              const migration = byVersion.get(step.version)!
+              const file = fileOf(migration, step.direction)
+              emit({
+                type: "start",
+                version: step.version,
+                direction: step.direction,
+                name: step.name,
+              })
+              const startedAt = new Date()
+              const started = performance.now()
+              yield* runFile(file).pipe(
+                Effect.catch((error: SqlError) =>
+                  Effect.flatMap(
+                    failure(step, file, error, 1, false, performance.now() - started),
+                    Effect.fail,
+                  ),
+                ),
+              )
+              if (step.direction === "up") yield* fixturesOf(step.version)
+              yield* state.record(historyEntry(step, file, startedAt))
+              const seconds = (performance.now() - started) / 1000
+              done.push({ ...step, seconds })
+              emit({
+                type: "done",
+                version: step.version,
+                direction: step.direction,
+                name: step.name,
+                seconds,
+              })
+            }
+            yield* state.write(steps.at(-1)!.resultingVersion, false)
+          }),
+        )
+        .pipe(Effect.uninterruptible)
+
+    const up = (options?: {
+      readonly limit?: number | undefined
+      readonly dryRun?: boolean | undefined
+    }) =>
+      execute(
+        (from) => Effect.succeed(upSteps(from?.version, options?.limit)),
+        options?.dryRun ?? false,
+      )
+
+    const down = (request: {
+      readonly count: number | "all"
+      readonly dryRun?: boolean | undefined
+    }) =>
+      execute(
+        (from) =>
+          Effect.succeed(
+            downSteps(
+              from?.version,
+              request.count === "all" ? Number.POSITIVE_INFINITY : request.count,
+            ),
+          ),
+        request.dryRun ?? false,
+      )
+
+    const goto = (target: number, dryRun = false) =>
+      execute(
+        (from) =>
+          !byVersion.has(target)
+            ? Effect.fail(
+                new InvalidMigrationRequest({
+                  message: `version ${target} is not in ${source.dir}`,
+                  hint: `choose one of ${versions.slice(-5).join(", ")}${versions.length > 5 ? ", ..." : ""}`,
+                  exitCode: 3,
+                }),
+              )
+            : Effect.succeed(
+                from === undefined || target > from.version
+                  ? upSteps(from?.version).filter((s) => s.version <= target)
+                  : downSteps(from.version, Number.POSITIVE_INFINITY).filter(
+                      (s) => s.version > target,
+                    ),
+              ),
+        dryRun,
+      )
+
+    /** Sets the version (and clears dirty) without running anything: the human repair. */
+    const force = (version: number) =>
+      withMigrationLock(
+        Effect.gen(function* () {
+          yield* state.refuseCoderV1
+          if (version !== -1 && !byVersion.has(version)) {
+            return yield* new InvalidMigrationRequest({
+              message: `version ${version} is not in ${source.dir}`,
+              hint: "force a version of this directory, or -1 for no version",
+              exitCode: 3,
+            })
+          }
+          const before = yield* state.read
+          yield* state.ensure
+          yield* db.transaction(
+            "ForceMigrationVersion",
+            state.write(version === -1 ? undefined : version, false),
+          )
+          return { from: before, to: version === -1 ? undefined : version }
+        }),
+      )
+
+    const status = Effect.gen(function* () {
+      const version = yield* current
+      const history: Map<number, HistoryEntry> = yield* state.lastApplied
+      const migrations = source.migrations.map((m) => {
+        const isApplied = version !== undefined && m.version <= version.version
+        const entry = isApplied ? history.get(m.version) : undefined
+        return {
+          version: m.version,
+          name: m.up.name,
+          applied: isApplied,
+          drift: entry !== undefined && entry.checksum !== m.up.checksum,
+          appliedAt: entry?.finishedAt,
+          durationMs: entry?.durationMs,
+        }
+      })
+      return {
+        table: state.table,
+        version: version?.version,
+        dirty: version?.dirty ?? false,
+        latest: versions.at(-1),
+        migrations,
+        pending: migrations.filter((m) => !m.applied).length,
+      } satisfies MigrationStatus
+    })
+
+    return { up, down, goto, force, status }
+  })
+
+export type Migrator = Effect.Success<ReturnType<typeof makeMigrator>>

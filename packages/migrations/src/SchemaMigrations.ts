@@ -1,0 +1,187 @@
+import { hostname } from "node:os"
+import { Db } from "@coderops/db-core"
+import { Data, Effect } from "effect"
+
+/** golang-migrate's state: one row, or none for "no version". */
+export interface MigrationVersion {
+  readonly version: number
+  readonly dirty: boolean
+}
+
+export type Direction = "up" | "down"
+
+export interface HistoryEntry {
+  readonly version: number
+  readonly direction: Direction
+  readonly name: string
+  readonly checksum: string
+  readonly startedAt: string
+  readonly finishedAt: string
+  readonly durationMs: number
+  readonly appliedBy: string
+}
+
+/** A Coder v1 database (it has `migration_cursor`): migrating it would wreck it. */
+export class CoderV1Database extends Data.TaggedError("CoderV1Database")<{
+  readonly message: string
+  readonly hint: string
+  readonly exitCode: number
+}> {}
+
+export const defaultStateTable = "schema_migrations"
+export const historyTable = "coderops_migration_history"
+
+const identifier = /^[a-z_][a-z0-9_]*$/
+
+export class InvalidStateTable extends Data.TaggedError("InvalidStateTable")<{
+  readonly table: string
+  readonly message: string
+  readonly exitCode: number
+}> {}
+
+/**
+ * The state table, exactly as golang-migrate's postgres driver keeps it
+ * (`version bigint primary key, dirty boolean`; writing a version empties the table, then
+ * inserts), plus coderops' own history table that nothing else requires.
+ */
+export const makeSchemaMigrations = (table: string = defaultStateTable) =>
+  Effect.gen(function* () {
+    if (!identifier.test(table)) {
+      return yield* new InvalidStateTable({
+        table,
+        message: `"${table}" is not a plain lower-case table name`,
+        exitCode: 3,
+      })
+    }
+    const db = yield* Db
+
+    const refuseCoderV1 = Effect.gen(function* () {
+      const [row] = yield* db.query<{ v1: boolean }>(
+        "FindMigrationCursor",
+        "SELECT to_regclass('migration_cursor') IS NOT NULL AS v1",
+      )
+      if (row?.v1) {
+        return yield* new CoderV1Database({
+          message:
+            "this is a Coder v1 database (it has a migration_cursor table); coderops migrates Coder v2 only",
+          hint: "point --database-url at the Coder v2 database",
+          exitCode: 3,
+        })
+      }
+    })
+
+    const ensure = db.script(
+      "CreateMigrationTables",
+      `CREATE TABLE IF NOT EXISTS ${table} (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);
+       CREATE TABLE IF NOT EXISTS ${historyTable} (
+         id bigserial PRIMARY KEY,
+         version bigint NOT NULL,
+         direction text NOT NULL CHECK (direction IN ('up', 'down')),
+         name text NOT NULL,
+         checksum text NOT NULL,
+         started_at timestamptz NOT NULL,
+         finished_at timestamptz NOT NULL,
+         duration_ms double precision NOT NULL,
+         applied_by text NOT NULL
+       );
+       COMMENT ON TABLE ${historyTable} IS 'coderops: when each migration ran, how long it took, and the checksum of the file, for drift reports. Optional.';`,
+    )
+
+    /** The current version; undefined when the table is missing or empty ("no version"). */
+    const read = Effect.gen(function* () {
+      const [exists] = yield* db.query<{ present: boolean }>(
+        "FindStateTable",
+        "SELECT to_regclass($1) IS NOT NULL AS present",
+        [table],
+      )
+      if (!exists?.present) return undefined
+      const rows = yield* db.query<{ version: string; dirty: boolean }>(
+        "GetMigrationVersion",
+        `SELECT version, dirty FROM ${table} LIMIT 1`,
+      )
+      const row = rows[0]
+      return row === undefined
+        ? undefined
+        : ({ version: Number(row.version), dirty: row.dirty } satisfies MigrationVersion)
+    })
+
+    /**
+     * Empties the table, then writes the version, as golang-migrate: no version stays an
+     * empty table, except that a dirty "no version" is recorded as -1.
+     */
+    const write = (version: number | undefined, dirty: boolean) =>
+      Effect.andThen(
+        db.execute("TruncateMigrationVersion", `TRUNCATE ${table}`),
+        version === undefined && !dirty
+          ? Effect.succeed(0)
+          : db.execute(
+              "SetMigrationVersion",
+              `INSERT INTO ${table} (version, dirty) VALUES ($1, $2)`,
+              [version ?? -1, dirty],
+            ),
+      )
+
+    const who = `${process.env.USER ?? "unknown"}@${hostname()} (coderops pid ${process.pid})`
+
+    const record = (entry: Omit<HistoryEntry, "appliedBy">) =>
+      db.execute(
+        "RecordMigrationHistory",
+        `INSERT INTO ${historyTable} (version, direction, name, checksum, started_at, finished_at, duration_ms, applied_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          entry.version,
+          entry.direction,
+          entry.name,
+          entry.checksum,
+          entry.startedAt,
+          entry.finishedAt,
+          entry.durationMs,
+          who,
+        ],
+      )
+
+    /** The last `up` of each version still applied, for drift and durations. */
+    const lastApplied = Effect.gen(function* () {
+      const [exists] = yield* db.query<{ present: boolean }>(
+        "FindHistoryTable",
+        "SELECT to_regclass($1) IS NOT NULL AS present",
+        [historyTable],
+      )
+      if (!exists?.present) return new Map<number, HistoryEntry>()
+      const rows = yield* db.query<{
+        version: string
+        direction: Direction
+        name: string
+        checksum: string
+        started_at: Date
+        finished_at: Date
+        duration_ms: number
+        applied_by: string
+      }>(
+        "GetMigrationHistory",
+        `SELECT DISTINCT ON (version) version, direction, name, checksum, started_at, finished_at, duration_ms, applied_by
+           FROM ${historyTable} ORDER BY version, id DESC`,
+      )
+      return new Map(
+        rows
+          .filter((row) => row.direction === "up")
+          .map((row): [number, HistoryEntry] => [
+            Number(row.version),
+            {
+              version: Number(row.version),
+              direction: row.direction,
+              name: row.name,
+              checksum: row.checksum,
+              startedAt: row.started_at.toISOString(),
+              finishedAt: row.finished_at.toISOString(),
+              durationMs: row.duration_ms,
+              appliedBy: row.applied_by,
+            },
+          ]),
+      )
+    })
+
+    return { table, refuseCoderV1, ensure, read, write, record, lastApplied }
+  })
+
+export type SchemaMigrations = Effect.Success<ReturnType<typeof makeSchemaMigrations>>

@@ -1,0 +1,165 @@
+import { randomBytes } from "node:crypto"
+import { type DatabaseSettings, Db } from "@coderops/db-core"
+import { type Metrics, QueryMetrics } from "@coderops/metrics"
+import { Data, Effect, Layer } from "effect"
+import type { MigrationSet } from "./MigrationSource.js"
+import { type MigratorEvent, makeMigrator } from "./Migrator.js"
+import { defaultStateTable, historyTable } from "./SchemaMigrations.js"
+import { diffSnapshots, snapshotSchema } from "./SchemaSnapshot.js"
+
+export interface VerifyOptions {
+  /** Tables allowed to stay empty after the fixtures (Coder's test keeps such a list). */
+  readonly exempt?: ReadonlyArray<string> | undefined
+  readonly onEvent?:
+    | ((event: MigratorEvent | { readonly type: "phase"; readonly phase: string }) => void)
+    | undefined
+}
+
+export interface VerifyReport {
+  readonly migrations: number
+  readonly tables: number
+  /** Tables without a row after up with fixtures (not exempt): each needs a fixture. */
+  readonly emptyTables: ReadonlyArray<string>
+  /** Objects still present after down of everything. */
+  readonly leftAfterDown: ReadonlyArray<string>
+  /** Schema after up→down→up that differs from the first up. */
+  readonly schemaDiff: {
+    readonly missing: ReadonlyArray<string>
+    readonly added: ReadonlyArray<string>
+  }
+  readonly ok: boolean
+}
+
+export class VerifyFailed extends Data.TaggedError("VerifyFailed")<{
+  readonly report: VerifyReport
+  readonly message: string
+  readonly hint: string
+  readonly exitCode: number
+}> {}
+
+export class ScratchDatabaseNotEmpty extends Data.TaggedError("ScratchDatabaseNotEmpty")<{
+  readonly database: string
+  readonly message: string
+  readonly exitCode: number
+}> {}
+
+const stateTables = [defaultStateTable, historyTable, `${historyTable}_id_seq`]
+
+/**
+ * Coder's migration test suite as one call, on an empty scratch database: up all, down all,
+ * up again with fixtures; then every table must hold a row (fixtures exist) and the schema
+ * must equal the first up's (the down migrations undo exactly what the ups did).
+ */
+export const verifyChain = Effect.fn("Verify.chain")(function* (
+  source: MigrationSet,
+  options: VerifyOptions = {},
+) {
+  const db = yield* Db
+  const phase = (name: string) =>
+    Effect.sync(() => options.onEvent?.({ type: "phase", phase: name }))
+  const initial = yield* snapshotSchema({ exclude: stateTables })
+  if (initial.length > 0) {
+    return yield* new ScratchDatabaseNotEmpty({
+      database: db.settings.database,
+      message: `verify needs an empty database; ${db.settings.database} already has ${initial.length} schema object(s)`,
+      exitCode: 3,
+    })
+  }
+  const plain = yield* makeMigrator(source, { onEvent: options.onEvent })
+  const withFixtures = yield* makeMigrator(source, {
+    onEvent: options.onEvent,
+    applyFixtures: true,
+  })
+
+  yield* phase("up")
+  yield* plain.up()
+  const first = yield* snapshotSchema({ exclude: stateTables })
+  yield* phase("down")
+  yield* plain.down({ count: "all" })
+  const leftAfterDown = yield* snapshotSchema({ exclude: stateTables })
+  yield* phase("up with fixtures")
+  yield* withFixtures.up()
+  const second = yield* snapshotSchema({ exclude: stateTables })
+
+  const tables = yield* db.query<{ name: string; has_rows: boolean }>(
+    "ListTablesForVerify",
+    `SELECT n.nspname || '.' || c.relname AS name, false AS has_rows
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+        AND n.nspname NOT LIKE 'pg_toast%' AND NOT (c.relname = ANY($1::text[]))
+      ORDER BY 1`,
+    [stateTables],
+  )
+  const exempt = new Set(options.exempt ?? [])
+  const emptyTables: Array<string> = []
+  for (const table of tables) {
+    const bare = table.name.replace(/^public\./, "")
+    if (exempt.has(bare) || exempt.has(table.name)) continue
+    const [row] = yield* db.query<{ present: boolean }>(
+      "TableHasRows",
+      `SELECT EXISTS (SELECT 1 FROM ${table.name
+        .split(".")
+        .map((part) => `"${part.replaceAll('"', '""')}"`)
+        .join(".")}) AS present`,
+    )
+    if (!row?.present) emptyTables.push(bare)
+  }
+  const schemaDiff = diffSnapshots(first, second)
+  const report: VerifyReport = {
+    migrations: source.migrations.length,
+    tables: tables.length,
+    emptyTables,
+    leftAfterDown,
+    schemaDiff,
+    ok:
+      emptyTables.length === 0 &&
+      leftAfterDown.length === 0 &&
+      schemaDiff.missing.length === 0 &&
+      schemaDiff.added.length === 0,
+  }
+  if (!report.ok) {
+    const problems = [
+      ...(emptyTables.length > 0
+        ? [`no row after the fixtures in: ${emptyTables.join(", ")}`]
+        : []),
+      ...(leftAfterDown.length > 0
+        ? [`left after down of everything: ${leftAfterDown.slice(0, 5).join("; ")}`]
+        : []),
+      ...(schemaDiff.missing.length + schemaDiff.added.length > 0
+        ? [
+            `schema after up→down→up differs from the first up: ${[...schemaDiff.missing.map((l) => `- ${l}`), ...schemaDiff.added.map((l) => `+ ${l}`)].slice(0, 5).join("; ")}`,
+          ]
+        : []),
+    ]
+    return yield* new VerifyFailed({
+      report,
+      message: `verify failed: ${problems.join(" | ")}`,
+      hint:
+        emptyTables.length > 0
+          ? "add testdata/fixtures/NNNNNN_<name>.up.sql inserting a row into each table named, or exempt it with --exempt"
+          : "make each down migration undo exactly what its up did",
+      exitCode: 1,
+    })
+  }
+  return report
+})
+
+/**
+ * Creates a scratch database on the server `Db` points at, runs `body` against it with its
+ * own `Db`, and drops it afterwards (also on failure or interruption).
+ */
+export const withScratchDatabase = <A, E>(body: Effect.Effect<A, E, Db | Metrics>) =>
+  Effect.gen(function* () {
+    const db = yield* Db
+    const name = `coderops_verify_${randomBytes(5).toString("hex")}`
+    const settings: DatabaseSettings = { ...db.settings, database: name, poolSize: 2 }
+    return yield* Effect.acquireUseRelease(
+      db.execute("CreateScratchDatabase", `CREATE DATABASE ${name}`),
+      () =>
+        Effect.provide(body, QueryMetrics.layer.pipe(Layer.provideMerge(Db.layerFrom(settings)))),
+      () =>
+        Effect.ignore(
+          db.execute("DropScratchDatabase", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+        ),
+    )
+  })

@@ -1,0 +1,42 @@
+import { Db } from "@coderops/db-core"
+import { Data, Effect } from "effect"
+import { splitStatements } from "./statements.js"
+
+class Located extends Data.TaggedError("Located")<{
+  readonly line: number
+  readonly column: number
+}> {}
+
+/**
+ * PostgreSQL does not say which statement of a multi-statement query failed unless the
+ * error has a position. This replays the migration statement by statement inside a
+ * transaction that is always rolled back, and returns where the first failure is.
+ * Only for migrations that ran in a transaction (nothing of them persisted).
+ */
+export const locateFailure = (sql: string) =>
+  Effect.gen(function* () {
+    const db = yield* Db
+    const statements = yield* Effect.promise(() => splitStatements(sql).catch(() => []))
+    if (statements.length < 2)
+      return statements[0] ? { line: statements[0].line, column: statements[0].column } : undefined
+    const outcome = yield* Effect.flip(
+      db.transaction(
+        "LocateMigrationFailure",
+        Effect.gen(function* () {
+          for (const statement of statements) {
+            const failed = yield* Effect.result(
+              db.script("ReplayMigrationStatement", statement.text),
+            )
+            if (failed._tag === "Failure") {
+              return yield* new Located({ line: statement.line, column: statement.column })
+            }
+          }
+          // Everything passed on replay (e.g. a lock conflict that went away): roll back anyway.
+          return yield* new Located({ line: 0, column: 0 })
+        }),
+      ),
+    )
+    return outcome._tag === "Located" && outcome.line > 0
+      ? { line: outcome.line, column: outcome.column }
+      : undefined
+  })

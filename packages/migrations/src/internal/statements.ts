@@ -1,0 +1,144 @@
+import { Data } from "effect"
+
+/** One statement of a SQL text, as PostgreSQL's own parser splits it. */
+export interface Statement {
+  /** The statement without surrounding comments, whitespace or its terminating `;`. */
+  readonly text: string
+  /** UTF-16 index into the whole text of the statement's first character. */
+  readonly start: number
+  /** UTF-16 index just past the statement's last character. */
+  readonly end: number
+  /** 1-based line of the statement's first character. */
+  readonly line: number
+  /** 1-based column of that character, counting code points as PostgreSQL does. */
+  readonly column: number
+}
+
+/** The text is not valid SQL; line and column point at where the parser gave up. */
+export class SqlParseError extends Data.TaggedError("SqlParseError")<{
+  readonly message: string
+  readonly line: number
+  readonly column: number
+}> {}
+
+type PgQuery = typeof import("libpg-query")
+
+let pgQuery: Promise<PgQuery> | undefined
+
+// Importing libpg-query compiles its wasm (several MB): do it on first use, once.
+const loadPgQuery = (): Promise<PgQuery> => {
+  pgQuery ??= import("libpg-query").then(
+    async (module) => {
+      await module.loadModule()
+      return module
+    },
+    (cause: unknown) => {
+      pgQuery = undefined
+      throw cause
+    },
+  )
+  return pgQuery
+}
+
+/**
+ * 1-based line and column of a UTF-16 index into `text`; columns count code points,
+ * like PostgreSQL's error positions.
+ */
+export const lineAndColumnAt = (text: string, index: number) => positions(text)(index)
+
+/**
+ * Turns ascending UTF-16 indexes into lines and columns in one pass over the text, so
+ * a file with thousands of statements is not rescanned for each one.
+ */
+const positions = (text: string) => {
+  let index = 0
+  let line = 1
+  let column = 1
+  return (target: number): { readonly line: number; readonly column: number } => {
+    const end = Math.min(target, text.length)
+    while (index < end) {
+      const codePoint = text.codePointAt(index)!
+      if (codePoint === 0x0a) {
+        line++
+        column = 1
+      } else {
+        column++
+      }
+      index += codePoint > 0xffff ? 2 : 1
+    }
+    return { line, column }
+  }
+}
+
+/**
+ * For every UTF-8 byte offset of `text`, the UTF-16 index of the character holding it:
+ * the parser reports byte offsets into the UTF-8 encoding it was given.
+ */
+const utf16IndexByByte = (text: string): Uint32Array => {
+  const table = new Uint32Array(Buffer.byteLength(text, "utf8") + 1)
+  let byte = 0
+  for (let index = 0; index < text.length; ) {
+    const codePoint = text.codePointAt(index)!
+    const bytes = codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4
+    table.fill(index, byte, byte + bytes)
+    byte += bytes
+    index += codePoint > 0xffff ? 2 : 1
+  }
+  table[byte] = text.length
+  return table
+}
+
+/** The UTF-16 index of the code point at `codePoints` (PostgreSQL's error positions). */
+const indexOfCodePoint = (text: string, codePoints: number): number => {
+  let index = 0
+  for (let n = 0; n < codePoints && index < text.length; n++) {
+    index += text.codePointAt(index)! > 0xffff ? 2 : 1
+  }
+  return index
+}
+
+const isComment = (tokenName: string) => tokenName === "SQL_COMMENT" || tokenName === "C_COMMENT"
+
+/**
+ * Splits SQL into statements with PostgreSQL's parser, so semicolons inside strings,
+ * dollar-quoted bodies and comments never split. Text with no statement gives [].
+ * Throws SqlParseError when the text is not valid SQL.
+ */
+export const splitStatements = async (sql: string): Promise<ReadonlyArray<Statement>> => {
+  // The parser rejects "" outright; whitespace and comments alone parse to nothing.
+  if (sql === "") return []
+  const { parseSync, scanSync, hasSqlDetails } = await loadPgQuery()
+  let parsed: ReturnType<typeof parseSync>
+  try {
+    parsed = parseSync(sql)
+  } catch (cause) {
+    if (!hasSqlDetails(cause)) throw cause
+    const details = cause.sqlDetails!
+    const { line, column } = lineAndColumnAt(sql, indexOfCodePoint(sql, details.cursorPosition))
+    throw new SqlParseError({ message: details.message, line, column })
+  }
+  const raw = parsed.stmts ?? []
+  if (raw.length === 0) return []
+
+  // The parser's statement ranges start after the previous `;` and may include leading
+  // and trailing comments; the scanner's tokens give the exact first and last token.
+  const tokens = scanSync(sql).tokens.filter((token) => !isComment(token.tokenName))
+  const toIndex = utf16IndexByByte(sql)
+  const byteLength = toIndex.length - 1
+  const at = positions(sql)
+  const statements: Statement[] = []
+  let next = 0
+  for (const { stmt_location: location = 0, stmt_len: length = 0 } of raw) {
+    // A zero length means "to the end of the text": the last statement without `;`.
+    const rangeEnd = length > 0 ? location + length : byteLength
+    while (next < tokens.length && tokens[next]!.start < location) next++
+    const first = tokens[next]
+    let last = first
+    while (next < tokens.length && tokens[next]!.end <= rangeEnd) last = tokens[next++]
+    if (first === undefined || last === undefined) continue
+    const start = toIndex[first.start]!
+    const end = toIndex[last.end]!
+    statements.push({ text: sql.slice(start, end), start, end, ...at(start) })
+  }
+  return statements
+}

@@ -1,0 +1,69 @@
+import { mkdir, readdir, writeFile } from "node:fs/promises"
+import { join } from "node:path"
+import { Args, Flags } from "@oclif/core"
+import { MigrateCommand } from "../../MigrateCommand.js"
+
+export default class MigrateCreate extends MigrateCommand<typeof MigrateCreate> {
+  static override summary =
+    "Create the next NNNNNN_name.up.sql and .down.sql in the migration directory."
+
+  static override examples = [
+    "<%= config.bin %> <%= command.id %> add_workspace_index --dir ./migrations",
+    "<%= config.bin %> <%= command.id %> index_api_keys_expires_at --dir ./migrations --no-transaction",
+  ]
+
+  static override args = {
+    name: Args.string({ description: "What the migration does, in snake_case.", required: true }),
+  }
+
+  static override flags = {
+    "no-transaction": Flags.boolean({
+      summary:
+        "Start the up file with `-- coder:no-transaction` (for one CREATE INDEX CONCURRENTLY).",
+    }),
+  }
+
+  async run(): Promise<{ up: string; down: string; version: number }> {
+    const name = this.args.name
+    if (!/^[a-z0-9_]+$/.test(name)) {
+      this.fail({
+        message: `"${name}" is not snake_case (a-z, 0-9, _)`,
+        hint: "e.g. add_workspace_index",
+        exitCode: 2,
+      })
+    }
+    const dir = this.flags.dir
+    if (dir === undefined) {
+      this.fail({
+        message: "--dir is required: the bundled schema is read-only",
+        hint: "pass your migration directory",
+        exitCode: 2,
+      })
+    }
+    await mkdir(dir, { recursive: true })
+    // The next version after the highest in the directory or its archive folders.
+    const names = await listSqlNames(dir)
+    const highest = Math.max(0, ...names.map((n) => Number(/^(\d+)_/.exec(n)?.[1] ?? 0)))
+    const version = highest + 1
+    const base = `${String(version).padStart(6, "0")}_${name}`
+    const up = join(dir, `${base}.up.sql`)
+    const down = join(dir, `${base}.down.sql`)
+    const directive = this.flags["no-transaction"] ? "-- coder:no-transaction\n" : ""
+    await writeFile(up, `${directive}-- ${name}\n`, { flag: "wx" })
+    await writeFile(down, `-- undo ${name}\n`, { flag: "wx" })
+    this.log(`created ${up}\ncreated ${down}`)
+    return { up, down, version }
+  }
+}
+
+const listSqlNames = async (dir: string): Promise<Array<string>> => {
+  const entries = await readdir(dir, { withFileTypes: true })
+  const nested = await Promise.all(
+    entries
+      .filter((e) => e.isDirectory() && /^\d+-\d+$/.test(e.name))
+      .map((e) => readdir(join(dir, e.name))),
+  )
+  return [...entries.filter((e) => e.isFile()).map((e) => e.name), ...nested.flat()].filter((n) =>
+    n.endsWith(".sql"),
+  )
+}

@@ -1,0 +1,26 @@
+import type { MigrationResult } from "@coderops/migrations"
+import { Args, Flags } from "@oclif/core"
+import { MigrateCommand } from "../../MigrateCommand.js"
+import { describeResult } from "../../render.js"
+
+export default class MigrateGoto extends MigrateCommand<typeof MigrateGoto> {
+  static override summary = "Migrate up or down to a given version."
+
+  static override examples = ["<%= config.bin %> <%= command.id %> 370 --dry-run"]
+
+  static override args = {
+    version: Args.integer({ description: "The version to end at.", required: true, min: 1 }),
+  }
+
+  static override flags = {
+    "dry-run": Flags.boolean({ summary: "Print the plan; apply nothing." }),
+  }
+
+  async run(): Promise<MigrationResult> {
+    const result = await this.runDb(
+      this.withMigrator((migrator) => migrator.goto(this.args.version, this.flags["dry-run"])),
+    )
+    this.log(describeResult(result))
+    return result
+  }
+}

@@ -1,0 +1,61 @@
+import { renderTable } from "@coderops/cli-kit"
+import type { MigrationStatus } from "@coderops/migrations"
+import { Flags } from "@oclif/core"
+import { MigrateCommand } from "../../MigrateCommand.js"
+
+export default class MigrateStatus extends MigrateCommand<typeof MigrateStatus> {
+  static override summary = "Show the version, dirty flag, pending migrations, drift and durations."
+
+  static override examples = [
+    "<%= config.bin %> <%= command.id %>",
+    "<%= config.bin %> <%= command.id %> --all --json",
+  ]
+
+  static override flags = {
+    all: Flags.boolean({
+      summary: "List every migration, not only the last 10 applied and the pending ones.",
+    }),
+  }
+
+  async run(): Promise<MigrationStatus> {
+    const status = await this.runDb(this.withMigrator((migrator) => migrator.status))
+    if (this.jsonEnabled()) return status
+    const drifted = status.migrations.filter((m) => m.drift)
+    this.log(
+      [
+        `Version   ${status.version ?? "none"}${status.dirty ? "  DIRTY: a migration failed part-way; repair, then `coderops migrate force`" : ""}`,
+        `Latest    ${status.latest ?? "none"} in ${this.directory()}`,
+        `Pending   ${status.pending}`,
+        ...(drifted.length > 0
+          ? [
+              `Drift     ${drifted.length} applied file(s) changed since they ran: ${drifted.map((m) => m.name).join(", ")}`,
+            ]
+          : []),
+        "",
+      ].join("\n"),
+    )
+    const applied = status.migrations.filter((m) => m.applied)
+    const shown = this.flags.all
+      ? status.migrations
+      : [...applied.slice(-10), ...status.migrations.filter((m) => !m.applied)]
+    if (shown.length > 0) {
+      this.log(
+        await renderTable(
+          shown.map((m) => ({
+            migration: m.name,
+            state: m.applied ? (m.drift ? "applied, CHANGED since" : "applied") : "pending",
+            took: m.durationMs === undefined ? "" : `${(m.durationMs / 1000).toFixed(2)} s`,
+            at: m.appliedAt ?? "",
+          })),
+          [
+            { key: "migration", name: "Migration" },
+            { key: "state", name: "State" },
+            { key: "took", name: "Took", align: "right" },
+            { key: "at", name: "Applied at" },
+          ],
+        ),
+      )
+    }
+    return status
+  }
+}

@@ -1,0 +1,20 @@
+import type { MigrationResult } from "@coderops/migrations"
+
+const versionText = (version: number | undefined) =>
+  version === undefined ? "no version" : String(version)
+
+/** One summary line for up/down/goto, or the plan with --dry-run. */
+export const describeResult = (result: MigrationResult): string => {
+  if (result.steps.length === 0) return `no change: the database is at ${versionText(result.from)}`
+  if (result.dryRun) {
+    return [
+      `plan (dry run, nothing applied): ${versionText(result.from)} → ${versionText(result.to)}`,
+      ...result.steps.map(
+        (step) =>
+          `  ${step.direction === "up" ? "↑" : "↓"} ${step.name}${step.noTransaction ? "  (no transaction: can leave the database dirty)" : ""}`,
+      ),
+    ].join("\n")
+  }
+  const seconds = result.steps.reduce((sum, step) => sum + (step.seconds ?? 0), 0)
+  return `migrated ${versionText(result.from)} → ${versionText(result.to)}: ${result.steps.length} migration(s) in ${seconds.toFixed(2)} s`
+}
