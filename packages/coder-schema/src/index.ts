@@ -1,1 +1,2 @@
 export * from "./CoderSchema.js"
+export * from "./SyntheticDeployment.js"

@@ -19,12 +19,12 @@ export const snapshotSchema = Effect.fn("SchemaSnapshot.take")(function* (option
        SELECT c.oid, c.relname, c.relkind, ns.nspname FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
         WHERE NOT (c.relname = ANY($1::text[]))
      )
-     SELECT 'table ' || nspname || '.' || relname || ' ' || relkind AS line FROM rel WHERE relkind IN ('r', 'p', 'v', 'm', 'f')
+     SELECT 'table ' || nspname || '.' || relname || ' ' || relkind::text AS line FROM rel WHERE relkind IN ('r', 'p', 'v', 'm', 'f')
      UNION ALL
      SELECT 'column ' || rel.nspname || '.' || rel.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
             || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
             || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
-            || CASE WHEN a.attidentity <> '' THEN ' identity ' || a.attidentity ELSE '' END
+            || CASE WHEN a.attidentity <> '' THEN ' identity ' || a.attidentity::text ELSE '' END
        FROM rel JOIN pg_attribute a ON a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
       WHERE rel.relkind IN ('r', 'p', 'v', 'm', 'f')
@@ -42,7 +42,7 @@ export const snapshotSchema = Effect.fn("SchemaSnapshot.take")(function* (option
             || (SELECT string_agg(e.enumlabel, ', ' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid) || ')'
        FROM pg_type t JOIN ns ON ns.oid = t.typnamespace WHERE t.typtype = 'e'
      UNION ALL
-     SELECT 'type ' || ns.nspname || '.' || t.typname || ' ' || t.typtype || ' ' || coalesce(format_type(t.typbasetype, t.typtypmod), '')
+     SELECT 'type ' || ns.nspname || '.' || t.typname || ' ' || t.typtype::text || ' ' || coalesce(format_type(t.typbasetype, t.typtypmod), '')
        FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
       WHERE t.typtype IN ('d', 'r', 'm')
          OR (t.typtype = 'c' AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))

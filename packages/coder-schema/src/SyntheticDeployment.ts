@@ -1,0 +1,692 @@
+import { Db } from "@coderops/db-core"
+import { Data, Effect } from "effect"
+import { prebuildsGroupDisplayName, prebuildsGroupName, prebuildsUserId } from "./CoderSchema.js"
+
+export interface SeedOptions {
+  readonly orgs: number
+  /** Users besides the prebuilds system user; each is a member of at least one organization. */
+  readonly users: number
+  readonly templatesPerOrg: number
+  readonly versionsPerTemplate: number
+  readonly presetsPerVersion: number
+  readonly apiKeys: number
+  /** Fraction (0..1) of API keys that expired between 8 days and 3 years before `now`. */
+  readonly expiredFraction: number
+  /** Same seed and options ⇒ byte-identical rows, ids included. */
+  readonly seed: number
+  /** Fraction of presets with a non-null desired_instances (0..3); default 0.5. */
+  readonly presetDesiredFraction?: number | undefined
+  /** Prebuilt workspaces per preset of an active version, up to its desired_instances; default 0. */
+  readonly prebuiltWorkspacesPerPreset?: number | undefined
+  /**
+   * Fraction of the organizations with prebuilds where the prebuilds user already has its
+   * membership, group and group membership (what reconciliation would create); default 0.
+   */
+  readonly reconciledFraction?: number | undefined
+  /** The reference time every generated timestamp derives from; default 2026-01-01T00:00:00Z. */
+  readonly now?: Date | undefined
+  /** Called after each table is loaded. */
+  readonly onProgress?: ((table: string, rows: number, seconds: number) => void) | undefined
+}
+
+export interface SeedReport {
+  readonly organizations: number
+  readonly users: number
+  readonly templates: number
+  readonly templateVersions: number
+  readonly presets: number
+  readonly apiKeys: number
+  /** Keys that expired more than 7 days before the reference time (what 000371 purges). */
+  readonly expiredApiKeys: number
+  readonly prebuiltWorkspaces: number
+  readonly organizationsWithPrebuilds: number
+  readonly reconciledOrganizations: number
+  /** `scope` before migration 000371, `scopes` (+ allow_list) after it. */
+  readonly apiKeyScopeColumn: "scope" | "scopes"
+  readonly seconds: number
+}
+
+export class InvalidSeedOptions extends Data.TaggedError("InvalidSeedOptions")<{
+  readonly message: string
+  readonly hint: string
+  readonly exitCode: 3
+}> {}
+
+export class SeedTargetNotEmpty extends Data.TaggedError("SeedTargetNotEmpty")<{
+  readonly message: string
+  readonly hint: string
+}> {}
+
+export class SchemaMissing extends Data.TaggedError("SchemaMissing")<{
+  readonly missing: ReadonlyArray<string>
+  readonly message: string
+  readonly hint: string
+}> {}
+
+// --- deterministic randomness ---------------------------------------------------------
+// Counter-based: every value is a pure function of (seed, stream, row index, word), so
+// ids can be recomputed wherever another table references them and nothing is kept in
+// memory per row.
+
+/** lowbias32 (Chris Wellons): a bijection on 32-bit integers with good avalanche. */
+const mix32 = (x: number): number => {
+  x ^= x >>> 16
+  x = Math.imul(x, 0x7feb352d)
+  x ^= x >>> 15
+  x = Math.imul(x, 0x846ca68b)
+  x ^= x >>> 16
+  return x >>> 0
+}
+
+/** One independent stream of values per kind of row. */
+const streams = [
+  "organizations",
+  "users",
+  "memberships",
+  "prebuildsGroups",
+  "templates",
+  "versions",
+  "jobs",
+  "presets",
+  "workspaces",
+  "apiKeys",
+] as const
+
+type StreamKeys = Readonly<Record<(typeof streams)[number], number>>
+
+const streamKeys = (seed: number): StreamKeys => {
+  const high = Math.floor(seed / 2 ** 32) | 0
+  return Object.fromEntries(
+    streams.map((stream, n) => [stream, mix32(mix32((seed >>> 0) ^ Math.imul(n + 1, 0x9e3779b9)) + high)]),
+  ) as StreamKeys
+}
+
+/**
+ * The hash of one row. For indexes below 2^32 it is unique per (stream key, index):
+ * key + index·odd is injective and mix32 is a bijection, so `word(row, 0)` is unique too.
+ */
+const rowHash = (key: number, index: number) => mix32((key + Math.imul(index, 0x9e3779b1)) >>> 0)
+
+/** The k-th 32-bit random word of a row. */
+const word = (row: number, k: number) => mix32((row + Math.imul(k + 1, 0x85ebca77)) >>> 0)
+
+/** A value in [0, n) from a 32-bit word. */
+const below = (w: number, n: number) => Math.floor((w / 2 ** 32) * n)
+
+const hex8 = (w: number) => w.toString(16).padStart(8, "0")
+
+/** A version-4 UUID unique per (stream key, index); see rowHash. */
+const uuid = (key: number, index: number) => {
+  const row = rowHash(key, index)
+  const a = word(row, 0)
+  const b = ((word(row, 1) & 0xffff0fff) | 0x4000) >>> 0
+  const c = ((word(row, 2) & 0x3fffffff) | 0x80000000) >>> 0
+  const d = hex8(word(row, 3))
+  const bh = hex8(b)
+  const ch = hex8(c)
+  return `${hex8(a)}-${bh.slice(0, 4)}-${bh.slice(4)}-${ch.slice(0, 4)}-${ch.slice(4)}${d}`
+}
+
+/**
+ * Whether item i of `total` is one of `selected` items spread evenly over them: exactly
+ * `selected` items qualify, and any prefix holds its fair share.
+ */
+const spread = (i: number, selected: number, total: number) =>
+  Math.floor(((i + 1) * selected) / total) > Math.floor((i * selected) / total)
+
+/** How many of items [start, end) `spread` selects. */
+const spreadCount = (start: number, end: number, selected: number, total: number) =>
+  Math.floor((end * selected) / total) - Math.floor((start * selected) / total)
+
+// --- COPY text format -------------------------------------------------------------------
+
+/** Escapes a value for COPY's text format (backslash, tab, newline, carriage return). */
+const copyText = (value: string) => value.replace(/[\\\t\n\r]/g, copyEscape)
+const copyEscape = (c: string) =>
+  c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"
+
+const line = (fields: ReadonlyArray<string | number | boolean>) => `${fields.join("\t")}\n`
+
+/** Large chunks: few stream writes, few CopyData messages. */
+const chunkChars = 256 * 1024
+
+function* chunked(rows: Iterable<string>): Generator<string> {
+  let chunk = ""
+  for (const row of rows) {
+    chunk += row
+    if (chunk.length >= chunkChars) {
+      yield chunk
+      chunk = ""
+    }
+  }
+  if (chunk !== "") yield chunk
+}
+
+const two = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, "0"))
+
+/** Formats whole-second Unix times as timestamptz text, caching each day's date part. */
+const timestampFormatter = () => {
+  const days = new Map<number, string>()
+  return (unixSeconds: number) => {
+    const day = Math.floor(unixSeconds / 86_400)
+    let date = days.get(day)
+    if (date === undefined) {
+      date = `${new Date(day * 86_400_000).toISOString().slice(0, 10)} `
+      days.set(day, date)
+    }
+    const s = unixSeconds - day * 86_400
+    const h = Math.floor(s / 3600)
+    const m = Math.floor((s - h * 3600) / 60)
+    return `${date}${two[h]}:${two[m]}:${two[s - h * 3600 - m * 60]}+00`
+  }
+}
+
+// --- the deployment's shape -------------------------------------------------------------
+
+const day = 86_400
+const threeYears = 1095 * day
+
+// biome-ignore format: a word list
+const firstNames = [
+  "alex", "blair", "casey", "dana", "eli", "farah", "gus", "hana",
+  "ivan", "jun", "kai", "lena", "mo", "nia", "omar", "priya",
+]
+// biome-ignore format: a word list
+const lastNames = [
+  "smith", "garcia", "chen", "okafor", "novak", "silva", "kim", "haddad",
+  "ivanova", "mueller", "tanaka", "dubois", "kowalski", "nguyen", "rossi", "larsen",
+]
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+const octets = Array.from({ length: 256 }, (_, n) => String(n))
+
+/** Everything derived from the options before any row is written. */
+interface Plan {
+  readonly orgs: number
+  readonly users: number
+  readonly templatesPerOrg: number
+  readonly versionsPerTemplate: number
+  readonly presetsPerVersion: number
+  readonly apiKeys: number
+  readonly expiredKeys: number
+  readonly presets: number
+  readonly desiredPresets: number
+  readonly prebuiltWorkspacesPerPreset: number
+  /** Per organization: whether any preset of it has desired_instances. */
+  readonly hasPrebuilds: ReadonlyArray<boolean>
+  /** Per organization: whether the prebuilds user's membership, group and group membership exist. */
+  readonly reconciled: ReadonlyArray<boolean>
+  readonly now: number
+  readonly keys: StreamKeys
+}
+
+const count = (name: string, value: number, max = 2 ** 32 - 1) =>
+  Number.isInteger(value) && value >= 0 && value <= max
+    ? undefined
+    : `${name} must be an integer from 0 to ${max}, got ${value}`
+
+const fraction = (name: string, value: number) =>
+  value >= 0 && value <= 1 ? undefined : `${name} must be between 0 and 1, got ${value}`
+
+const makePlan = (options: SeedOptions): Effect.Effect<Plan, InvalidSeedOptions> => {
+  const desiredFraction = options.presetDesiredFraction ?? 0.5
+  const reconciledFraction = options.reconciledFraction ?? 0
+  const perPreset = options.prebuiltWorkspacesPerPreset ?? 0
+  const now = options.now ?? new Date("2026-01-01T00:00:00Z")
+  const problems = [
+    count("orgs", options.orgs),
+    count("users", options.users),
+    count("templatesPerOrg", options.templatesPerOrg),
+    count("versionsPerTemplate", options.versionsPerTemplate),
+    count("presetsPerVersion", options.presetsPerVersion),
+    count("apiKeys", options.apiKeys),
+    count("prebuiltWorkspacesPerPreset", perPreset),
+    count("seed", options.seed, Number.MAX_SAFE_INTEGER),
+    fraction("expiredFraction", options.expiredFraction),
+    fraction("presetDesiredFraction", desiredFraction),
+    fraction("reconciledFraction", reconciledFraction),
+    Number.isNaN(now.getTime()) ? "now must be a valid date" : undefined,
+    options.users > 0 && options.orgs === 0 ? "users need at least one organization" : undefined,
+    options.apiKeys > 0 && options.users === 0 ? "API keys need at least one user" : undefined,
+    options.orgs * options.templatesPerOrg > 0 && options.users === 0
+      ? "templates need at least one user (their creator)"
+      : undefined,
+    options.templatesPerOrg > 0 && options.versionsPerTemplate === 0
+      ? "templates need at least one version (their active version)"
+      : undefined,
+  ].filter((problem) => problem !== undefined)
+  if (problems.length > 0)
+    return Effect.fail(
+      new InvalidSeedOptions({
+        message: `invalid seed options: ${problems.join("; ")}`,
+        hint: "correct the options (see coderops db seed --help)",
+        exitCode: 3,
+      }),
+    )
+  const presetsPerOrg = options.templatesPerOrg * options.versionsPerTemplate * options.presetsPerVersion
+  const presets = options.orgs * presetsPerOrg
+  const desiredPresets = Math.round(presets * desiredFraction)
+  const hasPrebuilds = Array.from(
+    { length: options.orgs },
+    (_, o) => spreadCount(o * presetsPerOrg, (o + 1) * presetsPerOrg, desiredPresets, presets) > 0,
+  )
+  const withPrebuilds = hasPrebuilds.filter(Boolean).length
+  const reconciledCount = Math.round(withPrebuilds * reconciledFraction)
+  let rank = 0
+  const reconciled = hasPrebuilds.map((has) => has && spread(rank++, reconciledCount, withPrebuilds))
+  return Effect.succeed({
+    orgs: options.orgs,
+    users: options.users,
+    templatesPerOrg: options.templatesPerOrg,
+    versionsPerTemplate: options.versionsPerTemplate,
+    presetsPerVersion: options.presetsPerVersion,
+    apiKeys: options.apiKeys,
+    expiredKeys: Math.round(options.apiKeys * options.expiredFraction),
+    presets,
+    desiredPresets,
+    prebuiltWorkspacesPerPreset: perPreset,
+    hasPrebuilds,
+    reconciled,
+    now: Math.floor(now.getTime() / 1000),
+    keys: streamKeys(options.seed),
+  })
+}
+
+const orgId = (plan: Plan, o: number) => uuid(plan.keys.organizations, o)
+const userId = (plan: Plan, u: number) => uuid(plan.keys.users, u)
+const templateIndex = (plan: Plan, o: number, t: number) => o * plan.templatesPerOrg + t
+const versionIndex = (plan: Plan, ti: number, v: number) => ti * plan.versionsPerTemplate + v
+const presetIndex = (plan: Plan, vi: number, p: number) => vi * plan.presetsPerVersion + p
+
+/** desired_instances of a preset: NULL for most, 0..3 for the spread-out selected ones. */
+const desiredInstances = (plan: Plan, pi: number) =>
+  spread(pi, plan.desiredPresets, plan.presets)
+    ? word(rowHash(plan.keys.presets, pi), 4) % 4
+    : undefined
+
+/** Users are spread round-robin, so organization o's first member is user o (if any). */
+const primaryOrg = (plan: Plan, u: number) => u % plan.orgs
+
+/** A template's creator: a member of its organization when it has one. */
+const templateCreator = (plan: Plan, o: number, ti: number) => {
+  const members = o < plan.users ? Math.floor((plan.users - 1 - o) / plan.orgs) + 1 : 0
+  const w = word(rowHash(plan.keys.templates, ti), 4)
+  return members > 0 ? o + plan.orgs * below(w, members) : below(w, plan.users)
+}
+
+function* organizationRows(plan: Plan) {
+  const ts = timestampFormatter()
+  for (let o = 0; o < plan.orgs; o++) {
+    const created = ts(plan.now - threeYears + below(word(rowHash(plan.keys.organizations, o), 4), 365 * day))
+    const name = o === 0 ? "coder" : `org-${o + 1}`
+    const display = o === 0 ? "Coder" : `Organization ${o + 1}`
+    yield line([orgId(plan, o), name, display, created, created, o === 0 ? "t" : "f"])
+  }
+}
+
+function* userRows(plan: Plan) {
+  const ts = timestampFormatter()
+  const key = plan.keys.users
+  for (let u = 0; u < plan.users; u++) {
+    const row = rowHash(key, u)
+    const first = firstNames[word(row, 4) % firstNames.length]!
+    const last = lastNames[word(row, 5) % lastNames.length]!
+    const created = plan.now - below(word(row, 6), threeYears)
+    const lastSeen = created + below(word(row, 7), plan.now - created)
+    const w = word(row, 8) % 100
+    const status = w < 85 ? "active" : w < 95 ? "dormant" : "suspended"
+    const l = word(row, 9) % 100
+    const loginType = l < 70 ? "password" : l < 95 ? "oidc" : "github"
+    const name = `${first[0]!.toUpperCase()}${first.slice(1)} ${last[0]!.toUpperCase()}${last.slice(1)}`
+    yield line([
+      userId(plan, u),
+      copyText(`${first}.${last}.${u + 1}@example.com`),
+      copyText(`${first}-${last}-${u + 1}`),
+      copyText(name),
+      ts(created),
+      ts(lastSeen),
+      status,
+      u === 0 ? "{owner}" : "{}",
+      loginType,
+      ts(lastSeen),
+    ])
+  }
+}
+
+function* membershipRows(plan: Plan) {
+  const ts = timestampFormatter()
+  const key = plan.keys.memberships
+  for (let u = 0; u < plan.users; u++) {
+    const row = rowHash(key, u)
+    const created = ts(plan.now - below(word(row, 0), threeYears))
+    const user = userId(plan, u)
+    const primary = primaryOrg(plan, u)
+    const roles = word(row, 1) % 20 === 0 ? "{organization-admin}" : "{}"
+    yield line([user, orgId(plan, primary), created, created, roles])
+    // One user in five also belongs to a second organization.
+    if (plan.orgs > 1 && word(row, 2) % 5 === 0) {
+      const second = (primary + 1 + below(word(row, 3), plan.orgs - 1)) % plan.orgs
+      yield line([user, orgId(plan, second), created, created, "{}"])
+    }
+  }
+  const reconciledAt = ts(plan.now - 30 * day)
+  for (let o = 0; o < plan.orgs; o++)
+    if (plan.reconciled[o]) yield line([prebuildsUserId, orgId(plan, o), reconciledAt, reconciledAt, "{}"])
+}
+
+const prebuildsGroupId = (plan: Plan, o: number) => uuid(plan.keys.prebuildsGroups, o)
+
+function* groupRows(plan: Plan) {
+  for (let o = 0; o < plan.orgs; o++) {
+    const org = orgId(plan, o)
+    yield line([org, "Everyone", org, "", 0])
+    if (plan.reconciled[o])
+      yield line([prebuildsGroupId(plan, o), prebuildsGroupName, org, copyText(prebuildsGroupDisplayName), 0])
+  }
+}
+
+function* groupMemberRows(plan: Plan) {
+  for (let o = 0; o < plan.orgs; o++)
+    if (plan.reconciled[o]) yield line([prebuildsUserId, prebuildsGroupId(plan, o)])
+}
+
+function* templateRows(plan: Plan) {
+  const ts = timestampFormatter()
+  const last = plan.versionsPerTemplate - 1
+  for (let o = 0; o < plan.orgs; o++) {
+    for (let t = 0; t < plan.templatesPerOrg; t++) {
+      const ti = templateIndex(plan, o, t)
+      const created = ts(plan.now - below(word(rowHash(plan.keys.templates, ti), 5), 365 * day))
+      yield line([
+        uuid(plan.keys.templates, ti),
+        created,
+        created,
+        orgId(plan, o),
+        `template-${t + 1}`,
+        uuid(plan.keys.versions, versionIndex(plan, ti, last)),
+        `Template ${t + 1}`,
+        userId(plan, templateCreator(plan, o, ti)),
+      ])
+    }
+  }
+}
+
+function* versionRows(plan: Plan) {
+  const ts = timestampFormatter()
+  for (let o = 0; o < plan.orgs; o++) {
+    for (let t = 0; t < plan.templatesPerOrg; t++) {
+      const ti = templateIndex(plan, o, t)
+      const creator = userId(plan, templateCreator(plan, o, ti))
+      for (let v = 0; v < plan.versionsPerTemplate; v++) {
+        const vi = versionIndex(plan, ti, v)
+        // Later versions are newer: version v is (versions - v) weeks old.
+        const created = ts(plan.now - (plan.versionsPerTemplate - v) * 7 * day)
+        yield line([
+          uuid(plan.keys.versions, vi),
+          uuid(plan.keys.templates, ti),
+          orgId(plan, o),
+          created,
+          created,
+          `v${v + 1}`,
+          uuid(plan.keys.jobs, vi),
+          creator,
+        ])
+      }
+    }
+  }
+}
+
+function* presetRows(plan: Plan) {
+  const ts = timestampFormatter()
+  const versions = plan.orgs * plan.templatesPerOrg * plan.versionsPerTemplate
+  for (let vi = 0; vi < versions; vi++) {
+    const created = ts(plan.now - (plan.versionsPerTemplate - (vi % plan.versionsPerTemplate)) * 7 * day)
+    for (let p = 0; p < plan.presetsPerVersion; p++) {
+      const pi = presetIndex(plan, vi, p)
+      const desired = desiredInstances(plan, pi)
+      yield line([
+        uuid(plan.keys.presets, pi),
+        uuid(plan.keys.versions, vi),
+        `preset-${p + 1}`,
+        created,
+        desired === undefined ? "\\N" : desired,
+      ])
+    }
+  }
+}
+
+/** Prebuilt workspaces exist only for presets of active versions, as Coder's reconciler keeps them. */
+function* workspaceRows(plan: Plan) {
+  const ts = timestampFormatter()
+  const created = ts(plan.now - day)
+  const active = plan.versionsPerTemplate - 1
+  for (let o = 0; o < plan.orgs; o++) {
+    for (let t = 0; t < plan.templatesPerOrg; t++) {
+      const ti = templateIndex(plan, o, t)
+      const vi = versionIndex(plan, ti, active)
+      for (let p = 0; p < plan.presetsPerVersion; p++) {
+        const pi = presetIndex(plan, vi, p)
+        const instances = Math.min(desiredInstances(plan, pi) ?? 0, plan.prebuiltWorkspacesPerPreset)
+        for (let k = 0; k < instances; k++) {
+          yield line([
+            uuid(plan.keys.workspaces, pi * plan.prebuiltWorkspacesPerPreset + k),
+            created,
+            created,
+            prebuildsUserId,
+            orgId(plan, o),
+            uuid(plan.keys.templates, ti),
+            `prebuild-${pi + 1}-${k + 1}`,
+            uuid(plan.keys.presets, pi),
+          ])
+        }
+      }
+    }
+  }
+}
+
+const tokenLifetimes = [30 * day, 90 * day, 365 * day]
+
+/**
+ * The hot path (millions of rows): one string per row, built from precomputed pieces,
+ * chunked directly rather than through `chunked`.
+ */
+function* apiKeyChunks(plan: Plan, scopeColumn: "scope" | "scopes"): Generator<string> {
+  const ts = timestampFormatter()
+  const key = plan.keys.apiKeys
+  const userIds = Array.from({ length: plan.users }, (_, u) => userId(plan, u))
+  const [all, connect] =
+    scopeColumn === "scopes"
+      ? ["{all}\t{*:*}", "{application_connect}\t{*:*}"]
+      : ["all", "application_connect"]
+  const oldest = plan.now - threeYears
+  const expiredSpan = threeYears - 8 * day
+  let chunk = ""
+  for (let i = 0; i < plan.apiKeys; i++) {
+    const row = rowHash(key, i)
+    // word 0 is unique per key (see rowHash): 6 base62 digits of it, then 4 random ones.
+    let unique = word(row, 0)
+    let random = word(row, 1) % 62 ** 4
+    let id = ""
+    for (let d = 0; d < 6; d++) {
+      id += base62[unique % 62]
+      unique = Math.floor(unique / 62)
+    }
+    for (let d = 0; d < 4; d++) {
+      id += base62[random % 62]
+      random = Math.floor(random / 62)
+    }
+    const kind = word(row, 2)
+    const isToken = kind % 10 === 0
+    const lifetime = isToken ? tokenLifetimes[(kind >>> 8) % 3]! : day
+    const expires = spread(i, plan.expiredKeys, plan.apiKeys)
+      ? oldest + below(word(row, 3), expiredSpan)
+      : // Expires in the future, or expired less than 7 days ago: 000371 keeps these.
+        plan.now - 6 * day + below(word(row, 3), 6 * day + lifetime)
+    const created = expires - lifetime
+    const lastUsed = created + below(word(row, 4), Math.min(expires, plan.now) - created)
+    const ip = word(row, 5)
+    const createdText = ts(created)
+    chunk +=
+      `${id}\t\\\\x${hex8(word(row, 6))}${hex8(word(row, 7))}${hex8(word(row, 8))}${hex8(word(row, 9))}` +
+      `${hex8(word(row, 10))}${hex8(word(row, 11))}${hex8(word(row, 12))}${hex8(word(row, 13))}` +
+      `\t${userIds[below(word(row, 14), plan.users)]}\t${ts(lastUsed)}\t${ts(expires)}\t${createdText}\t${createdText}` +
+      `\t${isToken ? "token" : "password"}\t${lifetime}` +
+      `\t10.${octets[ip >>> 24]}.${octets[(ip >>> 16) & 255]}.${octets[(ip >>> 8) & 255]}` +
+      `\t${(kind >>> 16) % 20 === 0 ? connect : all}\t${isToken ? `token-${i + 1}` : ""}\n`
+    if (chunk.length >= chunkChars) {
+      yield chunk
+      chunk = ""
+    }
+  }
+  if (chunk !== "") yield chunk
+}
+
+/** Every table the generator writes, in load order (parents before children). */
+const seededTables = [
+  "organizations",
+  "users",
+  "organization_members",
+  "groups",
+  "group_members",
+  "templates",
+  "template_versions",
+  "template_version_presets",
+  "workspaces",
+  "api_keys",
+] as const
+
+/**
+ * Seeds a fresh Coder database with a synthetic deployment, deterministically: the same
+ * seed and options give byte-identical rows. Every table is loaded with COPY from
+ * generators that stream chunks of rows, so memory stays flat for millions of API keys;
+ * all of it is one transaction, so a failure leaves the database as it was. Works on the
+ * schema before migration 000371 (api_keys.scope) and after it (scopes, allow_list), so
+ * 000371 can be rehearsed on realistic data.
+ */
+export const seedDeployment = Effect.fn("SyntheticDeployment.seed")(function* (
+  options: SeedOptions,
+) {
+  const db = yield* Db
+  const started = performance.now()
+  const plan = yield* makePlan(options)
+
+  const [target] = yield* db.query<{ missing: Array<string>; scope_columns: Array<string> }>(
+    "GetSeedTargetSchema",
+    `SELECT
+       ARRAY(SELECT t FROM unnest($1::text[]) AS t WHERE to_regclass(t) IS NULL) AS missing,
+       ARRAY(SELECT column_name::text FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = 'api_keys'
+               AND column_name IN ('scope', 'scopes')) AS scope_columns`,
+    [seededTables],
+  )
+  const { missing, scope_columns: scopeColumns } = target!
+  if (missing.length > 0 || scopeColumns.length === 0)
+    return yield* new SchemaMissing({
+      missing: missing.length > 0 ? missing : ["api_keys.scope or api_keys.scopes"],
+      message: `the Coder schema is missing here: no ${missing.length > 0 ? missing.join(", ") : "api_keys.scope or api_keys.scopes column"}`,
+      hint: "run `coderops migrate up` first",
+    })
+  const scopeColumn = scopeColumns.includes("scopes") ? "scopes" : "scope"
+
+  const load = Effect.fn("SyntheticDeployment.load")(function* (
+    table: string,
+    name: string,
+    columns: string,
+    source: Iterable<string>,
+  ) {
+    const tableStarted = performance.now()
+    const rows = yield* db.copyFrom(name, `COPY ${table} (${columns}) FROM STDIN`, source)
+    options.onProgress?.(table, rows, (performance.now() - tableStarted) / 1000)
+    return rows
+  })
+
+  const loaded = yield* db.transaction(
+    "SeedDeployment",
+    Effect.gen(function* () {
+      const [occupied] = yield* db.query<{ organizations: boolean; api_keys: boolean }>(
+        "CheckSeedTargetEmpty",
+        `SELECT EXISTS (SELECT 1 FROM organizations) AS organizations,
+                EXISTS (SELECT 1 FROM api_keys) AS api_keys`,
+      )
+      if (occupied?.organizations || occupied?.api_keys)
+        return yield* new SeedTargetNotEmpty({
+          message: `the database already has ${occupied.organizations ? "organizations" : "API keys"}: seeding would mix synthetic data into it`,
+          hint: "seed a fresh database, e.g. one created for rehearsal",
+        })
+      const organizations = yield* load(
+        "organizations",
+        "CopySeedOrganizations",
+        "id, name, display_name, created_at, updated_at, is_default",
+        chunked(organizationRows(plan)),
+      )
+      const users = yield* load(
+        "users",
+        "CopySeedUsers",
+        "id, email, username, name, created_at, updated_at, status, rbac_roles, login_type, last_seen_at",
+        chunked(userRows(plan)),
+      )
+      yield* load(
+        "organization_members",
+        "CopySeedOrganizationMembers",
+        "user_id, organization_id, created_at, updated_at, roles",
+        chunked(membershipRows(plan)),
+      )
+      yield* load(
+        "groups",
+        "CopySeedGroups",
+        "id, name, organization_id, display_name, quota_allowance",
+        chunked(groupRows(plan)),
+      )
+      yield* load("group_members", "CopySeedGroupMembers", "user_id, group_id", chunked(groupMemberRows(plan)))
+      const templates = yield* load(
+        "templates",
+        "CopySeedTemplates",
+        "id, created_at, updated_at, organization_id, name, active_version_id, display_name, created_by",
+        chunked(templateRows(plan)),
+      )
+      const templateVersions = yield* load(
+        "template_versions",
+        "CopySeedTemplateVersions",
+        "id, template_id, organization_id, created_at, updated_at, name, job_id, created_by",
+        chunked(versionRows(plan)),
+      )
+      const presets = yield* load(
+        "template_version_presets",
+        "CopySeedPresets",
+        "id, template_version_id, name, created_at, desired_instances",
+        chunked(presetRows(plan)),
+      )
+      const prebuiltWorkspaces = yield* load(
+        "workspaces",
+        "CopySeedWorkspaces",
+        "id, created_at, updated_at, owner_id, organization_id, template_id, name, template_version_preset_id",
+        chunked(workspaceRows(plan)),
+      )
+      const apiKeys = yield* load(
+        "api_keys",
+        "CopySeedApiKeys",
+        `id, hashed_secret, user_id, last_used, expires_at, created_at, updated_at, login_type, lifetime_seconds, ip_address, ${scopeColumn === "scopes" ? "scopes, allow_list" : "scope"}, token_name`,
+        apiKeyChunks(plan, scopeColumn),
+      )
+      // Planner statistics for the new rows, so row estimates (and rehearsals) are right.
+      yield* db.execute("AnalyzeSeededTables", `ANALYZE ${seededTables.join(", ")}`)
+      return {
+        organizations,
+        users,
+        templates,
+        templateVersions,
+        presets,
+        apiKeys,
+        prebuiltWorkspaces,
+      }
+    }),
+  )
+  return {
+    ...loaded,
+    expiredApiKeys: plan.expiredKeys,
+    organizationsWithPrebuilds: plan.hasPrebuilds.filter(Boolean).length,
+    reconciledOrganizations: plan.reconciled.filter(Boolean).length,
+    apiKeyScopeColumn: scopeColumn,
+    seconds: (performance.now() - started) / 1000,
+  } satisfies SeedReport
+})
