@@ -141,6 +141,16 @@ const formatHolders = (holders: ReadonlyArray<LockHolder>) =>
         )
         .join("; ")
 
+/** Errors that come from a statement itself, which replaying can locate (not lock waits). */
+const statementProblem = (error: SqlError) =>
+  ![
+    "LockNotAvailable",
+    "DeadlockDetected",
+    "SerializationFailure",
+    "QueryCanceled",
+    "ConnectionFailed",
+  ].includes(error._tag)
+
 const fileOf = (migration: Migration, direction: Direction): MigrationFile =>
   direction === "up" ? migration.up : migration.down
 
@@ -242,7 +252,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         const where =
           error._tag === "SqlSyntaxError" && error.line !== undefined
             ? { line: error.line, column: error.column }
-            : dirty || attemptMs > 10_000
+            : dirty || attemptMs > 10_000 || !statementProblem(error)
               ? undefined
               : yield* locateFailure(file.sql)
         const at = where?.line === undefined ? "" : `:${where.line}:${where.column}`

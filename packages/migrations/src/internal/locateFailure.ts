@@ -23,6 +23,11 @@ export const locateFailure = (sql: string) =>
       db.transaction(
         "LocateMigrationFailure",
         Effect.gen(function* () {
+          // The replay must never wait on locks or run long: it only looks for the failure.
+          yield* db.script(
+            "LimitReplay",
+            "SET LOCAL lock_timeout = '1s'; SET LOCAL statement_timeout = '30s'",
+          )
           for (const statement of statements) {
             const failed = yield* Effect.result(
               db.script("ReplayMigrationStatement", statement.text),

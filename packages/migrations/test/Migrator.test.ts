@@ -1,0 +1,263 @@
+import { migrationsDir } from "@coderops/coder-schema"
+import { createTestDatabase, databaseUrl, useTestDatabase } from "@coderops/test-postgres"
+import { Effect } from "effect"
+import { describe, expect, it } from "vitest"
+import { coderMigrationLockKey } from "../src/index.js"
+import { migrationDir, openSession, sql, withMigrator } from "./support.js"
+
+const database = useTestDatabase()
+const fresh = async () => databaseUrl(await createTestDatabase())
+
+const version = async (url: string) =>
+  (await sql(url, "SELECT version::int, dirty FROM schema_migrations")).rows[0] as
+    | { version: number; dirty: boolean }
+    | undefined
+
+describe("Migrator on the bundled Coder schema", () => {
+  it("goes up, down, to a version, and reports status", async () => {
+    const url = database.url
+    const { result: up } = await withMigrator(url, migrationsDir, (m) => m.up())
+    expect(up).toMatchObject({ from: undefined, to: 371 })
+    expect(up.steps.map((s) => s.version)).toEqual([370, 371])
+    expect(await version(url)).toEqual({ version: 371, dirty: false })
+
+    const { result: status } = await withMigrator(url, migrationsDir, (m) => m.status)
+    expect(status).toMatchObject({ version: 371, dirty: false, latest: 371, pending: 0 })
+    expect(
+      status.migrations.every((m) => m.applied && !m.drift && m.durationMs !== undefined),
+    ).toBe(true)
+
+    await withMigrator(url, migrationsDir, (m) => m.down({ count: 1 }))
+    expect(await version(url)).toEqual({ version: 370, dirty: false })
+    expect(
+      (
+        await sql(
+          url,
+          "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'api_keys' AND column_name = 'scope'",
+        )
+      ).rows[0],
+    ).toEqual({ n: 1 })
+
+    const { result: again } = await withMigrator(url, migrationsDir, (m) => m.goto(371))
+    expect(again.steps.map((s) => [s.version, s.direction])).toEqual([[371, "up"]])
+
+    const { result: plan } = await withMigrator(url, migrationsDir, (m) =>
+      m.down({ count: "all", dryRun: true }),
+    )
+    expect(plan.steps.map((s) => [s.version, s.resultingVersion])).toEqual([
+      [371, 370],
+      [370, undefined],
+    ])
+    expect(await version(url)).toEqual({ version: 371, dirty: false })
+
+    await withMigrator(url, migrationsDir, (m) => m.down({ count: "all" }))
+    expect(await version(url)).toBeUndefined()
+    expect((await sql(url, "SELECT to_regclass('users')::text AS t")).rows[0]).toEqual({ t: null })
+  })
+})
+
+describe("Migrator behaviour", () => {
+  it("waits for another holder of the migration lock, names it, and proceeds when released", async () => {
+    const url = await fresh()
+    const dir = await migrationDir({
+      "000001_a.up.sql": "CREATE TABLE a (id int);",
+      "000001_a.down.sql": "DROP TABLE a;",
+    })
+    const holder = await openSession(url, "coderd-replica-1")
+    await holder.query(`SELECT pg_advisory_lock(${coderMigrationLockKey})`)
+    setTimeout(() => void holder.query(`SELECT pg_advisory_unlock(${coderMigrationLockKey})`), 1200)
+    try {
+      const started = Date.now()
+      const { events } = await withMigrator(url, dir, (m) => m.up())
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000)
+      const wait = events.find((e) => e.type === "lock-wait")
+      expect(wait).toMatchObject({
+        type: "lock-wait",
+        holders: [expect.objectContaining({ applicationName: "coderd-replica-1" })],
+      })
+      expect(events.some((e) => e.type === "lock-acquired")).toBe(true)
+      expect(await version(url)).toEqual({ version: 1, dirty: false })
+    } finally {
+      await holder.close()
+    }
+  })
+
+  it("retries a migration blocked by a table lock held about a second, and succeeds", async () => {
+    const url = await fresh()
+    const dir = await migrationDir({
+      "000001_t.up.sql": "CREATE TABLE t (id int);",
+      "000001_t.down.sql": "DROP TABLE t;",
+      "000002_alter.up.sql": "ALTER TABLE t ADD COLUMN x int;",
+      "000002_alter.down.sql": "ALTER TABLE t DROP COLUMN x;",
+    })
+    await withMigrator(url, dir, (m) => m.up({ limit: 1 }))
+    const holder = await openSession(url)
+    await holder.query("BEGIN; LOCK TABLE t IN ACCESS SHARE MODE")
+    setTimeout(() => void holder.query("COMMIT"), 1000)
+    try {
+      const { events } = await withMigrator(url, dir, (m) => m.up(), {
+        lockTimeoutMs: 200,
+        retryBase: "200 millis",
+      })
+      expect(events.filter((e) => e.type === "retry").length).toBeGreaterThanOrEqual(1)
+      expect(await version(url)).toEqual({ version: 2, dirty: false })
+    } finally {
+      await holder.close()
+    }
+  })
+
+  it("fails clearly after 5 attempts against a lock held for good, with nothing half-applied", async () => {
+    const url = await fresh()
+    const dir = await migrationDir({
+      "000001_t.up.sql": "CREATE TABLE t (id int);",
+      "000001_t.down.sql": "DROP TABLE t;",
+      "000002_two.up.sql": "CREATE TABLE partial (id int);\nALTER TABLE t ADD COLUMN x int;",
+      "000002_two.down.sql": "ALTER TABLE t DROP COLUMN x; DROP TABLE partial;",
+    })
+    await withMigrator(url, dir, (m) => m.up({ limit: 1 }))
+    const holder = await openSession(url)
+    await holder.query("BEGIN; LOCK TABLE t IN ACCESS SHARE MODE")
+    try {
+      const { result: error, events } = await withMigrator(url, dir, (m) => Effect.flip(m.up()), {
+        lockTimeoutMs: 100,
+        retryBase: "10 millis",
+      })
+      expect(error).toMatchObject({
+        _tag: "MigrationFailed",
+        version: 2,
+        attempts: 5,
+        sqlState: "55P03",
+        exitCode: 9,
+        dirty: false,
+      })
+      expect(error.message).toContain("000002_two.up.sql")
+      expect(events.filter((e) => e.type === "retry")).toHaveLength(4)
+      expect(await version(url)).toEqual({ version: 1, dirty: false })
+      expect((await sql(url, "SELECT to_regclass('partial')::text AS t")).rows[0]).toEqual({
+        t: null,
+      })
+    } finally {
+      await holder.close()
+    }
+  })
+
+  it("runs CREATE INDEX CONCURRENTLY under the no-transaction directive", async () => {
+    const url = await fresh()
+    const dir = await migrationDir({
+      "000001_t.up.sql": "CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 1000);",
+      "000001_t.down.sql": "DROP TABLE t;",
+      "000002_index.up.sql":
+        "-- coder:no-transaction\nCREATE INDEX CONCURRENTLY t_id_idx ON t (id);",
+      "000002_index.down.sql": "-- coder:no-transaction\nDROP INDEX CONCURRENTLY t_id_idx;",
+    })
+    await withMigrator(url, dir, (m) => m.up())
+    expect(await version(url)).toEqual({ version: 2, dirty: false })
+    expect(
+      (await sql(url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 't_id_idx'::regclass"))
+        .rows[0],
+    ).toEqual({ indisvalid: true })
+    await withMigrator(url, dir, (m) => m.down({ count: 1 }))
+    expect(await version(url)).toEqual({ version: 1, dirty: false })
+  })
+
+  it("applies an enum value added by one migration and used by the next (one transaction each)", async () => {
+    const files = {
+      "000001_mood.up.sql": "CREATE TYPE mood AS ENUM ('sad'); CREATE TABLE feelings (m mood);",
+      "000001_mood.down.sql": "DROP TABLE feelings; DROP TYPE mood;",
+      "000002_happy.up.sql": "ALTER TYPE mood ADD VALUE 'happy';",
+      "000002_happy.down.sql": "SELECT 1;",
+      "000003_use.up.sql": "INSERT INTO feelings VALUES ('happy');",
+      "000003_use.down.sql": "DELETE FROM feelings;",
+    }
+    const url = await fresh()
+    await withMigrator(url, await migrationDir(files), (m) => m.up())
+    expect((await sql(url, "SELECT m::text FROM feelings")).rows).toEqual([{ m: "happy" }])
+
+    // The older single-transaction design cannot: a value added to an existing type is not
+    // usable before its transaction commits, so 2 and 3 in one transaction fail, and roll back.
+    const single = await fresh()
+    const dir = await migrationDir(files)
+    await withMigrator(single, dir, (m) => m.up({ limit: 1 }))
+    const { result: error } = await withMigrator(single, dir, (m) => Effect.flip(m.up()), {
+      txMode: "all",
+    })
+    expect(error).toMatchObject({ _tag: "MigrationFailed", version: 3, sqlState: "55P04" })
+    expect(await version(single)).toEqual({ version: 1, dirty: false })
+  })
+
+  it("refuses a dirty database until force, and names the file, line and column of a failure", async () => {
+    const url = await fresh()
+    const dir = await migrationDir({
+      "000001_t.up.sql": "CREATE TABLE t (id int);",
+      "000001_t.down.sql": "DROP TABLE t;",
+      "000002_bad_index.up.sql":
+        "-- coder:no-transaction\nCREATE INDEX CONCURRENTLY bad_idx ON t (missing_column);",
+      "000002_bad_index.down.sql":
+        "-- coder:no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS bad_idx;",
+    })
+    const { result: error } = await withMigrator(url, dir, (m) => Effect.flip(m.up()))
+    expect(error).toMatchObject({
+      _tag: "MigrationFailed",
+      version: 2,
+      dirty: true,
+      sqlState: "42703",
+    })
+    expect((error as { hint: string }).hint).toContain("coderops migrate force 2")
+    expect((error as { hint: string }).hint).toContain("coderops migrate force 1")
+    expect(await version(url)).toEqual({ version: 2, dirty: true })
+
+    const { result: refused } = await withMigrator(url, dir, (m) => Effect.flip(m.up()))
+    expect(refused).toMatchObject({ _tag: "DatabaseDirty", version: 2 })
+    const { result: statusDirty } = await withMigrator(url, dir, (m) => m.status)
+    expect(statusDirty).toMatchObject({ version: 2, dirty: true })
+
+    await withMigrator(url, dir, (m) => m.force(1))
+    expect(await version(url)).toEqual({ version: 1, dirty: false })
+
+    const runtime = await migrationDir({
+      "000001_t.up.sql": "CREATE TABLE t (id int);",
+      "000001_t.down.sql": "DROP TABLE t;",
+      "000002_runtime.up.sql":
+        "-- two good statements, then a bad one\nINSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2);\n  SELECT 1 / 0;\n",
+      "000002_runtime.down.sql": "DELETE FROM t;",
+    })
+    const { result: failed } = await withMigrator(url, runtime, (m) => Effect.flip(m.up()))
+    expect(failed).toMatchObject({
+      _tag: "MigrationFailed",
+      version: 2,
+      line: 4,
+      column: 3,
+      sqlState: "22012",
+      dirty: false,
+    })
+    expect(failed.message).toMatch(/000002_runtime\.up\.sql:4:3/)
+    expect((await sql(url, "SELECT count(*)::int AS n FROM t")).rows[0]).toEqual({ n: 0 })
+
+    const syntax = await migrationDir({
+      "000001_t.up.sql": "CREATE TABLE t (id int);",
+      "000001_t.down.sql": "DROP TABLE t;",
+      "000002_syntax.up.sql": "INSERT INTO t VALUES (1);\nSELEC 2;\n",
+      "000002_syntax.down.sql": "SELECT 1;",
+    })
+    const { result: bad } = await withMigrator(url, syntax, (m) => Effect.flip(m.up()))
+    expect(bad).toMatchObject({ _tag: "MigrationFailed", line: 2, column: 1, sqlState: "42601" })
+  })
+
+  it("refuses a Coder v1 database and reports drift of applied files", async () => {
+    const v1 = await fresh()
+    await sql(v1, "CREATE TABLE migration_cursor (x int)")
+    const dir = await migrationDir({
+      "000001_a.up.sql": "CREATE TABLE a (id int);",
+      "000001_a.down.sql": "DROP TABLE a;",
+    })
+    const { result: refused } = await withMigrator(v1, dir, (m) => Effect.flip(m.up()))
+    expect(refused._tag).toBe("CoderV1Database")
+
+    const url = await fresh()
+    await withMigrator(url, dir, (m) => m.up())
+    const { writeFile } = await import("node:fs/promises")
+    await writeFile(`${dir}/000001_a.up.sql`, "CREATE TABLE a (id bigint);")
+    const { result: status } = await withMigrator(url, dir, (m) => m.status)
+    expect(status.migrations[0]).toMatchObject({ version: 1, applied: true, drift: true })
+  })
+})
