@@ -97,7 +97,10 @@ type StreamKeys = Readonly<Record<(typeof streams)[number], number>>
 const streamKeys = (seed: number): StreamKeys => {
   const high = Math.floor(seed / 2 ** 32) | 0
   return Object.fromEntries(
-    streams.map((stream, n) => [stream, mix32(mix32((seed >>> 0) ^ Math.imul(n + 1, 0x9e3779b9)) + high)]),
+    streams.map((stream, n) => [
+      stream,
+      mix32(mix32((seed >>> 0) ^ Math.imul(n + 1, 0x9e3779b9)) + high),
+    ]),
   ) as StreamKeys
 }
 
@@ -147,14 +150,14 @@ const copyEscape = (c: string) =>
 
 const line = (fields: ReadonlyArray<string | number | boolean>) => `${fields.join("\t")}\n`
 
-/** Large chunks: few stream writes, few CopyData messages. */
-const chunkChars = 256 * 1024
+/** Characters (bytes: all of it is ASCII) per chunk: few stream writes, few CopyData messages. */
+const chunkSize = 256 * 1024
 
 function* chunked(rows: Iterable<string>): Generator<string> {
   let chunk = ""
   for (const row of rows) {
     chunk += row
-    if (chunk.length >= chunkChars) {
+    if (chunk.length >= chunkSize) {
       yield chunk
       chunk = ""
     }
@@ -263,7 +266,8 @@ const makePlan = (options: SeedOptions): Effect.Effect<Plan, InvalidSeedOptions>
         exitCode: 3,
       }),
     )
-  const presetsPerOrg = options.templatesPerOrg * options.versionsPerTemplate * options.presetsPerVersion
+  const presetsPerOrg =
+    options.templatesPerOrg * options.versionsPerTemplate * options.presetsPerVersion
   const presets = options.orgs * presetsPerOrg
   const desiredPresets = Math.round(presets * desiredFraction)
   const hasPrebuilds = Array.from(
@@ -273,7 +277,9 @@ const makePlan = (options: SeedOptions): Effect.Effect<Plan, InvalidSeedOptions>
   const withPrebuilds = hasPrebuilds.filter(Boolean).length
   const reconciledCount = Math.round(withPrebuilds * reconciledFraction)
   let rank = 0
-  const reconciled = hasPrebuilds.map((has) => has && spread(rank++, reconciledCount, withPrebuilds))
+  const reconciled = hasPrebuilds.map(
+    (has) => has && spread(rank++, reconciledCount, withPrebuilds),
+  )
   return Effect.succeed({
     orgs: options.orgs,
     users: options.users,
@@ -317,7 +323,9 @@ const templateCreator = (plan: Plan, o: number, ti: number) => {
 function* organizationRows(plan: Plan) {
   const ts = timestampFormatter()
   for (let o = 0; o < plan.orgs; o++) {
-    const created = ts(plan.now - threeYears + below(word(rowHash(plan.keys.organizations, o), 4), 365 * day))
+    const created = ts(
+      plan.now - threeYears + below(word(rowHash(plan.keys.organizations, o), 4), 365 * day),
+    )
     const name = o === 0 ? "coder" : `org-${o + 1}`
     const display = o === 0 ? "Coder" : `Organization ${o + 1}`
     yield line([orgId(plan, o), name, display, created, created, o === 0 ? "t" : "f"])
@@ -371,7 +379,8 @@ function* membershipRows(plan: Plan) {
   }
   const reconciledAt = ts(plan.now - 30 * day)
   for (let o = 0; o < plan.orgs; o++)
-    if (plan.reconciled[o]) yield line([prebuildsUserId, orgId(plan, o), reconciledAt, reconciledAt, "{}"])
+    if (plan.reconciled[o])
+      yield line([prebuildsUserId, orgId(plan, o), reconciledAt, reconciledAt, "{}"])
 }
 
 const prebuildsGroupId = (plan: Plan, o: number) => uuid(plan.keys.prebuildsGroups, o)
@@ -381,7 +390,13 @@ function* groupRows(plan: Plan) {
     const org = orgId(plan, o)
     yield line([org, "Everyone", org, "", 0])
     if (plan.reconciled[o])
-      yield line([prebuildsGroupId(plan, o), prebuildsGroupName, org, copyText(prebuildsGroupDisplayName), 0])
+      yield line([
+        prebuildsGroupId(plan, o),
+        prebuildsGroupName,
+        org,
+        copyText(prebuildsGroupDisplayName),
+        0,
+      ])
   }
 }
 
@@ -440,7 +455,9 @@ function* presetRows(plan: Plan) {
   const ts = timestampFormatter()
   const versions = plan.orgs * plan.templatesPerOrg * plan.versionsPerTemplate
   for (let vi = 0; vi < versions; vi++) {
-    const created = ts(plan.now - (plan.versionsPerTemplate - (vi % plan.versionsPerTemplate)) * 7 * day)
+    const created = ts(
+      plan.now - (plan.versionsPerTemplate - (vi % plan.versionsPerTemplate)) * 7 * day,
+    )
     for (let p = 0; p < plan.presetsPerVersion; p++) {
       const pi = presetIndex(plan, vi, p)
       const desired = desiredInstances(plan, pi)
@@ -466,7 +483,10 @@ function* workspaceRows(plan: Plan) {
       const vi = versionIndex(plan, ti, active)
       for (let p = 0; p < plan.presetsPerVersion; p++) {
         const pi = presetIndex(plan, vi, p)
-        const instances = Math.min(desiredInstances(plan, pi) ?? 0, plan.prebuiltWorkspacesPerPreset)
+        const instances = Math.min(
+          desiredInstances(plan, pi) ?? 0,
+          plan.prebuiltWorkspacesPerPreset,
+        )
         for (let k = 0; k < instances; k++) {
           yield line([
             uuid(plan.keys.workspaces, pi * plan.prebuiltWorkspacesPerPreset + k),
@@ -486,35 +506,138 @@ function* workspaceRows(plan: Plan) {
 
 const tokenLifetimes = [30 * day, 90 * day, 365 * day]
 
+const ascii = (text: string) => Buffer.from(text, "latin1")
+const hexPairs = ascii(
+  Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, "0")).join(""),
+)
+const base62Codes = ascii(base62)
+const octetBytes = octets.map(ascii)
+
 /**
- * The hot path (millions of rows): one string per row, built from precomputed pieces,
- * chunked directly rather than through `chunked`.
+ * COPY text written straight into byte buffers, for the hot path (millions of API keys):
+ * no string is built per row. A full buffer is handed over and a new one started, since
+ * the stream may still hold the previous one.
  */
-function* apiKeyChunks(plan: Plan, scopeColumn: "scope" | "scopes"): Generator<string> {
-  const ts = timestampFormatter()
+class CopyWriter {
+  private buffer = Buffer.allocUnsafe(chunkSize + 1024)
+  private position = 0
+  private readonly dates = new Map<number, Buffer>()
+
+  get full() {
+    return this.position >= chunkSize
+  }
+
+  take(): Buffer {
+    const chunk = this.buffer.subarray(0, this.position)
+    this.buffer = Buffer.allocUnsafe(chunkSize + 1024)
+    this.position = 0
+    return chunk
+  }
+
+  byte(code: number) {
+    this.buffer[this.position++] = code
+  }
+
+  bytes(bytes: Uint8Array) {
+    this.buffer.set(bytes, this.position)
+    this.position += bytes.length
+  }
+
+  /** A non-negative integer in decimal. */
+  decimal(n: number) {
+    const start = this.position
+    do {
+      this.buffer[this.position++] = 48 + (n % 10)
+      n = Math.floor(n / 10)
+    } while (n > 0)
+    this.buffer.subarray(start, this.position).reverse()
+  }
+
+  /** A 32-bit word as 8 hex digits. */
+  hex(w: number) {
+    for (let shift = 24; shift >= 0; shift -= 8) {
+      const pair = ((w >>> shift) & 255) * 2
+      this.buffer[this.position++] = hexPairs[pair]!
+      this.buffer[this.position++] = hexPairs[pair + 1]!
+    }
+  }
+
+  /** `count` base62 digits of n, least significant first. */
+  base62(n: number, count: number) {
+    for (let d = 0; d < count; d++) {
+      this.buffer[this.position++] = base62Codes[n % 62]!
+      n = Math.floor(n / 62)
+    }
+  }
+
+  /** Whole-second Unix time as `YYYY-MM-DD hh:mm:ss+00`, each day's date part cached. */
+  timestamp(unixSeconds: number) {
+    const d = Math.floor(unixSeconds / 86_400)
+    let date = this.dates.get(d)
+    if (date === undefined) {
+      date = ascii(`${new Date(d * 86_400_000).toISOString().slice(0, 10)} `)
+      this.dates.set(d, date)
+    }
+    this.bytes(date)
+    let s = unixSeconds - d * 86_400
+    const h = Math.floor(s / 3600)
+    s -= h * 3600
+    const m = Math.floor(s / 60)
+    s -= m * 60
+    const b = this.buffer
+    let p = this.position
+    b[p++] = 48 + Math.floor(h / 10)
+    b[p++] = 48 + (h % 10)
+    b[p++] = 58 // :
+    b[p++] = 48 + Math.floor(m / 10)
+    b[p++] = 48 + (m % 10)
+    b[p++] = 58
+    b[p++] = 48 + Math.floor(s / 10)
+    b[p++] = 48 + (s % 10)
+    b[p++] = 43 // +
+    b[p++] = 48
+    b[p++] = 48
+    this.position = p
+  }
+}
+
+const tab = 9
+const newline = 10
+const dot = 46
+
+/** API keys [from, to) as COPY text chunks. */
+function* apiKeyChunks(
+  plan: Plan,
+  scopeColumn: "scope" | "scopes",
+  from: number,
+  to: number,
+): Generator<Buffer> {
   const key = plan.keys.apiKeys
-  const userIds = Array.from({ length: plan.users }, (_, u) => userId(plan, u))
-  const [all, connect] =
+  const userIds = Array.from({ length: plan.users }, (_, u) => ascii(userId(plan, u)))
+  const [all, connect] = (
     scopeColumn === "scopes"
       ? ["{all}\t{*:*}", "{application_connect}\t{*:*}"]
       : ["all", "application_connect"]
+  ).map(ascii) as [Buffer, Buffer]
+  const secretPrefix = ascii("\\\\x")
+  const token = ascii("token")
+  const password = ascii("password")
+  const tokenPrefix = ascii("token-")
+  const lifetimes = new Map([day, ...tokenLifetimes].map((s) => [s, ascii(String(s))]))
+  const tenDot = ascii("10.")
   const oldest = plan.now - threeYears
   const expiredSpan = threeYears - 8 * day
-  let chunk = ""
-  for (let i = 0; i < plan.apiKeys; i++) {
+  const out = new CopyWriter()
+  for (let i = from; i < to; i++) {
     const row = rowHash(key, i)
-    // word 0 is unique per key (see rowHash): 6 base62 digits of it, then 4 random ones.
-    let unique = word(row, 0)
-    let random = word(row, 1) % 62 ** 4
-    let id = ""
-    for (let d = 0; d < 6; d++) {
-      id += base62[unique % 62]
-      unique = Math.floor(unique / 62)
-    }
-    for (let d = 0; d < 4; d++) {
-      id += base62[random % 62]
-      random = Math.floor(random / 62)
-    }
+    // The id: word 0 is unique per key (see rowHash), then 4 random base62 digits.
+    out.base62(word(row, 0), 6)
+    out.base62(word(row, 1), 4)
+    out.byte(tab)
+    out.bytes(secretPrefix)
+    for (let k = 6; k < 14; k++) out.hex(word(row, k))
+    out.byte(tab)
+    out.bytes(userIds[below(word(row, 14), plan.users)]!)
     const kind = word(row, 2)
     const isToken = kind % 10 === 0
     const lifetime = isToken ? tokenLifetimes[(kind >>> 8) % 3]! : day
@@ -523,23 +646,42 @@ function* apiKeyChunks(plan: Plan, scopeColumn: "scope" | "scopes"): Generator<s
       : // Expires in the future, or expired less than 7 days ago: 000371 keeps these.
         plan.now - 6 * day + below(word(row, 3), 6 * day + lifetime)
     const created = expires - lifetime
-    const lastUsed = created + below(word(row, 4), Math.min(expires, plan.now) - created)
+    out.byte(tab)
+    out.timestamp(created + below(word(row, 4), Math.min(expires, plan.now) - created))
+    out.byte(tab)
+    out.timestamp(expires)
+    out.byte(tab)
+    out.timestamp(created)
+    out.byte(tab)
+    out.timestamp(created)
+    out.byte(tab)
+    out.bytes(isToken ? token : password)
+    out.byte(tab)
+    out.bytes(lifetimes.get(lifetime)!)
+    out.byte(tab)
     const ip = word(row, 5)
-    const createdText = ts(created)
-    chunk +=
-      `${id}\t\\\\x${hex8(word(row, 6))}${hex8(word(row, 7))}${hex8(word(row, 8))}${hex8(word(row, 9))}` +
-      `${hex8(word(row, 10))}${hex8(word(row, 11))}${hex8(word(row, 12))}${hex8(word(row, 13))}` +
-      `\t${userIds[below(word(row, 14), plan.users)]}\t${ts(lastUsed)}\t${ts(expires)}\t${createdText}\t${createdText}` +
-      `\t${isToken ? "token" : "password"}\t${lifetime}` +
-      `\t10.${octets[ip >>> 24]}.${octets[(ip >>> 16) & 255]}.${octets[(ip >>> 8) & 255]}` +
-      `\t${(kind >>> 16) % 20 === 0 ? connect : all}\t${isToken ? `token-${i + 1}` : ""}\n`
-    if (chunk.length >= chunkChars) {
-      yield chunk
-      chunk = ""
+    out.bytes(tenDot)
+    out.bytes(octetBytes[ip >>> 24]!)
+    out.byte(dot)
+    out.bytes(octetBytes[(ip >>> 16) & 255]!)
+    out.byte(dot)
+    out.bytes(octetBytes[(ip >>> 8) & 255]!)
+    out.byte(tab)
+    out.bytes((kind >>> 16) % 20 === 0 ? connect : all)
+    out.byte(tab)
+    if (isToken) {
+      out.bytes(tokenPrefix)
+      out.decimal(i + 1)
     }
+    out.byte(newline)
+    if (out.full) yield out.take()
   }
-  if (chunk !== "") yield chunk
+  const rest = out.take()
+  if (rest.length > 0) yield rest
 }
+
+/** Parallel COPY streams for api_keys. */
+const apiKeyStreams = 2
 
 /** Every table the generator writes, in load order (parents before children). */
 const seededTables = [
@@ -637,7 +779,12 @@ export const seedDeployment = Effect.fn("SyntheticDeployment.seed")(function* (
         "id, name, organization_id, display_name, quota_allowance",
         chunked(groupRows(plan)),
       )
-      yield* load("group_members", "CopySeedGroupMembers", "user_id, group_id", chunked(groupMemberRows(plan)))
+      yield* load(
+        "group_members",
+        "CopySeedGroupMembers",
+        "user_id, group_id",
+        chunked(groupMemberRows(plan)),
+      )
       const templates = yield* load(
         "templates",
         "CopySeedTemplates",
@@ -662,27 +809,37 @@ export const seedDeployment = Effect.fn("SyntheticDeployment.seed")(function* (
         "id, created_at, updated_at, owner_id, organization_id, template_id, name, template_version_preset_id",
         chunked(workspaceRows(plan)),
       )
-      const apiKeys = yield* load(
-        "api_keys",
-        "CopySeedApiKeys",
-        `id, hashed_secret, user_id, last_used, expires_at, created_at, updated_at, login_type, lifetime_seconds, ip_address, ${scopeColumn === "scopes" ? "scopes, allow_list" : "scope"}, token_name`,
-        apiKeyChunks(plan, scopeColumn),
-      )
-      // Planner statistics for the new rows, so row estimates (and rehearsals) are right.
-      yield* db.execute("AnalyzeSeededTables", `ANALYZE ${seededTables.join(", ")}`)
-      return {
-        organizations,
-        users,
-        templates,
-        templateVersions,
-        presets,
-        apiKeys,
-        prebuiltWorkspaces,
-      }
+      return { organizations, users, templates, templateVersions, presets, prebuiltWorkspaces }
     }),
   )
+
+  // API keys (millions of rows) load through parallel COPY streams, each on its own
+  // connection and so its own transaction, once the users they reference are committed:
+  // one server backend is CPU-bound on them (text input, the foreign key check and
+  // three indexes per row), and two load about twice as fast.
+  const keysStarted = performance.now()
+  const keyColumns = `id, hashed_secret, user_id, last_used, expires_at, created_at, updated_at, login_type, lifetime_seconds, ip_address, ${scopeColumn === "scopes" ? "scopes, allow_list" : "scope"}, token_name`
+  const slices = Array.from({ length: apiKeyStreams }, (_, n) => [
+    Math.floor((plan.apiKeys * n) / apiKeyStreams),
+    Math.floor((plan.apiKeys * (n + 1)) / apiKeyStreams),
+  ])
+  const apiKeys = (yield* Effect.forEach(
+    slices,
+    ([from, to]) =>
+      db.copyFrom(
+        "CopySeedApiKeys",
+        `COPY api_keys (${keyColumns}) FROM STDIN`,
+        apiKeyChunks(plan, scopeColumn, from!, to!),
+      ),
+    { concurrency: "unbounded" },
+  )).reduce((sum, rows) => sum + rows, 0)
+  options.onProgress?.("api_keys", apiKeys, (performance.now() - keysStarted) / 1000)
+
+  // Planner statistics for the new rows, so row estimates (and rehearsals) are right.
+  yield* db.execute("AnalyzeSeededTables", `ANALYZE ${seededTables.join(", ")}`)
   return {
     ...loaded,
+    apiKeys,
     expiredApiKeys: plan.expiredKeys,
     organizationsWithPrebuilds: plan.hasPrebuilds.filter(Boolean).length,
     reconciledOrganizations: plan.reconciled.filter(Boolean).length,

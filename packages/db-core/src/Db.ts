@@ -488,7 +488,16 @@ export class Db extends Context.Service<Db, DbShape>()("@coderops/db-core/Db") {
     }),
   )
 
-  /** `Db` with its pool, for the given settings. */
+  /**
+   * `Db` with its own pool, for the given settings. Fresh: layers are memoized by
+   * identity, and a `Db` for another database provided inside one already built must not
+   * be the outer one (a scratch database would otherwise be the real one).
+   */
   static readonly layerFrom = (settings: DatabaseSettings) =>
-    Db.layer.pipe(Layer.provide(PgPool.layer), Layer.provideMerge(DatabaseConfig.layer(settings)))
+    Layer.fresh(
+      Db.layer.pipe(
+        Layer.provide(PgPool.layer),
+        Layer.provideMerge(DatabaseConfig.layer(settings)),
+      ),
+    )
 }

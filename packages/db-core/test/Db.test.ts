@@ -242,3 +242,29 @@ describe("interruption", () => {
     expect(still).toEqual([{ n: 0 }])
   })
 })
+
+describe("Db.layerFrom", () => {
+  it("gives a nested Db for another database its own connection, not the outer one", async () => {
+    const { createTestDatabase } = await import("@coderops/test-postgres")
+    const other = await createTestDatabase()
+    const names = await runWithDb(
+      database.url,
+      Effect.gen(function* () {
+        const outer = yield* Db
+        const settings = { ...outer.settings, database: other }
+        const inner = yield* Effect.provide(
+          Db.use((db) =>
+            db.query<{ d: string }>("CurrentDatabase", "SELECT current_database() AS d"),
+          ),
+          Db.layerFrom(settings),
+        )
+        const self = yield* outer.query<{ d: string }>(
+          "CurrentDatabase",
+          "SELECT current_database() AS d",
+        )
+        return [self[0]?.d, inner[0]?.d]
+      }),
+    )
+    expect(names).toEqual([database.name, other])
+  })
+})

@@ -141,6 +141,9 @@ const formatHolders = (holders: ReadonlyArray<LockHolder>) =>
         )
         .join("; ")
 
+const retryable = (error: SqlError) =>
+  error._tag === "LockNotAvailable" || error._tag === "DeadlockDetected"
+
 /** Errors that come from a statement itself, which replaying can locate (not lock waits). */
 const statementProblem = (error: SqlError) =>
   ![
@@ -306,6 +309,8 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         Schedule.setInputType<SqlError>(),
         Schedule.tap(({ input, duration }) =>
           Effect.sync(() => {
+            // The schedule sees every failure; only lock conflicts are retried.
+            if (!retryable(input)) return
             retries.inc({ reason: input._tag })
             emit({
               type: "retry",
@@ -517,7 +522,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           if (dryRun)
             return {
               from: from?.version,
-              to: steps.at(-1)?.resultingVersion ?? from?.version,
+              to: steps.length > 0 ? steps.at(-1)!.resultingVersion : from?.version,
               steps,
               dryRun,
             } satisfies MigrationResult
@@ -530,7 +535,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           }
           return {
             from: from?.version,
-            to: steps.at(-1)?.resultingVersion ?? from?.version,
+            to: steps.length > 0 ? steps.at(-1)!.resultingVersion : from?.version,
             steps: done,
             dryRun,
           } satisfies MigrationResult

@@ -77,6 +77,23 @@ export const verifyChain = Effect.fn("Verify.chain")(function* (
   yield* phase("down")
   yield* plain.down({ count: "all" })
   const leftAfterDown = yield* snapshotSchema({ exclude: stateTables })
+  if (leftAfterDown.length > 0) {
+    // Up again would only fail on what is left; report that instead.
+    const report: VerifyReport = {
+      migrations: source.migrations.length,
+      tables: 0,
+      emptyTables: [],
+      leftAfterDown,
+      schemaDiff: { missing: [], added: [] },
+      ok: false,
+    }
+    return yield* new VerifyFailed({
+      report,
+      message: `verify failed: left after down of everything: ${leftAfterDown.slice(0, 5).join("; ")}${leftAfterDown.length > 5 ? `; and ${leftAfterDown.length - 5} more` : ""}`,
+      hint: "make each down migration undo exactly what its up did",
+      exitCode: 1,
+    })
+  }
   yield* phase("up with fixtures")
   yield* withFixtures.up()
   const second = yield* snapshotSchema({ exclude: stateTables })
@@ -109,21 +126,15 @@ export const verifyChain = Effect.fn("Verify.chain")(function* (
     migrations: source.migrations.length,
     tables: tables.length,
     emptyTables,
-    leftAfterDown,
+    leftAfterDown: [],
     schemaDiff,
     ok:
-      emptyTables.length === 0 &&
-      leftAfterDown.length === 0 &&
-      schemaDiff.missing.length === 0 &&
-      schemaDiff.added.length === 0,
+      emptyTables.length === 0 && schemaDiff.missing.length === 0 && schemaDiff.added.length === 0,
   }
   if (!report.ok) {
     const problems = [
       ...(emptyTables.length > 0
         ? [`no row after the fixtures in: ${emptyTables.join(", ")}`]
-        : []),
-      ...(leftAfterDown.length > 0
-        ? [`left after down of everything: ${leftAfterDown.slice(0, 5).join("; ")}`]
         : []),
       ...(schemaDiff.missing.length + schemaDiff.added.length > 0
         ? [

@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { migrationsDir, seedDeployment } from "@coderops/coder-schema"
-import { Db, type DatabaseSettings } from "@coderops/db-core"
+import { type DatabaseSettings, Db } from "@coderops/db-core"
 import { Effect } from "effect"
 import { machine, median, withBenchServer } from "./harness.js"
 
@@ -21,7 +21,9 @@ await withBenchServer(async ({ settings }) => {
   console.log(
     `machine: ${machine()}; ${runs} runs of 1 organization, 1,000 users, ${apiKeys.toLocaleString("en-US")} API keys (60% expired), schema at 000370`,
   )
-  console.log("| run | api_keys load | rows/s | total with ANALYZE | api_keys size (heap + indexes) | target |")
+  console.log(
+    "| run | api_keys load | rows/s | total with ANALYZE | api_keys size (heap + indexes) | target |",
+  )
   console.log("|---|---|---|---|---|---|")
   const totals: Array<number> = []
   for (let run = 1; run <= runs; run++) {

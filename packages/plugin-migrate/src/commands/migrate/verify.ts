@@ -1,12 +1,19 @@
-import { loadMigrations, type VerifyReport, verifyChain, withScratchDatabase } from "@coderops/migrations"
+import {
+  loadMigrations,
+  type VerifyReport,
+  verifyChain,
+  withScratchDatabase,
+} from "@coderops/migrations"
 import { Flags } from "@oclif/core"
 import { Effect } from "effect"
 import { MigrateCommand } from "../../MigrateCommand.js"
 
 export default class MigrateVerify extends MigrateCommand<typeof MigrateVerify> {
-  static override summary = "Verify a migration chain on a scratch database, as Coder's migration tests do."
+  static override summary =
+    "Verify a migration chain on a scratch database, as Coder's migration tests do."
 
-  static override description = `Creates a scratch database (on the embedded server by default, or on the server of --database-url: never in the database itself), then: up all, down all, up again applying testdata/fixtures/NNNNNN_*.up.sql right after the migration with the same number. Fails, naming what is wrong, when a table holds no row after the fixtures (not --exempt), when down of everything leaves objects behind, or when the schema after up→down→up differs from the first up. The scratch database is dropped afterwards. Run it in CI on every migration you write.`
+  static override description =
+    `Creates a scratch database (on the embedded server by default, or on the server of --database-url: never in the database itself), then: up all, down all, up again applying testdata/fixtures/NNNNNN_*.up.sql right after the migration with the same number. Fails, naming what is wrong, when a table holds no row after the fixtures (not --exempt), when down of everything leaves objects behind, or when the schema after up→down→up differs from the first up. The scratch database is dropped afterwards. Run it in CI on every migration you write.`
 
   static override examples = [
     "<%= config.bin %> <%= command.id %>",
@@ -31,7 +38,8 @@ export default class MigrateVerify extends MigrateCommand<typeof MigrateVerify> 
         withScratchDatabase(
           verifyChain(source, {
             exempt: this.flags.exempt,
-            onEvent: (event) => (event.type === "phase" ? phase(event.phase) : this.progress(event)),
+            onEvent: (event) =>
+              event.type === "phase" ? phase(event.phase) : this.progress(event),
           }),
         ),
       ),

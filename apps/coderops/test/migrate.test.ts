@@ -1,0 +1,281 @@
+import { spawn } from "node:child_process"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { createTestDatabase, databaseUrl } from "@coderops/test-postgres"
+import pg from "pg"
+import { afterAll, describe, expect, it } from "vitest"
+import { coderops } from "./cli.js"
+
+const bin = fileURLToPath(new URL("../bin/run.js", import.meta.url))
+const dirs: Array<string> = []
+afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))))
+
+const migrationDir = async (files: Record<string, string>) => {
+  const dir = await mkdtemp(join(tmpdir(), "coderops-cli-migrations-"))
+  dirs.push(dir)
+  for (const [name, sql] of Object.entries(files)) {
+    const { mkdir } = await import("node:fs/promises")
+    await mkdir(join(dir, name, ".."), { recursive: true })
+    await writeFile(join(dir, name), sql)
+  }
+  return dir
+}
+
+const sql = async (url: string, text: string) => {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return (await client.query(text)).rows
+  } finally {
+    await client.end()
+  }
+}
+
+const slowChain = (count: number, sleepSeconds: number) =>
+  Object.fromEntries(
+    Array.from({ length: count }, (_, i) => {
+      const n = String(i + 1).padStart(6, "0")
+      return [
+        [
+          `${n}_step.up.sql`,
+          `CREATE TABLE step_${i + 1} (id int);\nSELECT pg_sleep(${sleepSeconds});`,
+        ],
+        [`${n}_step.down.sql`, `DROP TABLE step_${i + 1};`],
+      ]
+    }).flat(),
+  )
+
+/** Starts `coderops migrate ...` as a background process. */
+const start = (args: ReadonlyArray<string>, url: string) => {
+  const child = spawn(process.execPath, [bin, "migrate", ...args, "--database-url", url], {
+    env: { ...process.env, NODE_ENV: "production" },
+  })
+  let stderr = ""
+  let stdout = ""
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk
+  })
+  child.stdout.on("data", (chunk) => {
+    stdout += chunk
+  })
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))),
+  )
+  const waitFor = (pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`never saw ${pattern}: ${stderr}`)), 30_000)
+      const check = () => {
+        if (pattern.test(stderr)) {
+          clearTimeout(timer)
+          resolve()
+        }
+      }
+      child.stderr.on("data", check)
+      check()
+    })
+  return { child, exited, waitFor, stderr: () => stderr, stdout: () => stdout }
+}
+
+describe("coderops migrate", () => {
+  it("two ups started together apply each migration exactly once and both exit 0", async () => {
+    const url = databaseUrl(await createTestDatabase())
+    const dir = await migrationDir(slowChain(4, 0.2))
+    const [a, b] = [start(["up", "--dir", dir], url), start(["up", "--dir", dir], url)]
+    expect([await a.exited, await b.exited]).toEqual([0, 0])
+    const applied = await sql(
+      url,
+      "SELECT version::int, count(*)::int AS n FROM coderops_migration_history GROUP BY version ORDER BY version",
+    )
+    expect(applied).toEqual([1, 2, 3, 4].map((version) => ({ version, n: 1 })))
+    expect(await sql(url, "SELECT version::int, dirty FROM schema_migrations")).toEqual([
+      { version: 4, dirty: false },
+    ])
+    const waited = [a, b].filter((p) => p.stderr().includes("waiting for the migration lock"))
+    expect(waited.length).toBeGreaterThanOrEqual(1)
+  })
+
+  it("after SIGKILL mid-migration the database is at the previous version, clean, and up proceeds", async () => {
+    const url = databaseUrl(await createTestDatabase())
+    const dir = await migrationDir(slowChain(2, 3))
+    const first = start(["up", "--dir", dir], url)
+    await first.waitFor(/000001_step\.up\.sql/)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    first.child.kill("SIGKILL")
+    await first.exited
+    const status = await coderops([
+      "migrate",
+      "status",
+      "--json",
+      "--dir",
+      dir,
+      "--database-url",
+      url,
+    ])
+    expect(JSON.parse(status.stdout)).toMatchObject({ version: 1, dirty: false, pending: 1 })
+    expect(await sql(url, "SELECT to_regclass('step_2')::text AS t")).toEqual([{ t: null }])
+    // The killed session's backend may still hold the lock until its sleep ends: up waits, then proceeds.
+    const again = await coderops(["migrate", "up", "--dir", dir, "--database-url", url])
+    expect(again.code).toBe(0)
+    expect(await sql(url, "SELECT version::int, dirty FROM schema_migrations")).toEqual([
+      { version: 2, dirty: false },
+    ])
+  })
+
+  it("after SIGKILL in a no-transaction migration the database is dirty, and up refuses until force", async () => {
+    const url = databaseUrl(await createTestDatabase())
+    const dir = await migrationDir({
+      "000001_t.up.sql": "CREATE TABLE t (id int);",
+      "000001_t.down.sql": "DROP TABLE t;",
+      "000002_slow.up.sql": "-- coder:no-transaction\nSELECT pg_sleep(3);",
+      "000002_slow.down.sql": "SELECT 1;",
+    })
+    const first = start(["up", "--dir", dir], url)
+    await first.waitFor(/000001_t\.up\.sql/)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    first.child.kill("SIGKILL")
+    await first.exited
+    const refused = await coderops(["migrate", "up", "--dir", dir, "--database-url", url])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain("the database is dirty at version 2")
+    expect(refused.stderr).toContain("coderops migrate force")
+    const forced = await coderops(["migrate", "force", "2", "--dir", dir, "--database-url", url])
+    expect(forced.code).toBe(0)
+    const status = await coderops([
+      "migrate",
+      "status",
+      "--json",
+      "--dir",
+      dir,
+      "--database-url",
+      url,
+    ])
+    expect(JSON.parse(status.stdout)).toMatchObject({ version: 2, dirty: false, pending: 0 })
+  })
+
+  it("SIGINT lets the running migration finish and starts no other", async () => {
+    const url = databaseUrl(await createTestDatabase())
+    const dir = await migrationDir(slowChain(5, 0.6))
+    const run = start(["up", "--dir", dir], url)
+    await run.waitFor(/000001_step\.up\.sql/)
+    run.child.kill("SIGINT")
+    expect(await run.exited).toBe(130)
+    const [state] = (await sql(url, "SELECT version::int, dirty FROM schema_migrations")) as Array<{
+      version: number
+      dirty: boolean
+    }>
+    expect(state?.dirty).toBe(false)
+    expect(state?.version).toBeGreaterThanOrEqual(2)
+    expect(state?.version).toBeLessThan(5)
+    expect(await sql(url, `SELECT to_regclass('step_${state!.version}')::text AS t`)).toEqual([
+      { t: `step_${state!.version}` },
+    ])
+  })
+
+  it("reports every problem of a bad directory at once, with file names", async () => {
+    const dir = await migrationDir({
+      "000001_a.up.sql": "SELECT 1;",
+      "000002_b.up.sql": "SELECT 1;",
+      "000002_b.down.sql": "SELECT 1;",
+      "000002_c.up.sql": "SELECT 1;",
+      "not_a_migration.sql": "SELECT 1;",
+      "000001-000100/000003_d.up.sql": "SELECT 1;",
+      "000001-000100/000003_d.down.sql": "SELECT 1;",
+      "000003_d.up.sql": "SELECT 1;",
+    })
+    const result = await coderops([
+      "migrate",
+      "up",
+      "--dir",
+      dir,
+      "--database-url",
+      databaseUrl(await createTestDatabase()),
+    ])
+    expect(result.code).toBe(3)
+    for (const name of [
+      "000001_a.up.sql",
+      "000002_c.up.sql",
+      "not_a_migration.sql",
+      "000003_d.up.sql",
+    ]) {
+      expect(result.stderr).toContain(name)
+    }
+  })
+
+  it("verify passes on the bundled schema and fails, naming the table, when a fixture is missing", async () => {
+    const url = databaseUrl(await createTestDatabase())
+    const ok = await coderops(["migrate", "verify", "--json", "--database-url", url])
+    expect(ok.code).toBe(0)
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, migrations: 2, emptyTables: [] })
+    // Verify works on a scratch database, never on the one given.
+    expect(
+      await sql(
+        url,
+        "SELECT to_regclass('users')::text AS t, to_regclass('schema_migrations')::text AS s",
+      ),
+    ).toEqual([{ t: null, s: null }])
+
+    const dir = await migrationDir({
+      "000001_a.up.sql": "CREATE TABLE covered (id int); CREATE TABLE forgotten (id int);",
+      "000001_a.down.sql": "DROP TABLE covered; DROP TABLE forgotten;",
+      "testdata/fixtures/000001_a.up.sql": "INSERT INTO covered VALUES (1);",
+    })
+    const failed = await coderops(["migrate", "verify", "--dir", dir, "--database-url", url])
+    expect(failed.code).toBe(1)
+    expect(failed.stderr).toContain("no row after the fixtures in: forgotten")
+    const exempt = await coderops([
+      "migrate",
+      "verify",
+      "--dir",
+      dir,
+      "--exempt",
+      "forgotten",
+      "--database-url",
+      url,
+    ])
+    expect(exempt.code).toBe(0)
+
+    const leaky = await migrationDir({
+      "000001_a.up.sql": "CREATE TABLE kept (id int); CREATE INDEX kept_idx ON kept (id);",
+      "000001_a.down.sql": "DROP INDEX kept_idx;",
+      "testdata/fixtures/000001_a.up.sql": "INSERT INTO kept VALUES (1);",
+    })
+    const leak = await coderops(["migrate", "verify", "--dir", leaky, "--database-url", url])
+    expect(leak.code).toBe(1)
+    expect(leak.stderr).toMatch(/left after down of everything: .*table public\.kept/)
+    const scratch = await sql(
+      url,
+      "SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'coderops_verify_%'",
+    )
+    expect(scratch).toEqual([{ n: 0 }])
+  })
+
+  it("dry-run prints the plan and applies nothing; create adds the next pair of files", async () => {
+    const url = databaseUrl(await createTestDatabase())
+    const plan = await coderops(["migrate", "up", "--dry-run", "--database-url", url])
+    expect(plan.code).toBe(0)
+    expect(plan.stdout).toContain("↑ 000370_baseline.up.sql")
+    expect(await sql(url, "SELECT to_regclass('users')::text AS t")).toEqual([{ t: null }])
+
+    const dir = await migrationDir({
+      "000007_a.up.sql": "SELECT 1;",
+      "000007_a.down.sql": "SELECT 1;",
+    })
+    const created = await coderops([
+      "migrate",
+      "create",
+      "add_index",
+      "--dir",
+      dir,
+      "--no-transaction",
+      "--json",
+    ])
+    expect(created.code).toBe(0)
+    expect(JSON.parse(created.stdout)).toMatchObject({ version: 8 })
+    const { readFile } = await import("node:fs/promises")
+    expect(await readFile(join(dir, "000008_add_index.up.sql"), "utf8")).toMatch(
+      /^-- coder:no-transaction\n/,
+    )
+  })
+})
