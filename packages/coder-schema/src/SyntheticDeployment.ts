@@ -23,7 +23,10 @@ export interface SeedOptions {
    * membership, group and group membership (what reconciliation would create); default 0.
    */
   readonly reconciledFraction?: number | undefined
-  /** The reference time every generated timestamp derives from; default 2026-01-01T00:00:00Z. */
+  /**
+   * The reference time every generated timestamp derives from; default 2026-01-01T00:00:00Z.
+   * To rehearse a migration or purge that compares with now(), pass the current time.
+   */
   readonly now?: Date | undefined
   /** Called after each table is loaded. */
   readonly onProgress?: ((table: string, rows: number, seconds: number) => void) | undefined
@@ -148,7 +151,7 @@ const copyText = (value: string) => value.replace(/[\\\t\n\r]/g, copyEscape)
 const copyEscape = (c: string) =>
   c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"
 
-const line = (fields: ReadonlyArray<string | number | boolean>) => `${fields.join("\t")}\n`
+const line = (fields: ReadonlyArray<string | number>) => `${fields.join("\t")}\n`
 
 /** Characters (bytes: all of it is ASCII) per chunk: few stream writes, few CopyData messages. */
 const chunkSize = 256 * 1024
@@ -165,24 +168,9 @@ function* chunked(rows: Iterable<string>): Generator<string> {
   if (chunk !== "") yield chunk
 }
 
-const two = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, "0"))
-
-/** Formats whole-second Unix times as timestamptz text, caching each day's date part. */
-const timestampFormatter = () => {
-  const days = new Map<number, string>()
-  return (unixSeconds: number) => {
-    const day = Math.floor(unixSeconds / 86_400)
-    let date = days.get(day)
-    if (date === undefined) {
-      date = `${new Date(day * 86_400_000).toISOString().slice(0, 10)} `
-      days.set(day, date)
-    }
-    const s = unixSeconds - day * 86_400
-    const h = Math.floor(s / 3600)
-    const m = Math.floor((s - h * 3600) / 60)
-    return `${date}${two[h]}:${two[m]}:${two[s - h * 3600 - m * 60]}+00`
-  }
-}
+/** Whole-second Unix time as timestamptz text (UTC). */
+const timestamp = (unixSeconds: number) =>
+  `${new Date(unixSeconds * 1000).toISOString().slice(0, 19).replace("T", " ")}+00`
 
 // --- the deployment's shape -------------------------------------------------------------
 
@@ -199,9 +187,6 @@ const lastNames = [
   "smith", "garcia", "chen", "okafor", "novak", "silva", "kim", "haddad",
   "ivanova", "mueller", "tanaka", "dubois", "kowalski", "nguyen", "rossi", "larsen",
 ]
-
-const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-const octets = Array.from({ length: 256 }, (_, n) => String(n))
 
 /** Everything derived from the options before any row is written. */
 interface Plan {
@@ -321,9 +306,8 @@ const templateCreator = (plan: Plan, o: number, ti: number) => {
 }
 
 function* organizationRows(plan: Plan) {
-  const ts = timestampFormatter()
   for (let o = 0; o < plan.orgs; o++) {
-    const created = ts(
+    const created = timestamp(
       plan.now - threeYears + below(word(rowHash(plan.keys.organizations, o), 4), 365 * day),
     )
     const name = o === 0 ? "coder" : `org-${o + 1}`
@@ -333,7 +317,6 @@ function* organizationRows(plan: Plan) {
 }
 
 function* userRows(plan: Plan) {
-  const ts = timestampFormatter()
   const key = plan.keys.users
   for (let u = 0; u < plan.users; u++) {
     const row = rowHash(key, u)
@@ -351,22 +334,21 @@ function* userRows(plan: Plan) {
       copyText(`${first}.${last}.${u + 1}@example.com`),
       copyText(`${first}-${last}-${u + 1}`),
       copyText(name),
-      ts(created),
-      ts(lastSeen),
+      timestamp(created),
+      timestamp(lastSeen),
       status,
       u === 0 ? "{owner}" : "{}",
       loginType,
-      ts(lastSeen),
+      timestamp(lastSeen),
     ])
   }
 }
 
 function* membershipRows(plan: Plan) {
-  const ts = timestampFormatter()
   const key = plan.keys.memberships
   for (let u = 0; u < plan.users; u++) {
     const row = rowHash(key, u)
-    const created = ts(plan.now - below(word(row, 0), threeYears))
+    const created = timestamp(plan.now - below(word(row, 0), threeYears))
     const user = userId(plan, u)
     const primary = primaryOrg(plan, u)
     const roles = word(row, 1) % 20 === 0 ? "{organization-admin}" : "{}"
@@ -377,7 +359,7 @@ function* membershipRows(plan: Plan) {
       yield line([user, orgId(plan, second), created, created, "{}"])
     }
   }
-  const reconciledAt = ts(plan.now - 30 * day)
+  const reconciledAt = timestamp(plan.now - 30 * day)
   for (let o = 0; o < plan.orgs; o++)
     if (plan.reconciled[o])
       yield line([prebuildsUserId, orgId(plan, o), reconciledAt, reconciledAt, "{}"])
@@ -406,12 +388,13 @@ function* groupMemberRows(plan: Plan) {
 }
 
 function* templateRows(plan: Plan) {
-  const ts = timestampFormatter()
   const last = plan.versionsPerTemplate - 1
   for (let o = 0; o < plan.orgs; o++) {
     for (let t = 0; t < plan.templatesPerOrg; t++) {
       const ti = templateIndex(plan, o, t)
-      const created = ts(plan.now - below(word(rowHash(plan.keys.templates, ti), 5), 365 * day))
+      const created = timestamp(
+        plan.now - below(word(rowHash(plan.keys.templates, ti), 5), 365 * day),
+      )
       yield line([
         uuid(plan.keys.templates, ti),
         created,
@@ -427,7 +410,6 @@ function* templateRows(plan: Plan) {
 }
 
 function* versionRows(plan: Plan) {
-  const ts = timestampFormatter()
   for (let o = 0; o < plan.orgs; o++) {
     for (let t = 0; t < plan.templatesPerOrg; t++) {
       const ti = templateIndex(plan, o, t)
@@ -435,7 +417,7 @@ function* versionRows(plan: Plan) {
       for (let v = 0; v < plan.versionsPerTemplate; v++) {
         const vi = versionIndex(plan, ti, v)
         // Later versions are newer: version v is (versions - v) weeks old.
-        const created = ts(plan.now - (plan.versionsPerTemplate - v) * 7 * day)
+        const created = timestamp(plan.now - (plan.versionsPerTemplate - v) * 7 * day)
         yield line([
           uuid(plan.keys.versions, vi),
           uuid(plan.keys.templates, ti),
@@ -452,10 +434,9 @@ function* versionRows(plan: Plan) {
 }
 
 function* presetRows(plan: Plan) {
-  const ts = timestampFormatter()
   const versions = plan.orgs * plan.templatesPerOrg * plan.versionsPerTemplate
   for (let vi = 0; vi < versions; vi++) {
-    const created = ts(
+    const created = timestamp(
       plan.now - (plan.versionsPerTemplate - (vi % plan.versionsPerTemplate)) * 7 * day,
     )
     for (let p = 0; p < plan.presetsPerVersion; p++) {
@@ -474,8 +455,7 @@ function* presetRows(plan: Plan) {
 
 /** Prebuilt workspaces exist only for presets of active versions, as Coder's reconciler keeps them. */
 function* workspaceRows(plan: Plan) {
-  const ts = timestampFormatter()
-  const created = ts(plan.now - day)
+  const created = timestamp(plan.now - day)
   const active = plan.versionsPerTemplate - 1
   for (let o = 0; o < plan.orgs; o++) {
     for (let t = 0; t < plan.templatesPerOrg; t++) {
@@ -510,8 +490,8 @@ const ascii = (text: string) => Buffer.from(text, "latin1")
 const hexPairs = ascii(
   Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, "0")).join(""),
 )
-const base62Codes = ascii(base62)
-const octetBytes = octets.map(ascii)
+const base62Codes = ascii("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+const octetBytes = Array.from({ length: 256 }, (_, n) => ascii(String(n)))
 
 /**
  * COPY text written straight into byte buffers, for the hot path (millions of API keys):
@@ -519,6 +499,7 @@ const octetBytes = octets.map(ascii)
  * the stream may still hold the previous one.
  */
 class CopyWriter {
+  // A chunk ends after the row that fills it; rows are far below 1 KiB.
   private buffer = Buffer.allocUnsafe(chunkSize + 1024)
   private position = 0
   private readonly dates = new Map<number, Buffer>()
@@ -572,14 +553,14 @@ class CopyWriter {
 
   /** Whole-second Unix time as `YYYY-MM-DD hh:mm:ss+00`, each day's date part cached. */
   timestamp(unixSeconds: number) {
-    const d = Math.floor(unixSeconds / 86_400)
+    const d = Math.floor(unixSeconds / day)
     let date = this.dates.get(d)
     if (date === undefined) {
-      date = ascii(`${new Date(d * 86_400_000).toISOString().slice(0, 10)} `)
+      date = ascii(timestamp(d * day).slice(0, 11))
       this.dates.set(d, date)
     }
     this.bytes(date)
-    let s = unixSeconds - d * 86_400
+    let s = unixSeconds - d * day
     const h = Math.floor(s / 3600)
     s -= h * 3600
     const m = Math.floor(s / 60)
@@ -700,10 +681,12 @@ const seededTables = [
 /**
  * Seeds a fresh Coder database with a synthetic deployment, deterministically: the same
  * seed and options give byte-identical rows. Every table is loaded with COPY from
- * generators that stream chunks of rows, so memory stays flat for millions of API keys;
- * all of it is one transaction, so a failure leaves the database as it was. Works on the
- * schema before migration 000371 (api_keys.scope) and after it (scopes, allow_list), so
- * 000371 can be rehearsed on realistic data.
+ * generators that stream chunks of rows, so memory stays flat for millions of API keys.
+ * Everything but the API keys is one transaction; the API keys follow in parallel COPY
+ * streams (see below), so a failure there can leave some of them: seed a fresh database
+ * again. Call it outside a transaction. Works on the schema before migration 000371
+ * (api_keys.scope) and after it (scopes, allow_list), so 000371 can be rehearsed on
+ * realistic data.
  */
 export const seedDeployment = Effect.fn("SyntheticDeployment.seed")(function* (
   options: SeedOptions,

@@ -196,17 +196,19 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       help: "How long the last run waited for the migration advisory lock, in seconds.",
     })
 
-    /** Session settings for the statements of one migration. */
-    const timeouts = (scope: "LOCAL" | "SESSION") => {
-      const set = scope === "LOCAL" ? "SET LOCAL" : "SET"
-      const lines = [`${set} lock_timeout = ${Math.max(0, Math.round(lockTimeoutMs))}`]
-      if (options.statementTimeoutMs !== undefined) {
-        lines.push(
-          `${set} statement_timeout = ${Math.max(0, Math.round(options.statementTimeoutMs))}`,
-        )
-      }
-      return db.script("SetMigrationTimeouts", lines.join(";\n"))
+    /** The timeouts every migration runs under. */
+    const timeoutSettings: Record<string, number> = {
+      lock_timeout: Math.max(0, Math.round(lockTimeoutMs)),
+      ...(options.statementTimeoutMs === undefined
+        ? {}
+        : { statement_timeout: Math.max(0, Math.round(options.statementTimeoutMs)) }),
     }
+    const sessionTimeouts = db.script(
+      "SetMigrationTimeouts",
+      Object.entries(timeoutSettings)
+        .map(([name, value]) => `SET ${name} = ${value}`)
+        .join(";\n"),
+    )
 
     const resetTimeouts = db.script(
       "ResetMigrationTimeouts",
@@ -292,12 +294,11 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         return db.transaction(
           "Migrate",
           Effect.gen(function* () {
-            yield* timeouts("LOCAL")
             yield* runFile(file)
             if (step.direction === "up") yield* fixturesOf(step.version)
-            yield* state.write(step.resultingVersion, false)
-            yield* state.record(historyEntry(step, file, startedAt))
+            yield* state.write(step.resultingVersion, false, historyEntry(step, file, startedAt))
           }),
+          { settings: timeoutSettings },
         )
       })
       const schedule = Schedule.exponential(options.retryBase ?? "250 millis", 2).pipe(
@@ -355,7 +356,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       return Effect.gen(function* () {
         // As golang-migrate: the dirty marker carries the version being migrated to.
         yield* db.transaction("MarkMigrationDirty", state.write(step.resultingVersion, true))
-        yield* timeouts("SESSION")
+        yield* sessionTimeouts
         const ran = yield* Effect.result(runFile(file))
         yield* resetTimeouts
         if (ran._tag === "Failure") {
@@ -365,8 +366,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           "MarkMigrationClean",
           Effect.gen(function* () {
             if (step.direction === "up") yield* fixturesOf(step.version)
-            yield* state.write(step.resultingVersion, false)
-            yield* state.record(historyEntry(step, file, startedAt))
+            yield* state.write(step.resultingVersion, false, historyEntry(step, file, startedAt))
           }),
         )
       })
@@ -551,7 +551,6 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         .transaction(
           "MigrateAll",
           Effect.gen(function* () {
-            yield* timeouts("LOCAL")
             for (const step of steps) {
               const migration = byVersion.get(step.version)!
               const file = fileOf(migration, step.direction)
@@ -572,7 +571,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
                 ),
               )
               if (step.direction === "up") yield* fixturesOf(step.version)
-              yield* state.record(historyEntry(step, file, startedAt))
+              yield* state.write(step.resultingVersion, false, historyEntry(step, file, startedAt))
               const seconds = (performance.now() - started) / 1000
               done.push({ ...step, seconds })
               emit({
@@ -583,8 +582,8 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
                 seconds,
               })
             }
-            yield* state.write(steps.at(-1)!.resultingVersion, false)
           }),
+          { settings: timeoutSettings },
         )
         .pipe(Effect.uninterruptible)
 

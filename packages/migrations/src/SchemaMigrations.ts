@@ -105,40 +105,48 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
         : ({ version: Number(row.version), dirty: row.dirty } satisfies MigrationVersion)
     })
 
-    /**
-     * Empties the table, then writes the version, as golang-migrate: no version stays an
-     * empty table, except that a dirty "no version" is recorded as -1.
-     */
-    const write = (version: number | undefined, dirty: boolean) =>
-      Effect.andThen(
-        db.execute("TruncateMigrationVersion", `TRUNCATE ${table}`),
-        version === undefined && !dirty
-          ? Effect.succeed(0)
-          : db.execute(
-              "SetMigrationVersion",
-              `INSERT INTO ${table} (version, dirty) VALUES ($1, $2)`,
-              [version ?? -1, dirty],
-            ),
-      )
-
     const who = `${process.env.USER ?? "unknown"}@${hostname()} (coderops pid ${process.pid})`
 
-    const record = (entry: Omit<HistoryEntry, "appliedBy">) =>
-      db.execute(
-        "RecordMigrationHistory",
-        `INSERT INTO ${historyTable} (version, direction, name, checksum, started_at, finished_at, duration_ms, applied_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [
-          entry.version,
-          entry.direction,
-          entry.name,
-          entry.checksum,
-          entry.startedAt,
-          entry.finishedAt,
-          entry.durationMs,
-          who,
-        ],
+    /**
+     * Empties the table and writes the version, as golang-migrate does (no version: the
+     * table stays empty; a dirty "no version" is -1), and optionally records the history
+     * row: one statement, one round trip, in the caller's transaction.
+     */
+    const write = (
+      version: number | undefined,
+      dirty: boolean,
+      entry?: Omit<HistoryEntry, "appliedBy">,
+    ) => {
+      const stored = version ?? (dirty ? -1 : null)
+      const history = entry
+        ? `, recorded AS (
+             INSERT INTO ${historyTable} (version, direction, name, checksum, started_at, finished_at, duration_ms, applied_by)
+             VALUES ($3, $4, $5, $6, $7, $8, $9, $10))`
+        : ""
+      return db.execute(
+        "SetMigrationVersion",
+        // Other versions' rows go, and the version is upserted: one row remains, as after
+        // golang-migrate's TRUNCATE + INSERT (a DELETE and an INSERT of the same key cannot
+        // share one statement).
+        `WITH cleared AS (DELETE FROM ${table} WHERE version IS DISTINCT FROM $1::bigint)${history}
+         INSERT INTO ${table} (version, dirty) SELECT $1::bigint, $2::boolean WHERE $1::bigint IS NOT NULL
+         ON CONFLICT (version) DO UPDATE SET dirty = EXCLUDED.dirty`,
+        entry
+          ? [
+              stored,
+              dirty,
+              entry.version,
+              entry.direction,
+              entry.name,
+              entry.checksum,
+              entry.startedAt,
+              entry.finishedAt,
+              entry.durationMs,
+              who,
+            ]
+          : [stored, dirty],
       )
+    }
 
     /** The last `up` of each version still applied, for drift and durations. */
     const lastApplied = Effect.gen(function* () {
@@ -181,7 +189,7 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
       )
     })
 
-    return { table, refuseCoderV1, ensure, read, write, record, lastApplied }
+    return { table, refuseCoderV1, ensure, read, write, lastApplied }
   })
 
 export type SchemaMigrations = Effect.Success<ReturnType<typeof makeSchemaMigrations>>

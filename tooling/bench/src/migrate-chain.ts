@@ -1,0 +1,97 @@
+// `coderops migrate up` of a generated chain of 300 migrations against `psql -1 -f` of the
+// same files in order: the floor (one transaction, no bookkeeping, no locks). Each round
+// uses two fresh databases; creating them is not timed.
+import { execFileSync } from "node:child_process"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import pg from "pg"
+import { comparePair, machine, seconds, withBenchServer } from "./harness.js"
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 7)
+const count = Number(process.env.BENCH_MIGRATIONS ?? 300)
+const bin = fileURLToPath(import.meta.resolve("coderops/package.json")).replace(
+  /package\.json$/,
+  "bin/run.js",
+)
+
+const dir = await mkdtemp(join(tmpdir(), "coderops-bench-chain-"))
+const ups: Array<string> = []
+for (let i = 1; i <= count; i++) {
+  const name = `${String(i).padStart(6, "0")}_bench_${i}`
+  const up = join(dir, `${name}.up.sql`)
+  ups.push(up)
+  await writeFile(
+    up,
+    `CREATE TABLE bench_${i} (id bigserial PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+CREATE INDEX bench_${i}_name_idx ON bench_${i} (name);
+ALTER TABLE bench_${i} ADD COLUMN note text NOT NULL DEFAULT '';
+INSERT INTO bench_${i} (name) SELECT 'row ' || g FROM generate_series(1, 20) g;
+`,
+  )
+  await writeFile(join(dir, `${name}.down.sql`), `DROP TABLE bench_${i};\n`)
+}
+
+try {
+  await withBenchServer(async ({ url }) => {
+    let n = 0
+    const freshDatabase = async () => {
+      const name = `chain_${process.pid}_${n++}`
+      const admin = new pg.Client({ connectionString: url })
+      await admin.connect()
+      await admin.query(`CREATE DATABASE ${name}`)
+      await admin.end()
+      const target = new URL(url)
+      target.pathname = `/${name}`
+      return target.toString()
+    }
+    const timed = (command: (target: string) => [string, Array<string>]) => async () => {
+      const target = await freshDatabase()
+      const [file, args] = command(target)
+      const started = performance.now()
+      execFileSync(file, args, { stdio: "ignore", env: { ...process.env, NODE_ENV: "production" } })
+      return (performance.now() - started) / 1000
+    }
+    const result = await comparePair(
+      {
+        name: "coderops migrate up",
+        run: timed((target) => [
+          process.execPath,
+          [bin, "migrate", "up", "--dir", dir, "--database-url", target],
+        ]),
+      },
+      {
+        name: "psql -1 -f ...",
+        run: timed((target) => [
+          "psql",
+          [
+            "-X",
+            "-q",
+            "-1",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            target,
+            ...ups.flatMap((f) => ["-f", f]),
+          ],
+        ]),
+      },
+      { rounds, warmup: 1 },
+    )
+    console.log(
+      `machine: ${machine()}; ${count} migrations; ${rounds} rounds, alternating, medians; psql ${execFileSync("psql", ["--version"]).toString().trim()}`,
+    )
+    console.log(`| side | median | per migration |\n|---|---|---|`)
+    for (const side of [result.a, result.b]) {
+      console.log(
+        `| ${side.name} | ${seconds(side.median)} | ${((side.median / count) * 1000).toFixed(2)} ms |`,
+      )
+    }
+    console.log(
+      `ratio: ${result.ratio.toFixed(2)} (target ≤ 1.3: ${result.ratio <= 1.3 ? "met" : "MISSED"})`,
+    )
+  })
+} finally {
+  await rm(dir, { recursive: true, force: true })
+}
