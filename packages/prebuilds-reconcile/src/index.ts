@@ -1,2 +1,3 @@
+export * from "./MembershipReconciler.js"
 export * from "./PrebuildStatus.js"
 export * from "./PrebuildsHealth.js"
