@@ -146,8 +146,25 @@ export const fromPgError = (cause: unknown, context: ErrorContext): SqlError => 
         return new AuthenticationFailed({ ...base, user: context.user, target: context.target })
       case "3D000":
         return new DatabaseNotFound({ ...base, database: context.database, target: context.target })
+      // The server went away or is not ready: shutdown, crash recovery, startup, class 08.
+      case "57P01":
+      case "57P02":
+      case "57P03":
+        return new ConnectionFailed({
+          query,
+          target: context.target,
+          code: cause.code,
+          message: cause.message,
+        })
       default:
-        return new QueryFailed(base)
+        return cause.code?.startsWith("08")
+          ? new ConnectionFailed({
+              query,
+              target: context.target,
+              code: cause.code,
+              message: cause.message,
+            })
+          : new QueryFailed(base)
     }
   }
   const code = (cause as { code?: unknown } | undefined)?.code

@@ -1,3 +1,5 @@
 export * from "./MembershipReconciler.js"
 export * from "./PrebuildStatus.js"
 export * from "./PrebuildsHealth.js"
+export * from "./PresetState.js"
+export * from "./ReconcileLoop.js"

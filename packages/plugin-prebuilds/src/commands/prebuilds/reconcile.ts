@@ -1,0 +1,112 @@
+import { BaseCommand } from "@coderops/cli-kit"
+import { parseGoDuration } from "@coderops/db-core"
+import {
+  defaultMetricsAddress,
+  makeExporter,
+  parseListenAddress,
+  serveMetrics,
+} from "@coderops/metrics"
+import {
+  defaultLeaderLockKey,
+  prebuildsHealthCollector,
+  presetStateCollector,
+  type ReconcileReport,
+  reconcileAll,
+  runReconcileLoop,
+} from "@coderops/prebuilds-reconcile"
+import { Flags } from "@oclif/core"
+import { Effect } from "effect"
+
+const summaryOf = (report: ReconcileReport) =>
+  report.leader
+    ? `${report.dryRun ? "would create" : "created"} ${report.membershipsCreated} membership(s), ${report.groupsCreated} group(s), ${report.groupMembershipsCreated} group membership(s) across ${report.organizationsChecked} organization(s) in ${report.seconds.toFixed(3)} s, ${report.queries} quer${report.queries === 1 ? "y" : "ies"}${report.errors.length > 0 ? `; ${report.errors.length} error(s)` : ""}`
+    : "another reconciler holds the leader lock (pg_try_advisory_xact_lock); nothing done"
+
+export default class PrebuildsReconcile extends BaseCommand<typeof PrebuildsReconcile> {
+  static override summary =
+    "Make the prebuilds user a member of every organization with prebuilds, and of its prebuilds group."
+
+  static override description =
+    `One pass: one status query; then, only where missing and in order, the organization membership, the coderprebuiltworkspaces group (display name "Prebuilt Workspaces", quota 0), and the group membership. A converged deployment costs exactly one query. Safe alongside coderd and other reconcilers: rows someone else wrote first count as done, and the pass takes Coder's leader lock (pg_try_advisory_xact_lock(7)); a pass that does not get it does nothing.
+
+With --watch it runs every --interval until SIGINT/SIGTERM (between passes), backs off while the database is unreachable, and can serve metrics on --metrics-addr.`
+
+  static override examples = [
+    { description: "What would change.", command: "<%= config.bin %> <%= command.id %> --dry-run" },
+    { description: "Reconcile now.", command: "<%= config.bin %> <%= command.id %>" },
+    {
+      description: "Keep reconciling every minute and serve metrics.",
+      command:
+        "<%= config.bin %> <%= command.id %> --watch --interval 1m --metrics-addr 127.0.0.1:9464",
+    },
+  ]
+
+  static override flags = {
+    "dry-run": Flags.boolean({
+      summary: "Report what would be created; write nothing.",
+      exclusive: ["watch"],
+    }),
+    watch: Flags.boolean({ summary: "Reconcile every --interval until stopped." }),
+    interval: Flags.string({
+      summary: "Time between passes with --watch (Go duration; default 1m).",
+      dependsOn: ["watch"],
+    }),
+    "metrics-addr": Flags.string({
+      summary: `Serve /metrics on HOST:PORT with --watch (e.g. ${defaultMetricsAddress.host}:${defaultMetricsAddress.port}).`,
+      dependsOn: ["watch"],
+    }),
+    "leader-lock": Flags.boolean({
+      summary: "Take Coder's leader lock for each pass (--no-leader-lock to skip it).",
+      default: true,
+      allowNo: true,
+    }),
+  }
+
+  async run(): Promise<ReconcileReport | undefined> {
+    const flags = this.flags
+    const leaderLockKey = flags["leader-lock"] ? defaultLeaderLockKey : undefined
+    if (!flags.watch) {
+      const report = await this.runDb(reconcileAll({ dryRun: flags["dry-run"], leaderLockKey }))
+      this.log(summaryOf(report))
+      for (const error of report.errors) {
+        this.logToStderr(
+          `  ${error.organizationName}: ${error.step}: ${error.error}${error.sqlState ? ` (SQLSTATE ${error.sqlState})` : ""}`,
+        )
+      }
+      if (report.errors.length > 0) process.exitCode = 1
+      return report
+    }
+    const log = (line: string) => this.logToStderr(`${new Date().toISOString()} ${line}`)
+    const program = Effect.gen(function* () {
+      const interval = flags.interval ?? "1m"
+      const intervalMs = yield* parseGoDuration(interval, "--interval")
+      if (flags["metrics-addr"] !== undefined) {
+        const address = yield* parseListenAddress(flags["metrics-addr"])
+        const exporter = yield* makeExporter([prebuildsHealthCollector, presetStateCollector], {
+          minRefresh: "15 seconds",
+          timeout: "10 seconds",
+        })
+        const bound = yield* serveMetrics(address, exporter.refresh)
+        log(`serving metrics on http://${bound.host}:${bound.port}/metrics`)
+      }
+      log(`reconciling every ${interval} (Ctrl-C stops between passes)`)
+      let lastFailed = false
+      return yield* runReconcileLoop({
+        intervalMs,
+        leaderLockKey,
+        onPass: (report) => {
+          if (lastFailed) log("the database is back")
+          lastFailed = false
+          if (report.leader) log(summaryOf(report))
+        },
+        onFailure: (error, retryInMs) => {
+          lastFailed = true
+          log(`pass failed: ${error.message}; retrying in ${(retryInMs / 1000).toFixed(1)} s`)
+        },
+      })
+    })
+    await this.runDb(Effect.scoped(program), { interruptIsSuccess: true })
+    log("stopped")
+    return undefined
+  }
+}

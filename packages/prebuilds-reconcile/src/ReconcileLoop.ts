@@ -1,0 +1,50 @@
+import { isTransient, type SqlError } from "@coderops/db-core"
+import { Duration, Effect } from "effect"
+import { defaultLeaderLockKey, type ReconcileReport, reconcileAll } from "./MembershipReconciler.js"
+
+export interface ReconcileLoopOptions {
+  readonly intervalMs: number
+  /** Each wait is the interval ± this fraction, so replicas drift apart. */
+  readonly jitter?: number | undefined
+  readonly leaderLockKey?: bigint | undefined
+  readonly onPass?: ((report: ReconcileReport) => void) | undefined
+  /** A pass that failed; `retryInMs` is the backoff before the next try. */
+  readonly onFailure?: ((error: SqlError, retryInMs: number) => void) | undefined
+}
+
+const jittered = (ms: number, jitter: number) =>
+  Math.max(0, ms * (1 + (Math.random() * 2 - 1) * jitter))
+
+/**
+ * Reconciles every interval until interrupted. Only the replica holding Coder's leader
+ * lock works on a tick; the others skip quietly (debug log). A failed pass backs off
+ * (1 s doubling up to the interval) while the database is unreachable, then resumes.
+ * Interruption (SIGINT/SIGTERM) lands between passes: a pass is never cut short.
+ */
+export const runReconcileLoop = (options: ReconcileLoopOptions) =>
+  Effect.gen(function* () {
+    let failures = 0
+    for (;;) {
+      const outcome = yield* Effect.result(
+        Effect.uninterruptible(
+          reconcileAll({ leaderLockKey: options.leaderLockKey ?? defaultLeaderLockKey }),
+        ),
+      )
+      let waitMs = jittered(options.intervalMs, options.jitter ?? 0.1)
+      if (outcome._tag === "Success") {
+        failures = 0
+        if (!outcome.success.leader) {
+          yield* Effect.logDebug("another reconciler holds the leader lock; skipped this tick")
+        }
+        options.onPass?.(outcome.success)
+      } else {
+        failures++
+        const error = outcome.failure as SqlError
+        // While the database is away, retry sooner than the interval, backing off.
+        if (isTransient(error))
+          waitMs = Math.min(options.intervalMs, 1000 * 2 ** Math.min(failures - 1, 10))
+        options.onFailure?.(error, waitMs)
+      }
+      yield* Effect.sleep(Duration.millis(waitMs))
+    }
+  })
