@@ -2,7 +2,6 @@ import { mkdtemp, readFile, rm } from "node:fs/promises"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { applyCoderSchemaForTests } from "@coderops/coder-schema"
 import { Db, parseDatabaseUrl } from "@coderops/db-core"
 import { useTestDatabase } from "@coderops/test-postgres"
 import { parseExposition } from "@coderops/test-prometheus"
@@ -63,21 +62,45 @@ const namesIn = (text: string) => {
 
 describe("the Grafana dashboard", () => {
   it("queries only metrics that coderops emits", async () => {
+    // A Coder database as coderops leaves it: migrated, with one organization with prebuilds.
+    const migrateFile = join(dir, "migrate.prom")
+    const migrate = await coderops([
+      "migrate",
+      "up",
+      "--metrics-file",
+      migrateFile,
+      "--database-url",
+      database.url,
+    ])
+    expect(migrate.code).toBe(0)
     const settings = await Effect.runPromise(parseDatabaseUrl(database.url, "explicit"))
     await Effect.runPromise(
       Effect.provide(
-        Effect.andThen(
-          applyCoderSchemaForTests(),
-          Db.use((db) =>
-            db.script(
-              "RecordVersion",
-              "CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL); INSERT INTO schema_migrations VALUES (371, false);",
-            ),
+        Db.use((db) =>
+          db.script(
+            "SeedPrebuilds",
+            `INSERT INTO users (id, email, username, created_at, updated_at) VALUES ('11111111-1111-4111-8111-111111111111', 'o@example.com', 'o', now(), now());
+             INSERT INTO organizations (id, name, display_name, created_at, updated_at) VALUES ('22222222-2222-4222-8222-000000000001', 'org', 'Org', now(), now());
+             INSERT INTO templates (id, created_at, updated_at, organization_id, name, active_version_id, created_by)
+               VALUES ('33333333-3333-4333-8333-000000000001', now(), now(), '22222222-2222-4222-8222-000000000001', 'tpl', '44444444-4444-4444-8444-000000000001', '11111111-1111-4111-8111-111111111111');
+             INSERT INTO template_versions (id, template_id, organization_id, created_at, updated_at, name, job_id, created_by)
+               VALUES ('44444444-4444-4444-8444-000000000001', '33333333-3333-4333-8333-000000000001', '22222222-2222-4222-8222-000000000001', now(), now(), 'v1', gen_random_uuid(), '11111111-1111-4111-8111-111111111111');
+             INSERT INTO template_version_presets (template_version_id, name, desired_instances) VALUES ('44444444-4444-4444-8444-000000000001', 'small', 1);`,
           ),
         ),
         Db.layerFrom(settings),
       ),
     )
+    const reconcileFile = join(dir, "reconcile.prom")
+    const reconcile = await coderops([
+      "prebuilds",
+      "reconcile",
+      "--metrics-file",
+      reconcileFile,
+      "--database-url",
+      database.url,
+    ])
+    expect(reconcile.code).toBe(0)
     const emitted = new Set<string>()
     const exporter = await startExporter(database.url)
     try {
@@ -97,7 +120,9 @@ describe("the Grafana dashboard", () => {
       database.url,
     ])
     expect(purge.code).toBe(0)
-    for (const name of namesIn(await readFile(purgeFile, "utf8"))) emitted.add(name)
+    for (const file of [purgeFile, migrateFile, reconcileFile]) {
+      for (const name of namesIn(await readFile(file, "utf8"))) emitted.add(name)
+    }
 
     const dashboard = JSON.parse(await readFile(dashboardPath, "utf8")) as { panels: Array<Panel> }
     const panels = dashboard.panels.filter((panel) => panel.type !== "row")

@@ -7,7 +7,7 @@ import {
   parseListenAddress,
   serveMetrics,
 } from "@coderops/metrics"
-import { prebuildsHealthCollector } from "@coderops/prebuilds-reconcile"
+import { prebuildsHealthCollector, presetStateCollector } from "@coderops/prebuilds-reconcile"
 import { Flags } from "@oclif/core"
 import { Effect } from "effect"
 
@@ -65,7 +65,11 @@ Every metric is documented in the README; a Grafana dashboard ships in @coderops
       const minRefresh = yield* parseGoDuration(flags["min-refresh"], "--min-refresh")
       const timeout = yield* parseGoDuration(flags["scrape-timeout"], "--scrape-timeout")
       const exporter = yield* makeExporter(
-        [...databaseCollectors({ tableLimit: flags.tables }), prebuildsHealthCollector],
+        [
+          ...databaseCollectors({ tableLimit: flags.tables }),
+          prebuildsHealthCollector,
+          presetStateCollector,
+        ],
         {
           minRefresh: `${minRefresh} millis`,
           timeout: `${timeout} millis`,
