@@ -202,11 +202,10 @@ export const reconcileAll = Effect.fn("MembershipReconciler.reconcileAll")(funct
     return { leader, statuses }
   })
 
-  // The whole pass holds Coder's leader lock (a transaction lock) when one is asked for.
+  // One transaction per pass: it holds Coder's leader lock (a transaction lock) when one is
+  // asked for, and turns JIT off — compiling the status query costs more than running it.
   const outcome = yield* Effect.ensuring(
-    Effect.result(
-      options.leaderLockKey === undefined ? pass : db.transaction("PrebuildsReconcilePass", pass),
-    ),
+    Effect.result(db.transaction("PrebuildsReconcilePass", pass, { settings: { jit: "off" } })),
     Effect.sync(removeCounter),
   )
   const seconds = (performance.now() - started) / 1000
