@@ -141,14 +141,14 @@ describe("reconcileAll", () => {
     const report = await run(
       url,
       reconcileAll({
+        // Another session deletes an organization after the read, before the writes.
         afterRead: () =>
-          Effect.orDie(
-            Db.use((db) =>
-              db.execute("DeleteOrganization", "DELETE FROM organizations WHERE id = $1", [
-                organizationId(3),
-              ]),
-            ),
-          ),
+          Effect.promise(async () => {
+            const other = new pg.Client({ connectionString: url })
+            await other.connect()
+            await other.query("DELETE FROM organizations WHERE id = $1", [organizationId(3)])
+            await other.end()
+          }),
       }),
     )
     expect(report.errors).toEqual([])
