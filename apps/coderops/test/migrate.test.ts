@@ -278,4 +278,48 @@ describe("coderops migrate", () => {
       /^-- coder:no-transaction\n/,
     )
   })
+
+  it("reads CODER_PG_MIGRATION_LOCK_TIMEOUT as coderd does, and names it when it is wrong", async () => {
+    const url = databaseUrl(await createTestDatabase())
+    const bad = await coderops(["migrate", "up", "--database-url", url], {
+      CODER_PG_MIGRATION_LOCK_TIMEOUT: "3 seconds",
+    })
+    expect(bad.code).toBe(3)
+    expect(bad.stderr).toContain("CODER_PG_MIGRATION_LOCK_TIMEOUT")
+    const ok = await coderops(["migrate", "up", "--database-url", url], {
+      CODER_PG_MIGRATION_LOCK_TIMEOUT: "1m30s",
+    })
+    expect(ok.code).toBe(0)
+  })
+
+  it("db seed loads a deterministic deployment onto the migrated schema", async () => {
+    const url = databaseUrl(await createTestDatabase())
+    expect((await coderops(["migrate", "up", "--database-url", url])).code).toBe(0)
+    const args = [
+      "db",
+      "seed",
+      "--orgs",
+      "3",
+      "--users",
+      "12",
+      "--api-keys",
+      "400",
+      "--expired-fraction",
+      "0.25",
+      "--seed",
+      "7",
+    ]
+    const seeded = await coderops([...args, "--json", "--database-url", url])
+    expect(seeded.code).toBe(0)
+    expect(JSON.parse(seeded.stdout)).toMatchObject({
+      organizations: 3,
+      users: 12,
+      apiKeys: 400,
+      expiredApiKeys: 100,
+    })
+    expect(await sql(url, "SELECT count(*)::int AS n FROM api_keys")).toEqual([{ n: 400 }])
+    const again = await coderops([...args, "--database-url", url])
+    expect(again.code).not.toBe(0)
+    expect(again.stderr).toMatch(/Hint: .*fresh database/)
+  })
 })
