@@ -1,22 +1,11 @@
 import { chmod, mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { useTestDatabase } from "@coderops/test-postgres"
-import pg from "pg"
+import { sql, useTestDatabase } from "@coderops/test-postgres"
 import { afterAll, describe, expect, it } from "vitest"
 import { coderops } from "./cli.js"
 
 const database = useTestDatabase()
-
-const sql = async (text: string) => {
-  const client = new pg.Client({ connectionString: database.url })
-  await client.connect()
-  try {
-    await client.query(text)
-  } finally {
-    await client.end()
-  }
-}
 
 interface Info {
   serverVersion: string
@@ -42,14 +31,17 @@ describe("coderops db info", () => {
   })
 
   it("reports the largest tables, the migration version and dirty flag, and Coder-ness", async () => {
-    await sql(`
+    await sql(
+      database.url,
+      `
       CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL);
       INSERT INTO schema_migrations VALUES (371, true);
       CREATE TABLE users (id int); CREATE TABLE organizations (id int); CREATE TABLE templates (id int);
       CREATE TABLE workspaces (id int);
       CREATE TABLE api_keys (id text PRIMARY KEY, payload text);
       INSERT INTO api_keys SELECT g::text, repeat('x', 200) FROM generate_series(1, 20000) g;
-      ANALYZE api_keys;`)
+      ANALYZE api_keys;`,
+    )
     const result = await coderops([
       "db",
       "info",
@@ -86,10 +78,13 @@ describe("coderops db info", () => {
   })
 
   it("doctor fails, with a hint, for a role without privileges", async () => {
-    await sql(`
+    await sql(
+      database.url,
+      `
       DROP ROLE IF EXISTS doctor_weak;
       CREATE ROLE doctor_weak LOGIN PASSWORD 'weak-pass';
-      REVOKE CREATE ON SCHEMA public FROM PUBLIC;`)
+      REVOKE CREATE ON SCHEMA public FROM PUBLIC;`,
+    )
     const url = new URL(database.url)
     url.username = "doctor_weak"
     url.password = "weak-pass"

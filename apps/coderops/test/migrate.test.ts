@@ -3,8 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { createTestDatabase, databaseUrl } from "@coderops/test-postgres"
-import pg from "pg"
+import { createTestDatabase, databaseUrl, sql } from "@coderops/test-postgres"
 import { afterAll, describe, expect, it } from "vitest"
 import { coderops } from "./cli.js"
 
@@ -21,16 +20,6 @@ const migrationDir = async (files: Record<string, string>) => {
     await writeFile(join(dir, name), sql)
   }
   return dir
-}
-
-const sql = async (url: string, text: string) => {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return (await client.query(text)).rows
-  } finally {
-    await client.end()
-  }
 }
 
 const slowChain = (count: number, sleepSeconds: number) =>

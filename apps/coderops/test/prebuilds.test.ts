@@ -4,21 +4,11 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as PostgresCluster from "@coderops/pg-server"
-import pg from "pg"
+import { sql } from "@coderops/test-postgres"
 import { afterAll, describe, expect, it } from "vitest"
 import { coderops } from "./cli.js"
 
 const bin = fileURLToPath(new URL("../bin/run.js", import.meta.url))
-
-const sql = async (url: string, text: string) => {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return (await client.query(text)) as unknown as { rows: Array<Record<string, unknown>> }
-  } finally {
-    await client.end()
-  }
-}
 
 const organizations = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, k) => {
@@ -99,7 +89,7 @@ describe("coderops prebuilds", () => {
           url,
           "SELECT count(*)::int AS n FROM group_members gm JOIN groups g ON g.id = gm.group_id WHERE g.name = 'coderprebuiltworkspaces' AND gm.user_id = 'c42fdf75-3097-471c-8c33-fb52454d81c0'",
         )
-        expect(converged.rows).toEqual([{ n: 4 }])
+        expect(converged).toEqual([{ n: 4 }])
       } finally {
         child.kill("SIGTERM")
       }

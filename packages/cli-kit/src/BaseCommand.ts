@@ -1,7 +1,7 @@
 import {
   type ConfigOverrides,
   type DatabaseSettings,
-  Db,
+  type Db,
   resolveDatabaseSettings,
 } from "@coderops/db-core"
 import {
@@ -100,11 +100,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** `Db` for this run, every statement instrumented into the process's metrics. */
   protected databaseLayer(): Layer.Layer<Db, unknown, Metrics> {
-    return Layer.unwrap(
-      Effect.map(this.databaseSettings(), (settings) =>
-        QueryMetrics.layer.pipe(Layer.provideMerge(Db.layerFrom(settings))),
-      ),
-    )
+    return Layer.unwrap(Effect.map(this.databaseSettings(), QueryMetrics.layerFor))
   }
 
   /**

@@ -1,9 +1,9 @@
 import { applyCoderSchemaForTests } from "@coderops/coder-schema"
-import { Db, parseDatabaseUrl } from "@coderops/db-core"
-import { exposition, Metrics, QueryMetrics } from "@coderops/metrics"
+import { Db } from "@coderops/db-core"
+import { exposition, instrumentedDatabase, type Metrics } from "@coderops/metrics"
 import { useTestDatabase } from "@coderops/test-postgres"
 import { parseExposition, sampleValue } from "@coderops/test-prometheus"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import pg from "pg"
 import { beforeEach, describe, expect, it } from "vitest"
 import { purgeExpiredApiKeys } from "../src/index.js"
@@ -11,17 +11,7 @@ import { purgeExpiredApiKeys } from "../src/index.js"
 const database = useTestDatabase()
 
 const run = <A, E>(program: Effect.Effect<A, E, Db | Metrics>) =>
-  Effect.runPromise(
-    Effect.flatMap(parseDatabaseUrl(database.url, "explicit"), (settings) =>
-      Effect.provide(
-        program,
-        QueryMetrics.layer.pipe(
-          Layer.provideMerge(Db.layerFrom(settings)),
-          Layer.provideMerge(Metrics.layerWithoutProcess),
-        ),
-      ),
-    ),
-  )
+  Effect.runPromise(Effect.provide(program, instrumentedDatabase(database.url)))
 
 const count = (where: string) =>
   run(

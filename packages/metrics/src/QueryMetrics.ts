@@ -1,4 +1,4 @@
-import { Db, type QueryObserver } from "@coderops/db-core"
+import { type DatabaseSettings, Db, parseDatabaseUrl, type QueryObserver } from "@coderops/db-core"
 import { Effect, Layer } from "effect"
 import { latencyBuckets, Metrics, type MetricsShape } from "./Metrics.js"
 
@@ -32,14 +32,35 @@ export const queryMetricsObserver = (metrics: MetricsShape): QueryObserver => {
   }
 }
 
-/** Instruments every statement of `Db` for as long as the layer lives. */
+const instrument = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const db = yield* Db
+    const metrics = yield* Metrics
+    const remove = db.addObserver(queryMetricsObserver(metrics))
+    yield* Effect.addFinalizer(() => Effect.sync(remove))
+  }),
+)
+
 export const QueryMetrics = {
-  layer: Layer.effectDiscard(
-    Effect.gen(function* () {
-      const db = yield* Db
-      const metrics = yield* Metrics
-      const remove = db.addObserver(queryMetricsObserver(metrics))
-      yield* Effect.addFinalizer(() => Effect.sync(remove))
-    }),
-  ),
+  /** Instruments every statement of `Db` for as long as the layer lives. */
+  layer: instrument,
+  /** `Db` for `settings`, every statement instrumented into the `Metrics` in context. */
+  layerFor: (settings: DatabaseSettings) =>
+    instrument.pipe(Layer.provideMerge(Db.layerFrom(settings))),
 }
+
+/**
+ * `Db` and a fresh `Metrics` registry for a database URL, every statement instrumented:
+ * what a script or another tool needs to run a coderops library against one database.
+ */
+export const instrumentedDatabase = (
+  url: string,
+  options?: { readonly processMetrics?: boolean },
+) =>
+  Layer.unwrap(
+    Effect.map(parseDatabaseUrl(url, "explicit"), (settings) =>
+      QueryMetrics.layerFor(settings).pipe(
+        Layer.provideMerge(options?.processMetrics ? Metrics.layer : Metrics.layerWithoutProcess),
+      ),
+    ),
+  )

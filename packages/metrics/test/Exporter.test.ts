@@ -1,6 +1,6 @@
 import { applyCoderSchemaForTests } from "@coderops/coder-schema"
 import { Db } from "@coderops/db-core"
-import { useTestDatabase } from "@coderops/test-postgres"
+import { sql, useTestDatabase } from "@coderops/test-postgres"
 import { histogramOf, parseExposition, sampleValue } from "@coderops/test-prometheus"
 import { Effect } from "effect"
 import pg from "pg"
@@ -16,16 +16,6 @@ import { run } from "./support.js"
 
 const coder = useTestDatabase()
 const empty = useTestDatabase()
-
-const sql = async (url: string, text: string) => {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return (await client.query(text)).rows
-  } finally {
-    await client.end()
-  }
-}
 
 /** Starts the exporter on a free port, runs `scrapes` against it, then shuts it down. */
 const withExporter = <A>(

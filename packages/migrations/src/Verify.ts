@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto"
 import { type DatabaseSettings, Db } from "@coderops/db-core"
 import { type Metrics, QueryMetrics } from "@coderops/metrics"
-import { Data, Effect, Layer } from "effect"
+import { Data, Effect } from "effect"
 import type { MigrationSet } from "./MigrationSource.js"
 import { type MigratorEvent, makeMigrator } from "./Migrator.js"
 import { defaultStateTable, historyTable } from "./SchemaMigrations.js"
@@ -166,8 +166,7 @@ export const withScratchDatabase = <A, E>(body: Effect.Effect<A, E, Db | Metrics
     const settings: DatabaseSettings = { ...db.settings, database: name, poolSize: 2 }
     return yield* Effect.acquireUseRelease(
       db.execute("CreateScratchDatabase", `CREATE DATABASE ${name}`),
-      () =>
-        Effect.provide(body, QueryMetrics.layer.pipe(Layer.provideMerge(Db.layerFrom(settings)))),
+      () => Effect.provide(body, QueryMetrics.layerFor(settings)),
       () =>
         Effect.ignore(
           db.execute("DropScratchDatabase", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),

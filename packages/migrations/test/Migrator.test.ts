@@ -1,15 +1,15 @@
 import { migrationsDir } from "@coderops/coder-schema"
-import { createTestDatabase, databaseUrl, useTestDatabase } from "@coderops/test-postgres"
+import { createTestDatabase, databaseUrl, sql, useTestDatabase } from "@coderops/test-postgres"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { coderMigrationLockKey } from "../src/index.js"
-import { migrationDir, openSession, sql, withMigrator } from "./support.js"
+import { migrationDir, openSession, withMigrator } from "./support.js"
 
 const database = useTestDatabase()
 const fresh = async () => databaseUrl(await createTestDatabase())
 
 const version = async (url: string) =>
-  (await sql(url, "SELECT version::int, dirty FROM schema_migrations")).rows[0] as
+  (await sql(url, "SELECT version::int, dirty FROM schema_migrations"))[0] as
     | { version: number; dirty: boolean }
     | undefined
 
@@ -35,7 +35,7 @@ describe("Migrator on the bundled Coder schema", () => {
           url,
           "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'api_keys' AND column_name = 'scope'",
         )
-      ).rows[0],
+      )[0],
     ).toEqual({ n: 1 })
 
     const { result: again } = await withMigrator(url, migrationsDir, (m) => m.goto(371))
@@ -52,7 +52,7 @@ describe("Migrator on the bundled Coder schema", () => {
 
     await withMigrator(url, migrationsDir, (m) => m.down({ count: "all" }))
     expect(await version(url)).toBeUndefined()
-    expect((await sql(url, "SELECT to_regclass('users')::text AS t")).rows[0]).toEqual({ t: null })
+    expect((await sql(url, "SELECT to_regclass('users')::text AS t"))[0]).toEqual({ t: null })
   })
 })
 
@@ -133,7 +133,7 @@ describe("Migrator behaviour", () => {
       expect(error.message).toContain("000002_two.up.sql")
       expect(events.filter((e) => e.type === "retry")).toHaveLength(4)
       expect(await version(url)).toEqual({ version: 1, dirty: false })
-      expect((await sql(url, "SELECT to_regclass('partial')::text AS t")).rows[0]).toEqual({
+      expect((await sql(url, "SELECT to_regclass('partial')::text AS t"))[0]).toEqual({
         t: null,
       })
     } finally {
@@ -153,8 +153,9 @@ describe("Migrator behaviour", () => {
     await withMigrator(url, dir, (m) => m.up())
     expect(await version(url)).toEqual({ version: 2, dirty: false })
     expect(
-      (await sql(url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 't_id_idx'::regclass"))
-        .rows[0],
+      (
+        await sql(url, "SELECT indisvalid FROM pg_index WHERE indexrelid = 't_id_idx'::regclass")
+      )[0],
     ).toEqual({ indisvalid: true })
     await withMigrator(url, dir, (m) => m.down({ count: 1 }))
     expect(await version(url)).toEqual({ version: 1, dirty: false })
@@ -171,7 +172,7 @@ describe("Migrator behaviour", () => {
     }
     const url = await fresh()
     await withMigrator(url, await migrationDir(files), (m) => m.up())
-    expect((await sql(url, "SELECT m::text FROM feelings")).rows).toEqual([{ m: "happy" }])
+    expect(await sql(url, "SELECT m::text FROM feelings")).toEqual([{ m: "happy" }])
 
     // The older single-transaction design cannot: a value added to an existing type is not
     // usable before its transaction commits, so 2 and 3 in one transaction fail, and roll back.
@@ -231,7 +232,7 @@ describe("Migrator behaviour", () => {
       dirty: false,
     })
     expect(failed.message).toMatch(/000002_runtime\.up\.sql:4:3/)
-    expect((await sql(url, "SELECT count(*)::int AS n FROM t")).rows[0]).toEqual({ n: 0 })
+    expect((await sql(url, "SELECT count(*)::int AS n FROM t"))[0]).toEqual({ n: 0 })
 
     const syntax = await migrationDir({
       "000001_t.up.sql": "CREATE TABLE t (id int);",

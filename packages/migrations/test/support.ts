@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Db, parseDatabaseUrl } from "@coderops/db-core"
-import { Metrics, QueryMetrics } from "@coderops/metrics"
-import { Effect, Layer } from "effect"
+import type { Db } from "@coderops/db-core"
+import { instrumentedDatabase, type Metrics } from "@coderops/metrics"
+import { Effect } from "effect"
 import pg from "pg"
 import { afterAll } from "vitest"
 import {
@@ -14,17 +14,7 @@ import {
 } from "../src/index.js"
 
 export const run = <A, E>(url: string, program: Effect.Effect<A, E, Db | Metrics>) =>
-  Effect.runPromise(
-    Effect.flatMap(parseDatabaseUrl(url, "explicit"), (settings) =>
-      Effect.provide(
-        program,
-        QueryMetrics.layer.pipe(
-          Layer.provideMerge(Db.layerFrom(settings)),
-          Layer.provideMerge(Metrics.layerWithoutProcess),
-        ),
-      ),
-    ),
-  )
+  Effect.runPromise(Effect.provide(program, instrumentedDatabase(url)))
 
 const dirs: Array<string> = []
 afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))))
@@ -59,16 +49,6 @@ export const withMigrator = async <A, E>(
     }),
   )
   return { result, events }
-}
-
-export const sql = async (url: string, text: string) => {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return (await client.query(text)) as unknown as pg.QueryResult & Array<pg.QueryResult>
-  } finally {
-    await client.end()
-  }
 }
 
 /** A session that stays open (to hold locks) until `close`. */

@@ -1,20 +1,10 @@
 import { applyCoderSchemaForTests } from "@coderops/coder-schema"
-import { Db, parseDatabaseUrl } from "@coderops/db-core"
-import { Metrics, QueryMetrics } from "@coderops/metrics"
-import { Effect, Layer } from "effect"
+import { Db } from "@coderops/db-core"
+import { instrumentedDatabase, type Metrics } from "@coderops/metrics"
+import { Effect } from "effect"
 
 export const run = <A, E>(url: string, program: Effect.Effect<A, E, Db | Metrics>) =>
-  Effect.runPromise(
-    Effect.flatMap(parseDatabaseUrl(url, "explicit"), (settings) =>
-      Effect.provide(
-        program,
-        QueryMetrics.layer.pipe(
-          Layer.provideMerge(Db.layerFrom(settings)),
-          Layer.provideMerge(Metrics.layerWithoutProcess),
-        ),
-      ),
-    ),
-  )
+  Effect.runPromise(Effect.provide(program, instrumentedDatabase(url)))
 
 export const owner = "11111111-1111-4111-8111-111111111111"
 

@@ -8,10 +8,10 @@ import {
   prebuildsGroupName,
   prebuildsUserId,
 } from "@coderops/coder-schema"
-import { Db, parseDatabaseUrl } from "@coderops/db-core"
-import { Metrics, QueryMetrics } from "@coderops/metrics"
+import { Db } from "@coderops/db-core"
+import { instrumentedDatabase, type Metrics } from "@coderops/metrics"
 import { reconcileAll } from "@coderops/prebuilds-reconcile"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import { machine, median, withBenchServer } from "./harness.js"
 
 const organizations = Number(process.env.BENCH_ORGS ?? 1000)
@@ -104,11 +104,7 @@ await withBenchServer(async ({ url }) => {
   await admin.end()
   const target = new URL(url)
   target.pathname = "/reconcile_bench"
-  const settings = await Effect.runPromise(parseDatabaseUrl(target.toString(), "explicit"))
-  const layer = QueryMetrics.layer.pipe(
-    Layer.provideMerge(Db.layerFrom(settings)),
-    Layer.provideMerge(Metrics.layerWithoutProcess),
-  )
+  const layer = instrumentedDatabase(target.toString())
   const results = await Effect.runPromise(
     Effect.provide(
       Effect.gen(function* () {

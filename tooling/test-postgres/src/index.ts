@@ -57,3 +57,21 @@ export const useTestDatabase = () => {
     },
   }
 }
+
+/** Runs SQL on its own connection (setup, assertions, a competing session); returns the rows. */
+export const sql = async <R extends Record<string, unknown> = Record<string, unknown>>(
+  url: string,
+  text: string,
+  params?: ReadonlyArray<unknown>,
+): Promise<Array<R>> => {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const result = (await client.query(text, params as Array<unknown>)) as unknown as
+      | pg.QueryResult<R>
+      | Array<pg.QueryResult<R>>
+    return Array.isArray(result) ? (result.at(-1)?.rows ?? []) : result.rows
+  } finally {
+    await client.end()
+  }
+}
