@@ -97,11 +97,14 @@ export const tableSizes = Effect.fn("DatabaseInfo.tableSizes")(function* (
  * golang-migrate's state: the single row of `schema_migrations`; undefined when the row
  * is missing. Fails (undefined_table) when the table itself is missing.
  */
-export const readMigrationState = Effect.fn("DatabaseInfo.readMigrationState")(function* () {
+export const readMigrationState = Effect.fn("DatabaseInfo.readMigrationState")(function* (
+  table = "schema_migrations",
+) {
   const db = yield* Db
+  // `table` is a plain identifier checked by the caller (SchemaMigrations) or the default.
   const rows = yield* db.query<{ version: string; dirty: boolean }>(
     "GetMigrationVersion",
-    "SELECT version, dirty FROM schema_migrations LIMIT 1",
+    `SELECT version, dirty FROM ${table} LIMIT 1`,
   )
   return rows.map((row): MigrationState => ({ version: Number(row.version), dirty: row.dirty }))[0]
 })

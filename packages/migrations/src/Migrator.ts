@@ -131,7 +131,8 @@ export interface MigrationStatus {
   readonly pending: number
 }
 
-const formatHolders = (holders: ReadonlyArray<LockHolder>) =>
+/** Who holds the migration lock, for messages. */
+export const describeLockHolders = (holders: ReadonlyArray<LockHolder>) =>
   holders.length === 0
     ? "a session not visible to this user"
     : holders
@@ -434,7 +435,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
               Effect.fail(
                 new MigrationLockTimeout({
                   holders,
-                  message: `the migration lock (advisory key ${lockKey}) is still held after ${Math.round((options.lockWaitMs ?? 120_000) / 1000)} s, by ${formatHolders(holders)}`,
+                  message: `the migration lock (advisory key ${lockKey}) is still held after ${Math.round((options.lockWaitMs ?? 120_000) / 1000)} s, by ${describeLockHolders(holders)}`,
                   hint: "another coderops or coderd is migrating this database; wait for it, or stop it",
                   exitCode: 9,
                 }),

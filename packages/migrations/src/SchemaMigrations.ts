@@ -1,12 +1,9 @@
 import { hostname } from "node:os"
-import { Db } from "@coderops/db-core"
+import { Db, readMigrationState } from "@coderops/db-core"
 import { Data, Effect } from "effect"
 
 /** golang-migrate's state: one row, or none for "no version". */
-export interface MigrationVersion {
-  readonly version: number
-  readonly dirty: boolean
-}
+export type { MigrationState as MigrationVersion } from "@coderops/db-core"
 
 export type Direction = "up" | "down"
 
@@ -94,15 +91,7 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
         "SELECT to_regclass($1) IS NOT NULL AS present",
         [table],
       )
-      if (!exists?.present) return undefined
-      const rows = yield* db.query<{ version: string; dirty: boolean }>(
-        "GetMigrationVersion",
-        `SELECT version, dirty FROM ${table} LIMIT 1`,
-      )
-      const row = rows[0]
-      return row === undefined
-        ? undefined
-        : ({ version: Number(row.version), dirty: row.dirty } satisfies MigrationVersion)
+      return exists?.present ? yield* readMigrationState(table) : undefined
     })
 
     const who = `${process.env.USER ?? "unknown"}@${hostname()} (coderops pid ${process.pid})`

@@ -3,6 +3,7 @@ import { migrationsDir } from "@coderops/coder-schema"
 import { type Db, parseGoDuration } from "@coderops/db-core"
 import type { Metrics } from "@coderops/metrics"
 import {
+  describeLockHolders,
   loadMigrations,
   type Migrator,
   type MigratorEvent,
@@ -48,16 +49,7 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
     switch (event.type) {
       case "lock-wait":
         this.logToStderr(
-          `waiting for the migration lock, held by ${
-            event.holders.length === 0
-              ? "a session this user cannot see"
-              : event.holders
-                  .map(
-                    (h) =>
-                      `pid ${h.pid} (${h.applicationName || "no application_name"}, ${h.user}, connected since ${h.since})`,
-                  )
-                  .join(", ")
-          }`,
+          `waiting for the migration lock, held by ${describeLockHolders(event.holders)}`,
         )
         return
       case "lock-acquired":

@@ -1,5 +1,6 @@
-import { mkdir, readdir, writeFile } from "node:fs/promises"
+import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
+import { loadMigrations } from "@coderops/migrations"
 import { Args, Flags } from "@oclif/core"
 import { MigrateCommand } from "../../MigrateCommand.js"
 
@@ -41,10 +42,10 @@ export default class MigrateCreate extends MigrateCommand<typeof MigrateCreate> 
       })
     }
     await mkdir(dir, { recursive: true })
-    // The next version after the highest in the directory or its archive folders.
-    const names = await listSqlNames(dir)
-    const highest = Math.max(0, ...names.map((n) => Number(/^(\d+)_/.exec(n)?.[1] ?? 0)))
-    const version = highest + 1
+    // The next version after the highest the directory holds (a broken directory is
+    // reported, not extended).
+    const source = await this.runEffect(loadMigrations(dir))
+    const version = (source.migrations.at(-1)?.version ?? 0) + 1
     const base = `${String(version).padStart(6, "0")}_${name}`
     const up = join(dir, `${base}.up.sql`)
     const down = join(dir, `${base}.down.sql`)
@@ -54,16 +55,4 @@ export default class MigrateCreate extends MigrateCommand<typeof MigrateCreate> 
     this.log(`created ${up}\ncreated ${down}`)
     return { up, down, version }
   }
-}
-
-const listSqlNames = async (dir: string): Promise<Array<string>> => {
-  const entries = await readdir(dir, { withFileTypes: true })
-  const nested = await Promise.all(
-    entries
-      .filter((e) => e.isDirectory() && /^\d+-\d+$/.test(e.name))
-      .map((e) => readdir(join(dir, e.name))),
-  )
-  return [...entries.filter((e) => e.isFile()).map((e) => e.name), ...nested.flat()].filter((n) =>
-    n.endsWith(".sql"),
-  )
 }
