@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// Cache compiled code between runs (Node ≥ 22.1): module loading dominates a cold start.
-import { enableCompileCache } from "node:module"
+import * as nodeModule from "node:module"
 
-enableCompileCache?.()
+// Say so plainly instead of failing on some API older Node lacks.
+const [major, minor] = process.versions.node.split(".").map(Number)
+if (major < 22 || (major === 22 && minor < 12)) {
+  process.stderr.write(
+    `Error: coderops needs Node.js 22.12 or newer; this is Node.js ${process.versions.node}.\nHint: install a current Node.js LTS (22 or 24) and run coderops with it.\n`,
+  )
+  process.exit(3)
+}
+
+// Cache compiled code between runs: module loading dominates a cold start.
+nodeModule.enableCompileCache()
 const { execute } = await import("@oclif/core")
 await execute({ dir: import.meta.url })

@@ -1,7 +1,7 @@
 import { execFile, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 
-const bin = fileURLToPath(new URL("../bin/run.js", import.meta.url))
+export const bin = fileURLToPath(new URL("../bin/run.js", import.meta.url))
 
 export interface CliResult {
   readonly code: number

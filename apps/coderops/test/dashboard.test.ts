@@ -6,7 +6,7 @@ import { Db, parseDatabaseUrl } from "@coderops/db-core"
 import { useTestDatabase } from "@coderops/test-postgres"
 import { parseExposition } from "@coderops/test-prometheus"
 import { parser } from "@prometheus-io/lezer-promql"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { coderops, startExporter } from "./cli.js"
 

@@ -1,6 +1,7 @@
+import { execFileSync, spawnSync } from "node:child_process"
 import { databaseUrl, useTestDatabase } from "@coderops/test-postgres"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { coderops } from "./cli.js"
+import { bin, coderops } from "./cli.js"
 import { startOldServer } from "./oldServer.js"
 
 const database = useTestDatabase()
@@ -16,6 +17,15 @@ const expectOneClearError = (stderr: string, mentions: string) => {
   expect(stderr).not.toContain(secret)
   expect(stderr).not.toMatch(/\s+at .+:\d+:\d+/)
 }
+
+/** A system Node older than 22 (`/usr/bin/node` is 20 on these machines), if there is one. */
+const olderNode = ["/usr/bin/node", "/usr/local/bin/node"].find((path) => {
+  try {
+    return Number(execFileSync(path, ["-p", "process.versions.node.split('.')[0]"]).toString()) < 22
+  } catch {
+    return false
+  }
+})
 
 describe("errors a user will hit", () => {
   it("unreachable host: exit 4", async () => {
@@ -111,4 +121,17 @@ describe("errors a user will hit", () => {
     const result = await coderops(["db", "info", "--no-such-flag"])
     expect(result.code).toBe(2)
   })
+
+  // These machines' system Node is 20: the one a user may well start coderops with.
+  it.skipIf(olderNode === undefined)(
+    "a Node.js older than 22.12 is named, not a cryptic import error: exit 3",
+    () => {
+      const result = spawnSync(olderNode!, [bin, "db", "info"], { encoding: "utf8" })
+      expect(result.status).toBe(3)
+      expect(result.stderr).toMatch(
+        /coderops needs Node\.js 22\.12 or newer; this is Node\.js 2[01]\./,
+      )
+      expect(result.stderr).not.toContain("SyntaxError")
+    },
+  )
 })

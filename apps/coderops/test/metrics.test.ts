@@ -5,7 +5,7 @@ import { applyCoderSchemaForTests } from "@coderops/coder-schema"
 import { Db, parseDatabaseUrl } from "@coderops/db-core"
 import { useTestDatabase } from "@coderops/test-postgres"
 import { histogramOf, parseExposition, sampleValue } from "@coderops/test-prometheus"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { coderops, startExporter } from "./cli.js"
 

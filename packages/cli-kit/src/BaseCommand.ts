@@ -12,7 +12,13 @@ import {
   writeTextfile,
 } from "@coderops/metrics"
 import { Command, Flags, type Interfaces } from "@oclif/core"
-import { Cause, Effect, Exit, Fiber, Layer, Logger, References } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as References from "effect/References"
 import { ExitCode, type FailureReport, reportOf } from "./ExitCode.js"
 
 /** The flags of command class T: its own and those of every base between it and Command. */
@@ -64,8 +70,21 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
-  /** One registry per process: it outlives each program run, for --metrics-file. */
-  protected readonly metrics: MetricsShape = makeMetrics()
+  private registry: MetricsShape | undefined
+
+  /**
+   * One registry per process: it outlives each program run, for --metrics-file. Created
+   * after the flags are parsed, with Node process metrics only when they are exposed.
+   */
+  protected get metrics(): MetricsShape {
+    this.registry ??= makeMetrics({ processMetrics: this.exposesMetrics() })
+    return this.registry
+  }
+
+  /** Whether this run writes or serves its metrics (then process metrics are collected). */
+  protected exposesMetrics(): boolean {
+    return this.flags?.["metrics-file"] !== undefined
+  }
 
   public override async init(): Promise<void> {
     await super.init()

@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Db } from "@coderops/db-core"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 /** The bundled migration directory: baseline 000370 and the fast 000371. */
 export const migrationsDir = fileURLToPath(new URL("../migrations", import.meta.url))

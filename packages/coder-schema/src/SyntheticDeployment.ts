@@ -1,5 +1,6 @@
 import { Db } from "@coderops/db-core"
-import { Data, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import { prebuildsGroupDisplayName, prebuildsGroupName, prebuildsUserId } from "./CoderSchema.js"
 
 export interface SeedOptions {

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Db, parseDatabaseUrl } from "@coderops/db-core"
 import { useTestDatabase } from "@coderops/test-postgres"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { beforeAll, describe, expect, it } from "vitest"
 import {
   applyCoderSchemaForTests,

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { redactedUrlOf } from "./DatabaseConfig.js"
 import { Db } from "./Db.js"
 import { requireSupportedServer } from "./ServerVersion.js"

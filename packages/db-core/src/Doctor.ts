@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { describeTarget } from "./DatabaseConfig.js"
 import { Db } from "./Db.js"
 import { type DbCoreError, explain } from "./ErrorHints.js"

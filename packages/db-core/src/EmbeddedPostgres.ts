@@ -13,7 +13,9 @@ import {
   startCluster,
   stopCluster,
 } from "@coderops/pg-server"
-import { Data, Effect, Redacted } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import pg from "pg"
 import type { ConfigOverrides, DatabaseSettings } from "./DatabaseConfig.js"
 import { withFileLock } from "./internal/fileLock.js"

@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs"
 import type { ConnectionOptions } from "node:tls"
-import { Context, Effect, Layer, Redacted } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import pg from "pg"
 import { DatabaseConfig, type DatabaseSettings, type TlsSettings } from "./DatabaseConfig.js"
 

@@ -1,4 +1,5 @@
-import { Data, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import { describeTarget } from "./DatabaseConfig.js"
 import { Db } from "./Db.js"
 

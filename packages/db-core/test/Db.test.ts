@@ -1,5 +1,7 @@
 import { useTestDatabase } from "@coderops/test-postgres"
-import { Effect, Fiber, Latch } from "effect"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Latch from "effect/Latch"
 import { describe, expect, it } from "vitest"
 import { Db, type QueryEvent, type TransactionEvent } from "../src/index.js"
 import { failureOf, runWithDb } from "./support.js"

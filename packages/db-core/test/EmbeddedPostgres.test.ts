@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as PostgresCluster from "@coderops/pg-server"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { Db, defaultEmbeddedRoot, ensureEmbeddedServer, stopEmbeddedServer } from "../src/index.js"
 

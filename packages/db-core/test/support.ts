@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { Db, parseDatabaseUrl } from "../src/index.js"
 
 /** Runs a program against the database at `url` with a fresh Db layer. */

@@ -1,6 +1,6 @@
 import { Db } from "@coderops/db-core"
 import { durationBuckets, Metrics } from "@coderops/metrics"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 /** Coder's dbpurge takes this transaction lock; holding it too, coderops never purges alongside coderd. */
 export const purgeLockKey = 4n

@@ -1,5 +1,5 @@
 import { Db, largestTables, readMigrationState, tableSizes } from "@coderops/db-core"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { Collector } from "./Exporter.js"
 import { Metrics } from "./Metrics.js"
 

@@ -1,5 +1,7 @@
 import { type Db, type DbCoreError, explain } from "@coderops/db-core"
-import { Cause, Duration, Effect } from "effect"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import { Metrics } from "./Metrics.js"
 
 /** One group of gauges read from the database on a scrape. */

@@ -1,6 +1,14 @@
-import { Context, Effect, Layer } from "effect"
-import * as prom from "prom-client"
-import { SeriesCounter, SeriesHistogram } from "./internal/series.js"
+import { createRequire } from "node:module"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Prom from "prom-client"
+import {
+  type CustomMetric,
+  SeriesCounter,
+  SeriesGauge,
+  SeriesHistogram,
+} from "./internal/series.js"
 
 export type Labels<L extends string> = { readonly [K in L]: string }
 
@@ -50,51 +58,69 @@ export interface MetricsShape {
   readonly contentType: string
 }
 
+/** The Prometheus text exposition format, version 0.0.4. */
+export const expositionContentType = "text/plain; version=0.0.4; charset=utf-8"
+
+// prom-client and the OpenTelemetry API it pulls in are ~80 modules: a command that
+// exposes no metrics never loads them. It is CommonJS, so a lazy require stays synchronous.
+const loadPromClient = (): typeof Prom => createRequire(import.meta.url)("prom-client")
+
 export const makeMetrics = (options?: { readonly processMetrics?: boolean }): MetricsShape => {
-  const registry = new prom.Registry()
-  // Node process metrics (CPU, memory, event-loop lag, GC, handles) under their usual names.
-  if (options?.processMetrics !== false) prom.collectDefaultMetrics({ register: registry })
-  const existing = <M>(name: string) => registry.getSingleMetric(name) as M | undefined
+  const declared = new Map<string, CustomMetric>()
+  let registry: Prom.Registry | undefined
+  const promRegistry = () => {
+    if (registry === undefined) {
+      const prom = loadPromClient()
+      registry = new prom.Registry()
+      for (const metric of declared.values())
+        registry.registerMetric(metric as unknown as Prom.Metric)
+      // Node process metrics (CPU, memory, event-loop lag, GC, handles) under their usual names.
+      if (options?.processMetrics !== false) prom.collectDefaultMetrics({ register: registry })
+    }
+    return registry
+  }
+  // Event-loop lag and GC are observed from the start, not from the first exposition.
+  if (options?.processMetrics !== false) promRegistry()
+
+  const declare = <M extends CustomMetric>(name: string, make: () => M): M => {
+    const existing = declared.get(name)
+    if (existing !== undefined) return existing as M
+    const metric = make()
+    declared.set(name, metric)
+    registry?.registerMetric(metric as unknown as Prom.Metric)
+    return metric
+  }
 
   return {
     counter: <L extends string = never>(spec: MetricSpec<L>): CounterMetric<L> => {
-      let metric = existing<SeriesCounter>(spec.name)
-      if (metric === undefined) {
-        metric = new SeriesCounter(spec.name, spec.help, spec.labelNames ?? [])
-        registry.registerMetric(metric as unknown as prom.Metric)
-      }
-      const counter = metric
-      return { inc: (labels, value = 1) => counter.inc(labels, value) }
+      const metric = declare(
+        spec.name,
+        () => new SeriesCounter(spec.name, spec.help, spec.labelNames ?? []),
+      )
+      return { inc: (labels, value = 1) => metric.inc(labels, value) }
     },
     gauge: <L extends string = never>(spec: MetricSpec<L>): GaugeMetric<L> => {
-      const labelNames = spec.labelNames ?? []
-      const metric =
-        existing<prom.Gauge<L>>(spec.name) ??
-        new prom.Gauge<L>({ name: spec.name, help: spec.help, labelNames, registers: [registry] })
-      return {
-        set: (labels, value) =>
-          labelNames.length === 0
-            ? metric.set(value)
-            : metric.set(labels as prom.LabelValues<L>, value),
-        reset: () => metric.reset(),
-      }
+      const metric = declare(
+        spec.name,
+        () => new SeriesGauge(spec.name, spec.help, spec.labelNames ?? []),
+      )
+      return { set: (labels, value) => metric.set(labels, value), reset: () => metric.reset() }
     },
     histogram: <L extends string = never>(spec: HistogramSpec<L>): HistogramMetric<L> => {
-      let metric = existing<SeriesHistogram>(spec.name)
-      if (metric === undefined) {
-        metric = new SeriesHistogram(
-          spec.name,
-          spec.help,
-          spec.labelNames ?? [],
-          spec.buckets ?? latencyBuckets,
-        )
-        registry.registerMetric(metric as unknown as prom.Metric)
-      }
-      const histogram = metric
-      return { observe: (labels, value) => histogram.observe(labels, value) }
+      const metric = declare(
+        spec.name,
+        () =>
+          new SeriesHistogram(
+            spec.name,
+            spec.help,
+            spec.labelNames ?? [],
+            spec.buckets ?? latencyBuckets,
+          ),
+      )
+      return { observe: (labels, value) => metric.observe(labels, value) }
     },
-    exposition: () => registry.metrics(),
-    contentType: registry.contentType,
+    exposition: () => promRegistry().metrics(),
+    contentType: expositionContentType,
   }
 }
 

@@ -1,5 +1,6 @@
 import { createServer } from "node:http"
-import { Data, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import { Metrics } from "./Metrics.js"
 
 export interface ListenAddress {

@@ -1,5 +1,6 @@
 import { type DatabaseSettings, Db, parseDatabaseUrl, type QueryObserver } from "@coderops/db-core"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { latencyBuckets, Metrics, type MetricsShape } from "./Metrics.js"
 
 /** The observer that turns db-core's query hook into the toolkit's query metrics. */

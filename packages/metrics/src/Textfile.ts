@@ -1,6 +1,7 @@
 import { rename, rm, writeFile } from "node:fs/promises"
 import { basename, dirname, join } from "node:path"
-import { Data, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import { Metrics } from "./Metrics.js"
 
 export class TextfileError extends Data.TaggedError("TextfileError")<{

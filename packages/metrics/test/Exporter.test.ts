@@ -2,7 +2,7 @@ import { applyCoderSchemaForTests } from "@coderops/coder-schema"
 import { Db } from "@coderops/db-core"
 import { sql, useTestDatabase } from "@coderops/test-postgres"
 import { histogramOf, parseExposition, sampleValue } from "@coderops/test-prometheus"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import pg from "pg"
 import { describe, expect, it } from "vitest"
 import {

@@ -1,7 +1,7 @@
 import { Db } from "@coderops/db-core"
 import { useTestDatabase } from "@coderops/test-postgres"
 import { histogramOf, parseExposition, sampleValue } from "@coderops/test-prometheus"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
 import { exposition } from "../src/index.js"
 import { run } from "./support.js"

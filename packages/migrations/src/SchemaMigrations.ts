@@ -1,6 +1,7 @@
 import { hostname } from "node:os"
 import { Db, readMigrationState } from "@coderops/db-core"
-import { Data, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 
 /** golang-migrate's state: one row, or none for "no version". */
 export type { MigrationState as MigrationVersion } from "@coderops/db-core"

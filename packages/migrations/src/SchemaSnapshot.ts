@@ -1,5 +1,5 @@
 import { Db } from "@coderops/db-core"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 /**
  * The schema as comparable lines, read from the catalogs (the embedded servers ship no

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { migrationsDir } from "@coderops/coder-schema"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { loadMigrations } from "../src/MigrationSource.js"
 

@@ -1,6 +1,6 @@
 import { migrationsDir } from "@coderops/coder-schema"
 import { createTestDatabase, databaseUrl, sql, useTestDatabase } from "@coderops/test-postgres"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
 import { coderMigrationLockKey } from "../src/index.js"
 import { migrationDir, openSession, withMigrator } from "./support.js"

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Db } from "@coderops/db-core"
 import { instrumentedDatabase, type Metrics } from "@coderops/metrics"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import pg from "pg"
 import { afterAll } from "vitest"
 import {

@@ -10,7 +10,7 @@ import {
   makeMigrator,
 } from "@coderops/migrations"
 import { type Command, Flags } from "@oclif/core"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 /** The flags and setup every `coderops migrate` command shares. */
 export abstract class MigrateCommand<T extends typeof Command> extends BaseCommand<T> {

@@ -5,7 +5,7 @@ import {
 } from "@coderops/coder-schema"
 import { Db, type SqlError } from "@coderops/db-core"
 import { durationBuckets, Metrics, type MetricsShape } from "@coderops/metrics"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type OrganizationPrebuildStatus, readPrebuildStatus } from "./PrebuildStatus.js"
 
 /** Coder's reconciler takes this transaction lock; only the replica that gets it works. */

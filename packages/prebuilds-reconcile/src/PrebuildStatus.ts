@@ -1,6 +1,6 @@
 import { prebuildsGroupName, prebuildsUserId } from "@coderops/coder-schema"
 import { Db } from "@coderops/db-core"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 /** Where one organization with prebuilds configured stands, for the prebuilds user. */
 export interface OrganizationPrebuildStatus {

@@ -1,5 +1,5 @@
 import { type Collector, Metrics } from "@coderops/metrics"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { getOrganizationsWithPrebuildStatus } from "./PrebuildStatus.js"
 
 /** What the exporter reports of prebuilds membership, from the one status query. */

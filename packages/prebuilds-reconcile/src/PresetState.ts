@@ -1,7 +1,7 @@
 import { prebuildsUserId } from "@coderops/coder-schema"
 import { Db } from "@coderops/db-core"
 import { type Collector, Metrics } from "@coderops/metrics"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 export interface PresetState {
   readonly organizationName: string

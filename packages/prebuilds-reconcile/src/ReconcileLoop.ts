@@ -1,5 +1,6 @@
 import { isTransient, type SqlError } from "@coderops/db-core"
-import { Duration, Effect } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import { defaultLeaderLockKey, type ReconcileReport, reconcileAll } from "./MembershipReconciler.js"
 
 export interface ReconcileLoopOptions {

@@ -1,7 +1,7 @@
 import { prebuildsGroupName, prebuildsUserId } from "@coderops/coder-schema"
 import { Db } from "@coderops/db-core"
 import { useTestDatabase } from "@coderops/test-postgres"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { beforeAll, describe, expect, it } from "vitest"
 import { getOrganizationsWithPrebuildStatus } from "../src/index.js"
 import { organizationId, organizationSql, prepareSchema, run } from "./support.js"

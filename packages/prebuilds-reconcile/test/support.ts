@@ -1,7 +1,7 @@
 import { applyCoderSchemaForTests } from "@coderops/coder-schema"
 import { Db } from "@coderops/db-core"
 import { instrumentedDatabase, type Metrics } from "@coderops/metrics"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 export const run = <A, E>(url: string, program: Effect.Effect<A, E, Db | Metrics>) =>
   Effect.runPromise(Effect.provide(program, instrumentedDatabase(url)))

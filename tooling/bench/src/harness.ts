@@ -8,7 +8,8 @@ import {
   redactedUrlOf,
   stopEmbeddedServer,
 } from "@coderops/db-core"
-import { Effect, Redacted } from "effect"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 
 export const median = (values: ReadonlyArray<number>): number => {
   const sorted = [...values].sort((a, b) => a - b)

@@ -2,7 +2,7 @@
 // Db, with and without the metrics observer on db-core's query hook, alternating blocks.
 import { Db } from "@coderops/db-core"
 import { makeMetrics, queryMetricsObserver } from "@coderops/metrics"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { comparePair, machine, withBenchServer } from "./harness.js"
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 41)

@@ -11,7 +11,7 @@ import {
 import { Db } from "@coderops/db-core"
 import { instrumentedDatabase, type Metrics } from "@coderops/metrics"
 import { reconcileAll } from "@coderops/prebuilds-reconcile"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { machine, median, withBenchServer } from "./harness.js"
 
 const organizations = Number(process.env.BENCH_ORGS ?? 1000)

@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { migrationsDir, seedDeployment } from "@coderops/coder-schema"
 import { type DatabaseSettings, Db } from "@coderops/db-core"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { machine, median, withBenchServer } from "./harness.js"
 
 const runs = Number(process.env.BENCH_ROUNDS ?? 3)

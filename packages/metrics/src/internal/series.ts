@@ -1,7 +1,8 @@
 /**
- * Counters and histograms whose hot path is one Map lookup and a few array writes
+ * Counters, gauges and histograms whose hot path is one Map lookup and a few array writes
  * (prom-client re-hashes the label object on every call, ~1 µs). They register with
- * prom-client's registry as custom metrics, so its formatter writes the exposition.
+ * prom-client's registry as custom metrics, so its formatter writes the exposition, and
+ * they need no prom-client until then.
  */
 
 type LabelValues = Readonly<Record<string, string>>
@@ -12,10 +13,10 @@ interface MetricValue {
   readonly value: number
 }
 
-interface CustomMetric {
+export interface CustomMetric {
   readonly name: string
   readonly help: string
-  readonly type: "counter" | "histogram"
+  readonly type: "counter" | "gauge" | "histogram"
   readonly get: () => Promise<{
     name: string
     help: string
@@ -31,8 +32,9 @@ const seriesKey = (labelNames: ReadonlyArray<string>, labels: LabelValues) =>
     ? labels[labelNames[0]!]!
     : labelNames.map((name) => labels[name]).join("\u0000")
 
-export class SeriesCounter implements CustomMetric {
-  readonly type = "counter" as const
+/** One number per label set: the storage of counters and gauges. */
+abstract class ScalarSeries implements CustomMetric {
+  abstract readonly type: "counter" | "gauge"
   private readonly series = new Map<string, { labels: LabelValues; value: number }>()
 
   constructor(
@@ -41,11 +43,11 @@ export class SeriesCounter implements CustomMetric {
     private readonly labelNames: ReadonlyArray<string>,
   ) {}
 
-  inc(labels: LabelValues, value: number) {
+  protected update(labels: LabelValues, value: number, add: boolean) {
     const key = seriesKey(this.labelNames, labels)
     const entry = this.series.get(key)
     if (entry === undefined) this.series.set(key, { labels: { ...labels }, value })
-    else entry.value += value
+    else entry.value = add ? entry.value + value : value
   }
 
   async get() {
@@ -53,12 +55,29 @@ export class SeriesCounter implements CustomMetric {
       labels: entry.labels,
       value: entry.value,
     }))
+    // An unlabelled metric is reported (as 0) before its first update, as prom-client does.
     if (this.labelNames.length === 0 && values.length === 0) values.push({ labels: {}, value: 0 })
     return { name: this.name, help: this.help, type: this.type, values, aggregator: "sum" }
   }
 
   reset() {
     this.series.clear()
+  }
+}
+
+export class SeriesCounter extends ScalarSeries {
+  readonly type = "counter" as const
+
+  inc(labels: LabelValues, value: number) {
+    this.update(labels, value, true)
+  }
+}
+
+export class SeriesGauge extends ScalarSeries {
+  readonly type = "gauge" as const
+
+  set(labels: LabelValues, value: number) {
+    this.update(labels, value, false)
   }
 }
 

@@ -1,5 +1,5 @@
 import { Db } from "@coderops/db-core"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 /** A session holding an advisory lock, as pg_stat_activity shows it. */
 export interface LockHolder {

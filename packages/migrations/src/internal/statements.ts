@@ -1,4 +1,4 @@
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /** One statement of a SQL text, as PostgreSQL's own parser splits it. */
 export interface Statement {

@@ -9,7 +9,7 @@ import {
 } from "@coderops/metrics"
 import { prebuildsHealthCollector, presetStateCollector } from "@coderops/prebuilds-reconcile"
 import { Flags } from "@oclif/core"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 export default class MetricsServe extends BaseCommand<typeof MetricsServe> {
   static override summary = "Serve Prometheus metrics of a Coder database on /metrics."
@@ -50,6 +50,10 @@ Every metric is documented in the README; a Grafana dashboard ships in @coderops
       default: 10,
       min: 1,
     }),
+  }
+
+  protected override exposesMetrics(): boolean {
+    return true
   }
 
   protected override connectionOverrides(): ConfigOverrides {

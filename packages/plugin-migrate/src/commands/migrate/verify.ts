@@ -5,7 +5,7 @@ import {
   withScratchDatabase,
 } from "@coderops/migrations"
 import { Flags } from "@oclif/core"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { MigrateCommand } from "../../MigrateCommand.js"
 
 export default class MigrateVerify extends MigrateCommand<typeof MigrateVerify> {

@@ -15,7 +15,7 @@ import {
   runReconcileLoop,
 } from "@coderops/prebuilds-reconcile"
 import { Flags } from "@oclif/core"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 const summaryOf = (report: ReconcileReport) =>
   report.leader
@@ -60,6 +60,10 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes), bac
       default: true,
       allowNo: true,
     }),
+  }
+
+  protected override exposesMetrics(): boolean {
+    return super.exposesMetrics() || this.flags["metrics-addr"] !== undefined
   }
 
   async run(): Promise<ReconcileReport | undefined> {

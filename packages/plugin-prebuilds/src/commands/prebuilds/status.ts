@@ -5,7 +5,7 @@ import {
   type OrganizationPrebuildStatus,
   type PresetState,
 } from "@coderops/prebuilds-reconcile"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 const mark = (ok: boolean) => (ok ? "yes" : "MISSING")
 

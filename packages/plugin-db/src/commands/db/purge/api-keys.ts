@@ -2,7 +2,7 @@ import { BaseCommand, formatCount } from "@coderops/cli-kit"
 import { parseGoDuration } from "@coderops/db-core"
 import { type ApiKeyPurgeReport, purgeExpiredApiKeys } from "@coderops/dbpurge"
 import { Flags } from "@oclif/core"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 export default class DbPurgeApiKeys extends BaseCommand<typeof DbPurgeApiKeys> {
   static override summary =
