@@ -24,45 +24,52 @@ export interface Side {
 }
 
 export interface PairResult {
-  readonly a: {
-    readonly name: string
-    readonly median: number
-    readonly samples: ReadonlyArray<number>
-  }
-  readonly b: {
-    readonly name: string
-    readonly median: number
-    readonly samples: ReadonlyArray<number>
-  }
+  readonly a: SideResult
+  readonly b: SideResult
   /** median(a) / median(b). */
   readonly ratio: number
 }
 
+export interface SideResult {
+  readonly name: string
+  readonly median: number
+  readonly samples: ReadonlyArray<number>
+}
+
 /**
- * Runs two sides alternately (a, b, b, a, ...) so that drift on a shared, noisy machine
- * hits both alike; `warmup` rounds are discarded.
+ * Runs every side once per round, in forward then reverse order on alternate rounds
+ * (a, b, c, c, b, a, ...), so that drift on a shared, noisy machine hits all alike;
+ * `warmup` rounds are discarded.
  */
+export const compareSides = async (
+  sides: ReadonlyArray<Side>,
+  options: { readonly rounds: number; readonly warmup?: number },
+): Promise<ReadonlyArray<SideResult>> => {
+  const warmup = options.warmup ?? 1
+  const samples = sides.map((): Array<number> => [])
+  for (let round = 0; round < options.rounds + warmup; round++) {
+    const order = sides.map((_, i) => i)
+    if (round % 2 === 1) order.reverse()
+    for (const i of order) {
+      const seconds = await sides[i]!.run()
+      if (round >= warmup) samples[i]!.push(seconds)
+    }
+  }
+  return sides.map((side, i) => ({
+    name: side.name,
+    median: median(samples[i]!),
+    samples: samples[i]!,
+  }))
+}
+
+/** Two sides compared as `compareSides` does, with their ratio. */
 export const comparePair = async (
   a: Side,
   b: Side,
   options: { readonly rounds: number; readonly warmup?: number },
 ): Promise<PairResult> => {
-  const samples: { a: Array<number>; b: Array<number> } = { a: [], b: [] }
-  const total = options.rounds + (options.warmup ?? 1)
-  for (let round = 0; round < total; round++) {
-    const order = round % 2 === 0 ? (["a", "b"] as const) : (["b", "a"] as const)
-    for (const side of order) {
-      const seconds = await (side === "a" ? a : b).run()
-      if (round >= (options.warmup ?? 1)) samples[side].push(seconds)
-    }
-  }
-  const ma = median(samples.a)
-  const mb = median(samples.b)
-  return {
-    a: { name: a.name, median: ma, samples: samples.a },
-    b: { name: b.name, median: mb, samples: samples.b },
-    ratio: ma / mb,
-  }
+  const [ra, rb] = await compareSides([a, b], options)
+  return { a: ra!, b: rb!, ratio: ra!.median / rb!.median }
 }
 
 /** Wall time of one process run to completion. */
