@@ -402,23 +402,27 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
     /** Holds Coder's migration lock on one session for `body`; waits (saying who holds it). */
     const withMigrationLock = <A, E, R>(body: Effect.Effect<A, E, R>) => {
       const started = performance.now()
+      let waited = false
       let reported = ""
       const attempt = db.withAdvisoryLock(
         lockKey,
         Effect.andThen(
           Effect.sync(() => {
-            const waited = (performance.now() - started) / 1000
-            lockWait.set({}, waited)
-            if (reported !== "") emit({ type: "lock-acquired", waitedSeconds: waited })
+            const seconds = (performance.now() - started) / 1000
+            lockWait.set({}, seconds)
+            if (waited) emit({ type: "lock-acquired", waitedSeconds: seconds })
           }),
           body,
         ),
         { wait: false },
       )
       const onBusy = Effect.gen(function* () {
+        waited = true
         const holders = yield* findLockHolders(lockKey)
         const key = holders.map((h) => h.pid).join(",")
-        if (key !== reported) {
+        // No holder: released since the attempt (pg_locks shows every holder's pid); the
+        // next attempt will tell, so say nothing rather than "held by nobody".
+        if (key !== "" && key !== reported) {
           reported = key
           emit({ type: "lock-wait", holders })
         }
@@ -530,7 +534,8 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
               steps,
               dryRun,
             } satisfies MigrationResult
-          yield* state.ensure
+          // Nothing to do writes nothing, not even the tables.
+          if (steps.length > 0) yield* state.ensure
           const done: Array<PlannedStep & { seconds?: number }> = []
           if ((options.txMode ?? "per-migration") === "all" && steps.length > 0) {
             yield* runAllInOneTransaction(steps, done)

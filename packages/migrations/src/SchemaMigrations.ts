@@ -68,22 +68,37 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
       }
     })
 
-    const ensure = db.script(
-      "CreateMigrationTables",
-      `CREATE TABLE IF NOT EXISTS ${table} (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);
-       CREATE TABLE IF NOT EXISTS ${historyTable} (
-         id bigserial PRIMARY KEY,
-         version bigint NOT NULL,
-         direction text NOT NULL CHECK (direction IN ('up', 'down')),
-         name text NOT NULL,
-         checksum text NOT NULL,
-         started_at timestamptz NOT NULL,
-         finished_at timestamptz NOT NULL,
-         duration_ms double precision NOT NULL,
-         applied_by text NOT NULL
-       );
-       COMMENT ON TABLE ${historyTable} IS 'coderops: when each migration ran, how long it took, and the checksum of the file, for drift reports. Optional.';`,
-    )
+    /** Creates whichever of the two tables is missing; writes nothing when both exist. */
+    const ensure = Effect.gen(function* () {
+      const [present] = yield* db.query<{ state: boolean; history: boolean }>(
+        "FindMigrationTables",
+        "SELECT to_regclass($1) IS NOT NULL AS state, to_regclass($2) IS NOT NULL AS history",
+        [table, historyTable],
+      )
+      if (!present?.state) {
+        yield* db.script(
+          "CreateStateTable",
+          `CREATE TABLE IF NOT EXISTS ${table} (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)`,
+        )
+      }
+      if (!present?.history) {
+        yield* db.script(
+          "CreateHistoryTable",
+          `CREATE TABLE IF NOT EXISTS ${historyTable} (
+             id bigserial PRIMARY KEY,
+             version bigint NOT NULL,
+             direction text NOT NULL CHECK (direction IN ('up', 'down')),
+             name text NOT NULL,
+             checksum text NOT NULL,
+             started_at timestamptz NOT NULL,
+             finished_at timestamptz NOT NULL,
+             duration_ms double precision NOT NULL,
+             applied_by text NOT NULL
+           );
+           COMMENT ON TABLE ${historyTable} IS 'coderops: when each migration ran, how long it took, and the checksum of the file, for drift reports. Optional.';`,
+        )
+      }
+    })
 
     /** The current version; undefined when the table is missing or empty ("no version"). */
     const read = Effect.gen(function* () {

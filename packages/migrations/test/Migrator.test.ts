@@ -1,4 +1,5 @@
 import { migrationsDir } from "@coderops/coder-schema"
+import { Db } from "@coderops/db-core"
 import { createTestDatabase, databaseUrl, sql, useTestDatabase } from "@coderops/test-postgres"
 import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
@@ -20,6 +21,21 @@ describe("Migrator on the bundled Coder schema", () => {
     expect(up).toMatchObject({ from: undefined, to: 371 })
     expect(up.steps.map((s) => s.version)).toEqual([370, 371])
     expect(await version(url)).toEqual({ version: 371, dirty: false })
+
+    // Up to date: reads and the lock only; no table is created or commented, no row written.
+    const { result: noop } = await withMigrator(url, migrationsDir, (m) =>
+      Effect.gen(function* () {
+        const db = yield* Db
+        const statements: Array<string> = []
+        const stop = db.addObserver({ onQuery: (event) => statements.push(event.name) })
+        const result = yield* m.up()
+        stop()
+        return { result, statements }
+      }),
+    )
+    expect(noop.result.steps).toEqual([])
+    expect(noop.statements.length).toBeGreaterThan(0)
+    expect(noop.statements.filter((name) => !/^(Find|Get|Read|Try|Release)/.test(name))).toEqual([])
 
     const { result: status } = await withMigrator(url, migrationsDir, (m) => m.status)
     expect(status).toMatchObject({ version: 371, dirty: false, latest: 371, pending: 0 })
