@@ -233,6 +233,30 @@ describe("coderops migrate", () => {
     const leak = await coderops(["migrate", "verify", "--dir", leaky, "--database-url", url])
     expect(leak.code).toBe(1)
     expect(leak.stderr).toMatch(/left after down of everything: .*table public\.kept/)
+
+    // A schema the down forgets is reported as such, not as a failure of the next up.
+    const schema = await migrationDir({
+      "000001_a.up.sql": "CREATE SCHEMA extra; CREATE TABLE extra.t (id int);",
+      "000001_a.down.sql": "DROP TABLE extra.t;",
+      "testdata/fixtures/000001_a.up.sql": "INSERT INTO extra.t VALUES (1);",
+    })
+    const left = await coderops(["migrate", "verify", "--dir", schema, "--database-url", url])
+    expect(left.code).toBe(1)
+    expect(left.stderr).toMatch(/left after down of everything: schema extra/)
+
+    // The shared migrate flags are checked here too.
+    const badFlag = await coderops([
+      "migrate",
+      "verify",
+      "--dir",
+      dir,
+      "--lock-timeout",
+      "3x",
+      "--database-url",
+      url,
+    ])
+    expect(badFlag.code).toBe(3)
+    expect(badFlag.stderr).toContain("--lock-timeout")
     const scratch = await sql(
       url,
       "SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'coderops_verify_%'",
@@ -275,10 +299,48 @@ describe("coderops migrate", () => {
     })
     expect(bad.code).toBe(3)
     expect(bad.stderr).toContain("CODER_PG_MIGRATION_LOCK_TIMEOUT")
+    // Longer than PostgreSQL takes: refused before anything runs, not inside a migration.
+    const tooLong = await coderops(["migrate", "up", "--database-url", url], {
+      CODER_PG_MIGRATION_LOCK_TIMEOUT: "1000h",
+    })
+    expect(tooLong.code).toBe(3)
+    expect(tooLong.stderr).toContain("PostgreSQL's limit")
+    // Empty is unset, as in coderd: the default applies.
+    const empty = await coderops(["migrate", "up", "--dry-run", "--database-url", url], {
+      CODER_PG_MIGRATION_LOCK_TIMEOUT: "",
+    })
+    expect(empty.code).toBe(0)
     const ok = await coderops(["migrate", "up", "--database-url", url], {
       CODER_PG_MIGRATION_LOCK_TIMEOUT: "1m30s",
     })
     expect(ok.code).toBe(0)
+    // --json keeps "no version" as null, and an error carries its fields for scripts.
+    const fresh = databaseUrl(await createTestDatabase())
+    const plan = JSON.parse(
+      (await coderops(["migrate", "up", "--dry-run", "--json", "--database-url", fresh])).stdout,
+    )
+    expect(plan).toMatchObject({ from: null, to: 371, dryRun: true })
+    const broken = await migrationDir({
+      "000001_a.up.sql": "CREATE TABLE a (id int);\nSELECT nocolumn FROM a;\n",
+      "000001_a.down.sql": "DROP TABLE a;",
+    })
+    const failed = await coderops([
+      "migrate",
+      "up",
+      "--json",
+      "--dir",
+      broken,
+      "--database-url",
+      fresh,
+    ])
+    expect(failed.code).toBe(10)
+    expect(JSON.parse(failed.stdout)).toMatchObject({
+      error: {
+        tag: "MigrationFailed",
+        exitCode: 10,
+        details: { version: 1, line: 2, column: 8, sqlState: "42703", dirty: false },
+      },
+    })
   })
 
   it("db seed loads a deterministic deployment onto the migrated schema", async () => {

@@ -205,6 +205,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     throw new CommandFailure({ tag: "CommandFailed", ...report }, "")
   }
 
+  /** `--json` keeps every key: a value that is absent ("no version") is null, not dropped. */
+  protected override toSuccessJson(result: unknown): unknown {
+    if (result === undefined) return result
+    return JSON.parse(JSON.stringify(result, (_key, value) => (value === undefined ? null : value)))
+  }
+
   protected override async catch(error: Interfaces.CommandError): Promise<unknown> {
     const failure =
       error instanceof CommandFailure
@@ -220,8 +226,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         error: {
           tag: failure.report.tag,
           message: failure.report.message,
-          hint: failure.report.hint,
+          hint: failure.report.hint ?? null,
           exitCode: failure.report.exitCode,
+          ...(failure.report.details ? { details: failure.report.details } : {}),
         },
       })
       return

@@ -41,6 +41,33 @@ export interface FailureReport {
   readonly message: string
   readonly hint: string | undefined
   readonly exitCode: number
+  /**
+   * The error's own fields a script can act on (file, line, SQLSTATE, the list of
+   * directory problems, ...), for `--json`.
+   */
+  readonly details?: Readonly<Record<string, unknown>> | undefined
+}
+
+const reported = new Set(["_tag", "message", "hint", "exitCode", "cause", "stack", "name"])
+
+const isPlain = (value: unknown): boolean =>
+  value === null ||
+  ["string", "number", "boolean"].includes(typeof value) ||
+  (Array.isArray(value) && value.every(isPlain)) ||
+  (typeof value === "object" &&
+    Object.getPrototypeOf(value) === Object.prototype &&
+    Object.values(value as object).every(isPlain))
+
+/** The plain-data fields of an error (no causes, no class instances), secrets redacted. */
+const detailsOf = (error: unknown): Record<string, unknown> | undefined => {
+  if (typeof error !== "object" || error === null) return undefined
+  const entries = Object.entries(error).filter(
+    ([key, value]) => !reported.has(key) && value !== undefined && isPlain(value),
+  )
+  if (entries.length === 0) return undefined
+  return JSON.parse(JSON.stringify(Object.fromEntries(entries)), (_key, value) =>
+    typeof value === "string" ? redactSecrets(value) : value,
+  )
 }
 
 const isDbCoreError = (error: unknown): error is DbCoreError =>
@@ -65,6 +92,7 @@ export const reportOf = (error: unknown): FailureReport => {
       message: redactSecrets(problem),
       hint,
       exitCode: codeByTag[error._tag],
+      details: detailsOf(error),
     }
   }
   const fields = (typeof error === "object" && error !== null ? error : {}) as {
@@ -79,5 +107,6 @@ export const reportOf = (error: unknown): FailureReport => {
     message: redactSecrets(typeof fields.message === "string" ? fields.message : String(error)),
     hint: typeof fields.hint === "string" ? redactSecrets(fields.hint) : undefined,
     exitCode: typeof fields.exitCode === "number" ? fields.exitCode : ExitCode.failure,
+    details: detailsOf(error),
   }
 }

@@ -39,6 +39,13 @@ export interface DatabaseSettings {
   readonly statementTimeoutMs: number | undefined
   /** Server-side `lock_timeout` for every session; undefined leaves the server's. */
   readonly lockTimeoutMs: number | undefined
+  /**
+   * Other URL parameters (`search_path`, ...), sent as run-time parameters of every
+   * session, as Coder's driver (lib/pq) sends them.
+   */
+  readonly runtimeParameters?: Readonly<Record<string, string>> | undefined
+  /** libpq's `options` URL parameter (`-c name=value ...`), passed to the server as given. */
+  readonly serverOptions?: string | undefined
 }
 
 /** A connection string or option that cannot be used as given. */
@@ -106,6 +113,30 @@ export const redactedUrlOf = (settings: DatabaseSettings): string => {
   return url.toString()
 }
 
+/** URL parameters that configure the connection itself, not the session. */
+const connectionParameters: ReadonlySet<string> = new Set([
+  "host",
+  "port",
+  "user",
+  "password",
+  "dbname",
+  "sslmode",
+  "sslrootcert",
+  "sslcert",
+  "sslkey",
+  "connect_timeout",
+  "application_name",
+  // Read and dropped by lib/pq too; none changes what coderops does.
+  "fallback_application_name",
+  "sslsni",
+  "krbsrvname",
+  "krbspn",
+  "disable_prepared_binary_result",
+  "binary_parameters",
+])
+
+const settingName = /^[A-Za-z_][A-Za-z0-9_.]*$/
+
 const parsePositiveInt = (value: string): number | undefined =>
   /^\d+$/.test(value) && Number(value) > 0 ? Number(value) : undefined
 
@@ -161,6 +192,12 @@ export const parseDatabaseUrl = (
     if (timeoutText !== null && connectTimeoutSeconds === undefined) {
       return fail(`has an invalid connect_timeout "${timeoutText}" (seconds)`)
     }
+    const runtimeParameters: Record<string, string> = {}
+    for (const [name, value] of query) {
+      if (connectionParameters.has(name) || name === "options") continue
+      if (!settingName.test(name)) return fail(`has a parameter "${name}" that is no setting name`)
+      runtimeParameters[name] = value
+    }
     return Effect.succeed({
       source,
       host,
@@ -184,6 +221,8 @@ export const parseDatabaseUrl = (
           : connectTimeoutSeconds * 1000),
       statementTimeoutMs: overrides.statementTimeoutMs,
       lockTimeoutMs: overrides.lockTimeoutMs,
+      runtimeParameters,
+      serverOptions: query.get("options") ?? undefined,
     })
   })
 

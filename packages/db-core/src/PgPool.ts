@@ -43,14 +43,25 @@ const tlsOptions = (tls: TlsSettings): boolean | ConnectionOptions => {
   }
 }
 
+/** `-c name=value` for the startup packet's options: spaces and backslashes escaped. */
+const sessionSetting = (name: string, value: string | number) =>
+  `-c ${name}=${String(value).replace(/\\/g, "\\\\").replace(/ /g, "\\ ")}`
+
 /** Session settings sent in the startup packet, so every pooled connection has them. */
 const sessionOptions = (settings: DatabaseSettings): string | undefined => {
-  const options: Array<string> = []
+  const options = [
+    ...(settings.serverOptions ? [settings.serverOptions] : []),
+    ...Object.entries(settings.runtimeParameters ?? {}).map(([name, value]) =>
+      sessionSetting(name, value),
+    ),
+  ]
+  // The command's own timeouts win over the same settings in the URL: they come last.
   if (settings.statementTimeoutMs !== undefined) {
-    options.push(`-c statement_timeout=${settings.statementTimeoutMs}`)
+    options.push(sessionSetting("statement_timeout", settings.statementTimeoutMs))
   }
-  if (settings.lockTimeoutMs !== undefined)
-    options.push(`-c lock_timeout=${settings.lockTimeoutMs}`)
+  if (settings.lockTimeoutMs !== undefined) {
+    options.push(sessionSetting("lock_timeout", settings.lockTimeoutMs))
+  }
   return options.length === 0 ? undefined : options.join(" ")
 }
 
@@ -71,5 +82,9 @@ const makePool = (settings: DatabaseSettings): pg.Pool => {
   // An idle client whose server went away emits 'error' on the pool; without a listener
   // Node would crash the process. The next query reconnects and reports its own error.
   pool.on("error", () => {})
+  // A checked-out client has no pool listener: when its connection dies mid-statement it
+  // emits 'error' itself, which would crash the process too. The statement in flight
+  // fails with the same error, and Db reports that one.
+  pool.on("connect", (client) => client.on("error", () => {}))
   return pool
 }

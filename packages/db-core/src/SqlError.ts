@@ -12,6 +12,9 @@ interface StatementFields {
   readonly sqlState: string
   readonly message: string
   readonly detail?: string | undefined
+  /** Where in the text sent the server placed the error (1-based), when it said. */
+  readonly line?: number | undefined
+  readonly column?: number | undefined
 }
 
 export class UniqueViolation extends Data.TaggedError("UniqueViolation")<
@@ -38,10 +41,8 @@ export class QueryCanceled extends Data.TaggedError("QueryCanceled")<
   StatementFields & { readonly reason: "statement_timeout" | "canceled" }
 > {}
 
-/** SQLSTATE 42601, with the error position turned into a line and column of the text sent. */
-export class SqlSyntaxError extends Data.TaggedError("SqlSyntaxError")<
-  StatementFields & { readonly line: number | undefined; readonly column: number | undefined }
-> {}
+/** SQLSTATE 42601. */
+export class SqlSyntaxError extends Data.TaggedError("SqlSyntaxError")<StatementFields> {}
 
 /** No server answered: refused, unknown host, unreachable, or timed out while connecting. */
 export class ConnectionFailed extends Data.TaggedError("ConnectionFailed")<{
@@ -110,11 +111,20 @@ const isDatabaseError = (cause: unknown): cause is DatabaseError => {
 export const fromPgError = (cause: unknown, context: ErrorContext): SqlError => {
   const { query } = context
   if (isDatabaseError(cause)) {
+    // PostgreSQL gives a position for syntax errors and for many others (an unknown
+    // column, a bad cast): a line and column of the text sent finds the statement.
+    const position = cause.position === undefined ? undefined : Number(cause.position)
+    const where =
+      position !== undefined && context.text !== undefined
+        ? lineAndColumn(context.text, position)
+        : undefined
     const base = {
       query,
       sqlState: cause.code ?? "XX000",
       message: cause.message,
       detail: cause.detail,
+      line: where?.line,
+      column: where?.column,
     }
     switch (cause.code) {
       case "23505":
@@ -136,14 +146,8 @@ export const fromPgError = (cause: unknown, context: ErrorContext): SqlError => 
           ...base,
           reason: cause.message.includes("statement timeout") ? "statement_timeout" : "canceled",
         })
-      case "42601": {
-        const position = cause.position === undefined ? undefined : Number(cause.position)
-        const where =
-          position !== undefined && context.text !== undefined
-            ? lineAndColumn(context.text, position)
-            : undefined
-        return new SqlSyntaxError({ ...base, line: where?.line, column: where?.column })
-      }
+      case "42601":
+        return new SqlSyntaxError(base)
       case "28P01":
       case "28000":
         return new AuthenticationFailed({ ...base, user: context.user, target: context.target })

@@ -1,4 +1,4 @@
-import { useTestDatabase } from "@coderops/test-postgres"
+import { sql, useTestDatabase } from "@coderops/test-postgres"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Latch from "effect/Latch"
@@ -242,6 +242,52 @@ describe("interruption", () => {
     )
     expect(Date.now() - started).toBeLessThan(3000)
     expect(still).toEqual([{ n: 0 }])
+  })
+})
+
+describe("connections", () => {
+  it("sends the URL's other parameters (search_path, options) to every session, as lib/pq does", async () => {
+    const url = new URL(database.url)
+    url.searchParams.set("search_path", "coderops_custom, public")
+    url.searchParams.set("options", "-c work_mem=5MB")
+    const rows = await runWithDb(
+      url.toString(),
+      Db.use((db) =>
+        db.query<{ search_path: string; work_mem: string }>(
+          "ShowSettings",
+          "SELECT current_setting('search_path') AS search_path, current_setting('work_mem') AS work_mem",
+        ),
+      ),
+    )
+    expect(rows).toEqual([{ search_path: "coderops_custom, public", work_mem: "5MB" }])
+  })
+
+  it("reports a connection killed mid-statement as ConnectionFailed, without crashing", async () => {
+    const error = await runWithDb(
+      database.url,
+      Db.use((db) =>
+        db.withSession(
+          Effect.gen(function* () {
+            const [me] = yield* db.query<{ pid: number }>(
+              "FindPid",
+              "SELECT pg_backend_pid() AS pid",
+            )
+            // Another session ends this one while it sleeps.
+            yield* Effect.forkChild(
+              Effect.andThen(
+                Effect.sleep("200 millis"),
+                Effect.promise(() => sql(database.url, `SELECT pg_terminate_backend(${me!.pid})`)),
+              ),
+            )
+            const failed = yield* Effect.flip(db.query("LongSleep", "SELECT pg_sleep(5)"))
+            // The client is still checked out when its socket closes: that used to crash.
+            yield* Effect.sleep("300 millis")
+            return failed
+          }),
+        ),
+      ),
+    )
+    expect(error._tag).toBe("ConnectionFailed")
   })
 })
 

@@ -276,7 +276,15 @@ const scanDirectory = async (dir: string): Promise<Scan> => {
     }
   }
 
-  return { migrations, fixtures: await scanFixtures(dir, problem), problems }
+  const fixtures = await scanFixtures(dir, problem)
+  for (const [version, files] of fixtures) {
+    // A fixture whose migration was renumbered or removed would silently never run.
+    if (byVersion.has(version)) continue
+    for (const file of files) {
+      problem(`${fixturesFolder}/${file.name}`, `no migration has version ${version}`)
+    }
+  }
+  return { migrations, fixtures, problems }
 }
 
 /** Coder's test data applied right after the migration with the same number. */

@@ -4,7 +4,7 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
-import { locateFailure } from "./internal/locateFailure.js"
+import { controlsTransactions, locateFailure } from "./internal/locateFailure.js"
 import { findLockHolders, type LockHolder } from "./internal/lockHolders.js"
 import type { Migration, MigrationFile, MigrationSet } from "./MigrationSource.js"
 import {
@@ -145,6 +145,19 @@ export const describeLockHolders = (holders: ReadonlyArray<LockHolder>) =>
         )
         .join("; ")
 
+/** A statement of a migration or of one of its fixtures failed. */
+class FileFailed extends Data.TaggedError("FileFailed")<{
+  readonly file: MigrationFile
+  readonly kind: "migration" | "fixture"
+  readonly cause: SqlError
+}> {}
+
+/** What a step can fail with before it becomes MigrationFailed: a file, or our own statements. */
+type StepError = FileFailed | SqlError
+
+const sqlErrorOf = (error: StepError): SqlError =>
+  error._tag === "FileFailed" ? error.cause : error
+
 const retryable = (error: SqlError) =>
   error._tag === "LockNotAvailable" || error._tag === "DeadlockDetected"
 
@@ -173,6 +186,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
     const byVersion = new Map(source.migrations.map((m) => [m.version, m]))
     const versions = source.migrations.map((m) => m.version)
     const previousOf = (version: number) => versions[versions.indexOf(version) - 1]
+    const txMode = options.txMode ?? "per-migration"
 
     const durations = metrics.gauge({
       name: "coderops_migration_duration_seconds",
@@ -200,12 +214,15 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       help: "How long the last run waited for the migration advisory lock, in seconds.",
     })
 
+    // Whole milliseconds, as the server takes them; a positive timeout never becomes 0,
+    // which would mean none at all.
+    const wholeMs = (ms: number) => (ms <= 0 ? 0 : Math.max(1, Math.ceil(ms)))
     /** The timeouts every migration runs under. */
     const timeoutSettings: Record<string, number> = {
-      lock_timeout: Math.max(0, Math.round(lockTimeoutMs)),
+      lock_timeout: wholeMs(lockTimeoutMs),
       ...(options.statementTimeoutMs === undefined
         ? {}
-        : { statement_timeout: Math.max(0, Math.round(options.statementTimeoutMs)) }),
+        : { statement_timeout: wholeMs(options.statementTimeoutMs) }),
     }
     const sessionTimeouts = db.script(
       "SetMigrationTimeouts",
@@ -219,8 +236,13 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       "RESET lock_timeout; RESET statement_timeout",
     )
 
-    const runFile = (file: MigrationFile) =>
-      file.empty ? Effect.void : db.script("ApplyMigration", file.sql)
+    /** A failure names the file it came from: the migration or one of its fixtures. */
+    const runFile = (file: MigrationFile, kind: FileFailed["kind"] = "migration") =>
+      file.empty
+        ? Effect.void
+        : db
+            .script(kind === "fixture" ? "ApplyFixture" : "ApplyMigration", file.sql)
+            .pipe(Effect.mapError((cause) => new FileFailed({ file, kind, cause })))
 
     const fixturesOf = (version: number) =>
       Effect.forEach(
@@ -228,7 +250,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         (fixture) =>
           Effect.andThen(
             Effect.sync(() => emit({ type: "fixture", version, name: fixture.name })),
-            runFile(fixture),
+            runFile(fixture, "fixture"),
           ),
         { discard: true },
       )
@@ -246,26 +268,91 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       }
     }
 
-    /** Turns the SQL error of a failed step into MigrationFailed, naming file, line and column. */
+    /** What to do after a failure, by what failed. */
+    const adviceFor = (
+      error: SqlError,
+      kind: FileFailed["kind"],
+    ): { readonly hint: string; readonly exitCode: number } => {
+      switch (error._tag) {
+        case "LockNotAvailable":
+        case "DeadlockDetected":
+          return {
+            hint: "another session held conflicting locks for every attempt. Find it in pg_stat_activity, or raise CODER_PG_MIGRATION_LOCK_TIMEOUT",
+            exitCode: 9,
+          }
+        case "ConnectionFailed":
+          return {
+            hint: "the connection to the server was lost; PostgreSQL rolls back a transaction it could not finish. Check the server, then run again",
+            exitCode: 4,
+          }
+        case "QueryCanceled":
+          return {
+            hint:
+              error.reason === "statement_timeout"
+                ? "it ran longer than statement_timeout (--statement-timeout); raise the timeout for this run, or make the migration cheaper"
+                : "it was cancelled by another session or a server shutdown; run again",
+            exitCode: 10,
+          }
+        default:
+          return {
+            hint: `fix the ${kind === "fixture" ? "fixture" : "SQL"} and run again`,
+            exitCode: 10,
+          }
+      }
+    }
+
+    /** Turns the error of a failed step into MigrationFailed, naming file, line and column. */
     const failure = (
       step: PlannedStep,
-      file: MigrationFile,
-      error: SqlError,
-      tried: number,
-      dirty: boolean,
-      attemptMs: number,
+      migrationFile: MigrationFile,
+      failed: StepError,
+      attempt: {
+        readonly tried: number
+        /** The migration ran outside a transaction: the database is dirty. */
+        readonly dirty: boolean
+        readonly ms: number
+        /** Every pending migration ran in one transaction (--tx-mode all). */
+        readonly wholeRun?: boolean
+      },
     ) =>
       Effect.gen(function* () {
-        // Replaying to find the failing statement costs what the attempt cost: only for
-        // quick failures, never inside an upgrade window's long migration.
-        const where =
-          error._tag === "SqlSyntaxError" && error.line !== undefined
+        const error = failed._tag === "FileFailed" ? failed.cause : failed
+        const kind = failed._tag === "FileFailed" ? failed.kind : "migration"
+        const file = failed._tag === "FileFailed" ? failed.file : migrationFile
+        const position =
+          failed._tag === "FileFailed" && "line" in error && error.line !== undefined
             ? { line: error.line, column: error.column }
-            : dirty || attemptMs > 10_000 || !statementProblem(error)
-              ? undefined
-              : yield* locateFailure(file.sql)
+            : undefined
+        // Replaying to find the failing statement costs what the attempt cost: only for
+        // quick failures, never inside an upgrade window's long migration. Only the
+        // migration itself can be replayed: its fixtures need it applied first.
+        const replayable =
+          failed._tag === "FileFailed" &&
+          kind === "migration" &&
+          !attempt.dirty &&
+          !attempt.wholeRun &&
+          attempt.ms <= 10_000 &&
+          statementProblem(error)
+        const where = position ?? (replayable ? yield* locateFailure(file.sql) : undefined)
+        // A file's own COMMIT persists what ran before it, whatever our transaction does.
+        const committedItself =
+          !attempt.dirty && failed._tag === "FileFailed"
+            ? yield* controlsTransactions(file.sql)
+            : false
         const at = where?.line === undefined ? "" : `:${where.line}:${where.column}`
         const sqlState = "sqlState" in error ? error.sqlState : undefined
+        const what =
+          kind === "fixture"
+            ? `fixture ${file.name} of migration ${migrationFile.name}`
+            : `migration ${file.name}`
+        const advice = adviceFor(error, kind)
+        const applied = attempt.dirty
+          ? `the database is now dirty: this migration ran outside a transaction. Check what it did and finish or undo it by hand, then run \`coderops migrate force ${step.direction === "up" ? step.version : (step.resultingVersion ?? -1)}\` if it completed, or \`coderops migrate force ${step.direction === "up" ? (previousOf(step.version) ?? -1) : step.version}\` if it did not`
+          : committedItself
+            ? `${file.name} has its own BEGIN/COMMIT, so what ran before its COMMIT may be committed while the version stayed at ${(step.direction === "up" ? previousOf(step.version) : step.version) ?? "none"}. Check the schema and finish or undo that part by hand`
+            : attempt.wholeRun
+              ? "--tx-mode all rolled back the whole run: none of its migrations was applied"
+              : "nothing of this migration was applied (it ran in a transaction)"
         return new MigrationFailed({
           version: step.version,
           direction: step.direction,
@@ -274,15 +361,11 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           column: where?.column,
           sqlState,
           cause: error,
-          attempts: tried,
-          dirty,
-          message: `migration ${file.name} failed at ${file.path}${at}: ${error.message}${sqlState ? ` (SQLSTATE ${sqlState})` : ""}${tried > 1 ? ` after ${tried} attempts` : ""}`,
-          hint: dirty
-            ? `the database is now dirty: this migration ran outside a transaction. Check what it did and finish or undo it by hand, then run \`coderops migrate force ${step.direction === "up" ? step.version : (step.resultingVersion ?? -1)}\` if it completed, or \`coderops migrate force ${step.direction === "up" ? (previousOf(step.version) ?? -1) : step.version}\` if it did not`
-            : error._tag === "LockNotAvailable" || error._tag === "DeadlockDetected"
-              ? "another session held conflicting locks for every attempt; nothing of this migration was applied. Find it in pg_stat_activity, or raise CODER_PG_MIGRATION_LOCK_TIMEOUT"
-              : "nothing of this migration was applied (it ran in a transaction); fix the SQL and run again",
-          exitCode: error._tag === "LockNotAvailable" || error._tag === "DeadlockDetected" ? 9 : 10,
+          attempts: attempt.tried,
+          dirty: attempt.dirty,
+          message: `${what} failed at ${file.path}${at}: ${error.message}${sqlState ? ` (SQLSTATE ${sqlState})` : ""}${attempt.tried > 1 ? ` after ${attempt.tried} attempts` : ""}`,
+          hint: attempt.dirty ? applied : `${applied}; ${advice.hint}`,
+          exitCode: advice.exitCode,
         })
       })
 
@@ -311,38 +394,32 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         ),
         Schedule.jittered,
         Schedule.upTo({ times: attempts - 1 }),
-        Schedule.setInputType<SqlError>(),
+        Schedule.setInputType<StepError>(),
         Schedule.tap(({ input, duration }) =>
           Effect.sync(() => {
             // The schedule sees every failure; only lock conflicts are retried.
-            if (!retryable(input)) return
-            retries.inc({ reason: input._tag })
+            const error = sqlErrorOf(input)
+            if (!retryable(error)) return
+            retries.inc({ reason: error._tag })
             emit({
               type: "retry",
               version: step.version,
               attempt: tried + 1,
-              reason: input._tag === "DeadlockDetected" ? "deadlock" : "lock timeout",
+              reason: error._tag === "DeadlockDetected" ? "deadlock" : "lock timeout",
               delaySeconds: Duration.toSeconds(duration),
             })
           }),
         ),
       )
       return once.pipe(
-        Effect.retry({
-          schedule,
-          while: (error: SqlError) =>
-            error._tag === "LockNotAvailable" || error._tag === "DeadlockDetected",
-        }),
-        Effect.catch((error) =>
+        Effect.retry({ schedule, while: (error: StepError) => retryable(sqlErrorOf(error)) }),
+        Effect.catch((error: StepError) =>
           Effect.flatMap(
-            failure(
-              step,
-              file,
-              error as SqlError,
+            failure(step, file, error, {
               tried,
-              false,
-              performance.now() - attemptStarted,
-            ),
+              dirty: false,
+              ms: performance.now() - attemptStarted,
+            }),
             Effect.fail,
           ),
         ),
@@ -357,22 +434,29 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
     const stepWithoutTransaction = (step: PlannedStep, migration: Migration) => {
       const file = fileOf(migration, step.direction)
       const startedAt = new Date()
+      const dirtyFailure = (error: StepError) =>
+        Effect.flatMap(failure(step, file, error, { tried: 1, dirty: true, ms: 0 }), Effect.fail)
       return Effect.gen(function* () {
         // As golang-migrate: the dirty marker carries the version being migrated to.
         yield* db.transaction("MarkMigrationDirty", state.write(step.resultingVersion, true))
         yield* sessionTimeouts
         const ran = yield* Effect.result(runFile(file))
         yield* resetTimeouts
-        if (ran._tag === "Failure") {
-          return yield* Effect.flatMap(failure(step, file, ran.failure, 1, true, 0), Effect.fail)
-        }
-        yield* db.transaction(
-          "MarkMigrationClean",
-          Effect.gen(function* () {
-            if (step.direction === "up") yield* fixturesOf(step.version)
-            yield* state.write(step.resultingVersion, false, historyEntry(step, file, startedAt))
-          }),
-        )
+        if (ran._tag === "Failure") return yield* dirtyFailure(ran.failure)
+        yield* db
+          .transaction(
+            "MarkMigrationClean",
+            Effect.gen(function* () {
+              if (step.direction === "up") yield* fixturesOf(step.version)
+              yield* state.write(step.resultingVersion, false, historyEntry(step, file, startedAt))
+            }),
+          )
+          .pipe(
+            Effect.catchIf(
+              (error): error is FileFailed => error._tag === "FileFailed",
+              dirtyFailure,
+            ),
+          )
       })
     }
 
@@ -457,17 +541,24 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       return yield* state.read
     })
 
-    const requireClean = (version: MigrationVersion | undefined) =>
-      version?.dirty
-        ? Effect.fail(
-            new DatabaseDirty({
-              version: version.version,
-              message: `the database is dirty at version ${version.version}: a migration failed part-way and nothing will run until a human looks`,
-              hint: `inspect the schema, repair what migration ${version.version} left, then \`coderops migrate force ${version.version}\` (it completed) or \`coderops migrate force <previous version>\``,
-              exitCode: 1,
-            }),
-          )
-        : Effect.void
+    const requireClean = (version: MigrationVersion | undefined) => {
+      if (!version?.dirty) return Effect.void
+      // -1 is golang-migrate's dirty "no version": the down of the first migration failed.
+      const noVersion = version.version === -1
+      const first = versions[0] ?? "<first version>"
+      return Effect.fail(
+        new DatabaseDirty({
+          version: version.version,
+          message: noVersion
+            ? `the database is dirty with no version: the down migration of ${first} failed part-way, and nothing will run until a human looks`
+            : `the database is dirty at version ${version.version}: a migration failed part-way and nothing will run until a human looks`,
+          hint: noVersion
+            ? `inspect the schema, repair what that down migration left, then \`coderops migrate force -1\` (it completed) or \`coderops migrate force ${first}\` (it did not)`
+            : `inspect the schema, repair what migration ${version.version} left, then \`coderops migrate force ${version.version}\` (it completed) or \`coderops migrate force ${previousOf(version.version) ?? -1}\` (it did not)`,
+          exitCode: 1,
+        }),
+      )
+    }
 
     const requireKnown = (version: number | undefined) =>
       version === undefined || byVersion.has(version)
@@ -527,6 +618,14 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           yield* requireClean(from)
           yield* requireKnown(from?.version)
           const steps = yield* plan(from)
+          const outsideTransaction = steps.find((step) => step.noTransaction)
+          if (txMode === "all" && outsideTransaction !== undefined) {
+            return yield* new InvalidMigrationRequest({
+              message: `--tx-mode all runs every migration in one transaction, but ${outsideTransaction.name} has \`-- coder:no-transaction\` (it cannot run inside a transaction)`,
+              hint: "run it with the default --tx-mode per-migration, as coderd does",
+              exitCode: 3,
+            })
+          }
           if (dryRun)
             return {
               from: from?.version,
@@ -537,7 +636,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           // Nothing to do writes nothing, not even the tables.
           if (steps.length > 0) yield* state.ensure
           const done: Array<PlannedStep & { seconds?: number }> = []
-          if ((options.txMode ?? "per-migration") === "all" && steps.length > 0) {
+          if (txMode === "all" && steps.length > 0) {
             yield* runAllInOneTransaction(steps, done)
           } else {
             for (const step of steps) done.push(yield* runStep(step))
@@ -571,15 +670,22 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
               })
               const startedAt = new Date()
               const started = performance.now()
-              yield* runFile(file).pipe(
-                Effect.catch((error: SqlError) =>
+              yield* Effect.gen(function* () {
+                yield* runFile(file)
+                if (step.direction === "up") yield* fixturesOf(step.version)
+              }).pipe(
+                Effect.catch((error: StepError) =>
                   Effect.flatMap(
-                    failure(step, file, error, 1, false, performance.now() - started),
+                    failure(step, file, error, {
+                      tried: 1,
+                      dirty: false,
+                      ms: performance.now() - started,
+                      wholeRun: true,
+                    }),
                     Effect.fail,
                   ),
                 ),
               )
-              if (step.direction === "up") yield* fixturesOf(step.version)
               yield* state.write(step.resultingVersion, false, historyEntry(step, file, startedAt))
               const seconds = (performance.now() - started) / 1000
               done.push({ ...step, seconds })
@@ -667,7 +773,10 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       const version = yield* current
       const history: Map<number, HistoryEntry> = yield* state.lastApplied
       const migrations = source.migrations.map((m) => {
-        const isApplied = version !== undefined && m.version <= version.version
+        // The dirty version is the one that failed part-way: not applied.
+        const isApplied =
+          version !== undefined &&
+          (m.version < version.version || (m.version === version.version && !version.dirty))
         const entry = isApplied ? history.get(m.version) : undefined
         return {
           version: m.version,

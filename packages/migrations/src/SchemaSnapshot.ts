@@ -3,8 +3,8 @@ import * as Effect from "effect/Effect"
 
 /**
  * The schema as comparable lines, read from the catalogs (the embedded servers ship no
- * pg_dump): tables, columns, constraints, indexes, types, sequences, views, functions and
- * triggers of every user schema. Two databases with the same lines have the same schema.
+ * pg_dump): schemas, extensions, and the tables, columns, constraints, indexes, types,
+ * sequences, views, functions and triggers of every user schema. Two databases with the same lines have the same schema.
  */
 export const snapshotSchema = Effect.fn("SchemaSnapshot.take")(function* (options?: {
   readonly exclude?: ReadonlyArray<string>
@@ -19,7 +19,12 @@ export const snapshotSchema = Effect.fn("SchemaSnapshot.take")(function* (option
        SELECT c.oid, c.relname, c.relkind, ns.nspname FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
         WHERE NOT (c.relname = ANY($1::text[]))
      )
-     SELECT 'table ' || nspname || '.' || relname || ' ' || relkind::text AS line FROM rel WHERE relkind IN ('r', 'p', 'v', 'm', 'f')
+     -- Every new database has public (and plpgsql): only what migrations add counts.
+     SELECT 'schema ' || nspname AS line FROM ns WHERE nspname <> 'public'
+     UNION ALL
+     SELECT 'extension ' || extname FROM pg_extension WHERE extname <> 'plpgsql'
+     UNION ALL
+     SELECT 'table ' || nspname || '.' || relname || ' ' || relkind::text FROM rel WHERE relkind IN ('r', 'p', 'v', 'm', 'f')
      UNION ALL
      SELECT 'column ' || rel.nspname || '.' || rel.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
             || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END

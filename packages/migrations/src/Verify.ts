@@ -4,13 +4,15 @@ import { type Metrics, QueryMetrics } from "@coderops/metrics"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import type { MigrationSet } from "./MigrationSource.js"
-import { type MigratorEvent, makeMigrator } from "./Migrator.js"
+import { type MigratorEvent, type MigratorOptions, makeMigrator } from "./Migrator.js"
 import { defaultStateTable, historyTable } from "./SchemaMigrations.js"
 import { diffSnapshots, snapshotSchema } from "./SchemaSnapshot.js"
 
 export interface VerifyOptions {
   /** Tables allowed to stay empty after the fixtures (Coder's test keeps such a list). */
   readonly exempt?: ReadonlyArray<string> | undefined
+  /** The state table, timeouts and retries every run of the chain uses. */
+  readonly migrator?: Omit<MigratorOptions, "applyFixtures" | "onEvent" | "txMode"> | undefined
   readonly onEvent?:
     | ((event: MigratorEvent | { readonly type: "phase"; readonly phase: string }) => void)
     | undefined
@@ -44,8 +46,6 @@ export class ScratchDatabaseNotEmpty extends Data.TaggedError("ScratchDatabaseNo
   readonly exitCode: number
 }> {}
 
-const stateTables = [defaultStateTable, historyTable, `${historyTable}_id_seq`]
-
 /**
  * Coder's migration test suite as one call, on an empty scratch database: up all, down all,
  * up again with fixtures; then every table must hold a row (fixtures exist) and the schema
@@ -56,6 +56,11 @@ export const verifyChain = Effect.fn("Verify.chain")(function* (
   options: VerifyOptions = {},
 ) {
   const db = yield* Db
+  const stateTables = [
+    options.migrator?.table ?? defaultStateTable,
+    historyTable,
+    `${historyTable}_id_seq`,
+  ]
   const phase = (name: string) =>
     Effect.sync(() => options.onEvent?.({ type: "phase", phase: name }))
   const initial = yield* snapshotSchema({ exclude: stateTables })
@@ -66,8 +71,9 @@ export const verifyChain = Effect.fn("Verify.chain")(function* (
       exitCode: 3,
     })
   }
-  const plain = yield* makeMigrator(source, { onEvent: options.onEvent })
+  const plain = yield* makeMigrator(source, { ...options.migrator, onEvent: options.onEvent })
   const withFixtures = yield* makeMigrator(source, {
+    ...options.migrator,
     onEvent: options.onEvent,
     applyFixtures: true,
   })

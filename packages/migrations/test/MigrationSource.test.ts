@@ -178,6 +178,13 @@ describe("loadMigrations on a bad directory", () => {
       /^bad name: expected NNNNNN_title\.up\.sql or NNNNNN_title\.down\.sql$/,
     ))
 
+  it("rejects a fixture whose migration does not exist (it would never run)", () =>
+    expectProblem(
+      { ...pair("000001_init"), "testdata/fixtures/000099_rows.up.sql": "SELECT 1;" },
+      "testdata/fixtures/000099_rows.up.sql",
+      /^no migration has version 99$/,
+    ))
+
   it("rejects a file name found in the directory and an archive folder, naming both", async () => {
     const dir = await directory({
       ...pair("000001_init"),

@@ -260,6 +260,102 @@ describe("Migrator behaviour", () => {
     expect(bad).toMatchObject({ _tag: "MigrationFailed", line: 2, column: 1, sqlState: "42601" })
   })
 
+  it("locates errors the server positions without replaying, and never replays a file with its own COMMIT", async () => {
+    const url = await fresh()
+    const dir = await migrationDir({
+      "000001_t.up.sql": "CREATE TABLE t (id int);",
+      "000001_t.down.sql": "DROP TABLE t;",
+      // The server positions an unknown column: line 3, column 8.
+      "000002_column.up.sql": "INSERT INTO t VALUES (1);\n\nSELECT nocolumn FROM t;\n",
+      "000002_column.down.sql": "SELECT 1;",
+    })
+    const { result: positioned } = await withMigrator(url, dir, (m) => Effect.flip(m.up()))
+    expect(positioned).toMatchObject({ version: 2, line: 3, column: 8, sqlState: "42703" })
+
+    const own = await fresh()
+    const committing = await migrationDir({
+      "000001_t.up.sql": "CREATE TABLE t (id int);",
+      "000001_t.down.sql": "DROP TABLE t;",
+      "000002_commits.up.sql":
+        "BEGIN;\nINSERT INTO t VALUES (1);\nCOMMIT;\nINSERT INTO t VALUES (2);\nSELECT 1 / 0;\n",
+      "000002_commits.down.sql": "DELETE FROM t;",
+    })
+    const { result: failed } = await withMigrator(own, committing, (m) => Effect.flip(m.up()))
+    expect(failed).toMatchObject({ _tag: "MigrationFailed", version: 2, sqlState: "22012" })
+    // Its own COMMIT kept row 1. A statement-by-statement replay would have committed
+    // rows 1 and 2 again (its COMMIT ends the replay's transaction).
+    expect(await sql(own, "SELECT id FROM t ORDER BY id")).toEqual([{ id: 1 }])
+    expect((failed as { hint: string }).hint).toContain("has its own BEGIN/COMMIT")
+    expect((failed as { hint: string }).hint).not.toContain("nothing of this migration was applied")
+    expect(await version(own)).toEqual({ version: 1, dirty: false })
+  })
+
+  it("names the fixture that failed, not its migration", async () => {
+    const url = await fresh()
+    const dir = await migrationDir({
+      "000001_t.up.sql": "CREATE TABLE t (id int);",
+      "000001_t.down.sql": "DROP TABLE t;",
+    })
+    const { mkdir, writeFile } = await import("node:fs/promises")
+    await mkdir(`${dir}/testdata/fixtures`, { recursive: true })
+    await writeFile(
+      `${dir}/testdata/fixtures/000001_rows.up.sql`,
+      "INSERT INTO t VALUES (1);\nINSERT INTO t VALUES ('x');\n",
+    )
+    const { result: failed } = await withMigrator(url, dir, (m) => Effect.flip(m.up()), {
+      applyFixtures: true,
+    })
+    expect(failed).toMatchObject({
+      _tag: "MigrationFailed",
+      version: 1,
+      line: 2,
+      sqlState: "22P02",
+    })
+    expect((failed as { file: string }).file).toMatch(/testdata\/fixtures\/000001_rows\.up\.sql$/)
+    expect(failed.message).toContain("fixture 000001_rows.up.sql of migration 000001_t.up.sql")
+    expect(await version(url)).toBeUndefined()
+  })
+
+  it("--tx-mode all: refuses a no-transaction migration up front, and says the whole run was rolled back", async () => {
+    const url = await fresh()
+    const concurrent = await migrationDir({
+      "000001_t.up.sql": "CREATE TABLE t (id int);",
+      "000001_t.down.sql": "DROP TABLE t;",
+      "000002_idx.up.sql": "-- coder:no-transaction\nCREATE INDEX CONCURRENTLY t_idx ON t (id);",
+      "000002_idx.down.sql": "-- coder:no-transaction\nDROP INDEX CONCURRENTLY t_idx;",
+    })
+    const { result: refused } = await withMigrator(url, concurrent, (m) => Effect.flip(m.up()), {
+      txMode: "all",
+    })
+    expect(refused).toMatchObject({ _tag: "InvalidMigrationRequest", exitCode: 3 })
+    expect(refused.message).toContain("000002_idx.up.sql")
+    expect(await sql(url, "SELECT to_regclass('t')::text AS t")).toEqual([{ t: null }])
+
+    const failing = await migrationDir({
+      "000001_t.up.sql": "CREATE TABLE t (id int);",
+      "000001_t.down.sql": "DROP TABLE t;",
+      "000002_bad.up.sql": "INSERT INTO t VALUES (1);\nSELECT nocolumn FROM t;\n",
+      "000002_bad.down.sql": "SELECT 1;",
+    })
+    const { result: failed } = await withMigrator(url, failing, (m) => Effect.flip(m.up()), {
+      txMode: "all",
+    })
+    expect(failed).toMatchObject({ _tag: "MigrationFailed", version: 2, line: 2, column: 8 })
+    expect((failed as { hint: string }).hint).toContain("rolled back the whole run")
+    expect(await sql(url, "SELECT to_regclass('t')::text AS t")).toEqual([{ t: null }])
+  })
+
+  it("never turns a sub-millisecond lock_timeout into no timeout", async () => {
+    const url = await fresh()
+    const dir = await migrationDir({
+      "000001_seen.up.sql":
+        "CREATE TABLE seen AS SELECT current_setting('lock_timeout') AS lock_timeout;",
+      "000001_seen.down.sql": "DROP TABLE seen;",
+    })
+    await withMigrator(url, dir, (m) => m.up(), { lockTimeoutMs: 0.4 })
+    expect(await sql(url, "SELECT lock_timeout FROM seen")).toEqual([{ lock_timeout: "1ms" }])
+  })
+
   it("refuses a Coder v1 database and reports drift of applied files", async () => {
     const v1 = await fresh()
     await sql(v1, "CREATE TABLE migration_cursor (x int)")

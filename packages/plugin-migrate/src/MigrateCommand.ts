@@ -1,16 +1,35 @@
 import { BaseCommand } from "@coderops/cli-kit"
 import { migrationsDir } from "@coderops/coder-schema"
-import { type Db, parseGoDuration } from "@coderops/db-core"
+import { type Db, InvalidDuration, parseGoDuration } from "@coderops/db-core"
 import type { Metrics } from "@coderops/metrics"
 import {
   describeLockHolders,
   loadMigrations,
   type Migrator,
   type MigratorEvent,
+  type MigratorOptions,
   makeMigrator,
 } from "@coderops/migrations"
 import { type Command, Flags } from "@oclif/core"
 import * as Effect from "effect/Effect"
+
+/** PostgreSQL keeps lock_timeout and statement_timeout in milliseconds as a 32-bit integer. */
+const maxTimeoutMs = 2_147_483_647
+
+/** A Go duration for a server timeout: within what PostgreSQL accepts. */
+const timeoutMs = (text: string, source: string) =>
+  Effect.flatMap(parseGoDuration(text, source), (ms) =>
+    ms <= maxTimeoutMs
+      ? Effect.succeed(ms)
+      : Effect.fail(
+          new InvalidDuration({
+            source,
+            value: text,
+            message: `${source}: ${text} is longer than PostgreSQL's limit for a timeout (about 596h)`,
+            exitCode: 3,
+          }),
+        ),
+  )
 
 /** The flags and setup every `coderops migrate` command shares. */
 export abstract class MigrateCommand<T extends typeof Command> extends BaseCommand<T> {
@@ -73,36 +92,47 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
     }
   }
 
-  /** Loads the directory and runs `use` with a migrator configured from the flags. */
-  protected withMigrator<A, E>(
-    use: (migrator: Migrator) => Effect.Effect<A, E, Db | Metrics>,
-    options?: { readonly txMode?: "per-migration" | "all"; readonly applyFixtures?: boolean },
-  ): Effect.Effect<A, unknown, Db | Metrics> {
+  /** The state table and timeouts from the flags and CODER_PG_MIGRATION_LOCK_TIMEOUT. */
+  protected migratorOptions(): Effect.Effect<
+    Pick<MigratorOptions, "table" | "lockTimeoutMs" | "statementTimeoutMs">,
+    InvalidDuration
+  > {
     const flags = this.flags as {
       table: string
       "lock-timeout"?: string
       "statement-timeout"?: string
     }
-    const lockTimeoutText =
-      flags["lock-timeout"] ?? process.env.CODER_PG_MIGRATION_LOCK_TIMEOUT ?? "3s"
-    const lockTimeoutSource = flags["lock-timeout"]
-      ? "--lock-timeout"
-      : process.env.CODER_PG_MIGRATION_LOCK_TIMEOUT
-        ? "CODER_PG_MIGRATION_LOCK_TIMEOUT"
-        : "default"
-    const dir = this.directory()
-    const progress = (event: MigratorEvent) => this.progress(event)
+    // As coderd: an empty variable is an unset one.
+    const fromEnv = process.env.CODER_PG_MIGRATION_LOCK_TIMEOUT || undefined
+    const [lockTimeoutText, lockTimeoutSource] =
+      flags["lock-timeout"] !== undefined
+        ? [flags["lock-timeout"], "--lock-timeout"]
+        : fromEnv !== undefined
+          ? [fromEnv, "CODER_PG_MIGRATION_LOCK_TIMEOUT"]
+          : ["3s", "default"]
     return Effect.gen(function* () {
-      const lockTimeoutMs = yield* parseGoDuration(lockTimeoutText, lockTimeoutSource)
+      const lockTimeoutMs = yield* timeoutMs(lockTimeoutText, lockTimeoutSource)
       const statementTimeoutMs =
         flags["statement-timeout"] === undefined
           ? undefined
-          : yield* parseGoDuration(flags["statement-timeout"], "--statement-timeout")
+          : yield* timeoutMs(flags["statement-timeout"], "--statement-timeout")
+      return { table: flags.table, lockTimeoutMs, statementTimeoutMs }
+    })
+  }
+
+  /** Loads the directory and runs `use` with a migrator configured from the flags. */
+  protected withMigrator<A, E>(
+    use: (migrator: Migrator) => Effect.Effect<A, E, Db | Metrics>,
+    options?: { readonly txMode?: "per-migration" | "all"; readonly applyFixtures?: boolean },
+  ): Effect.Effect<A, unknown, Db | Metrics> {
+    const dir = this.directory()
+    const progress = (event: MigratorEvent) => this.progress(event)
+    const configured = this.migratorOptions()
+    return Effect.gen(function* () {
+      const settings = yield* configured
       const source = yield* loadMigrations(dir)
       const migrator = yield* makeMigrator(source, {
-        table: flags.table,
-        lockTimeoutMs,
-        statementTimeoutMs,
+        ...settings,
         txMode: options?.txMode,
         applyFixtures: options?.applyFixtures,
         onEvent: progress,

@@ -8,16 +8,29 @@ class Located extends Data.TaggedError("Located")<{
   readonly column: number
 }> {}
 
+/** Whether the file ends or opens transactions itself: then its own COMMIT may have persisted part of it. */
+export const controlsTransactions = (sql: string) =>
+  Effect.promise(() =>
+    splitStatements(sql).then(
+      (statements) => statements.some((statement) => statement.transactionControl),
+      // Text that does not parse never ran: the server parses the whole file first.
+      () => false,
+    ),
+  )
+
 /**
  * PostgreSQL does not say which statement of a multi-statement query failed unless the
  * error has a position. This replays the migration statement by statement inside a
  * transaction that is always rolled back, and returns where the first failure is.
- * Only for migrations that ran in a transaction (nothing of them persisted).
+ * Only for migrations that ran in a transaction (nothing of them persisted), and never
+ * for a file with its own BEGIN/COMMIT: its COMMIT would end the replay's transaction
+ * and persist what follows.
  */
 export const locateFailure = (sql: string) =>
   Effect.gen(function* () {
     const db = yield* Db
     const statements = yield* Effect.promise(() => splitStatements(sql).catch(() => []))
+    if (statements.some((statement) => statement.transactionControl)) return undefined
     if (statements.length < 2)
       return statements[0] ? { line: statements[0].line, column: statements[0].column } : undefined
     const outcome = yield* Effect.flip(

@@ -12,6 +12,8 @@ export interface Statement {
   readonly line: number
   /** 1-based column of that character, counting code points as PostgreSQL does. */
   readonly column: number
+  /** BEGIN, COMMIT, ROLLBACK, SAVEPOINT, ...: the statement controls the transaction. */
+  readonly transactionControl: boolean
 }
 
 /** The text is not valid SQL; line and column point at where the parser gave up. */
@@ -128,7 +130,7 @@ export const splitStatements = async (sql: string): Promise<ReadonlyArray<Statem
   const at = positions(sql)
   const statements: Statement[] = []
   let next = 0
-  for (const { stmt_location: location = 0, stmt_len: length = 0 } of raw) {
+  for (const { stmt, stmt_location: location = 0, stmt_len: length = 0 } of raw) {
     // A zero length means "to the end of the text": the last statement without `;`.
     const rangeEnd = length > 0 ? location + length : byteLength
     while (next < tokens.length && tokens[next]!.start < location) next++
@@ -138,7 +140,13 @@ export const splitStatements = async (sql: string): Promise<ReadonlyArray<Statem
     if (first === undefined || last === undefined) continue
     const start = toIndex[first.start]!
     const end = toIndex[last.end]!
-    statements.push({ text: sql.slice(start, end), start, end, ...at(start) })
+    statements.push({
+      text: sql.slice(start, end),
+      start,
+      end,
+      ...at(start),
+      transactionControl: stmt !== undefined && "TransactionStmt" in stmt,
+    })
   }
   return statements
 }

@@ -33,16 +33,21 @@ export default class MigrateVerify extends MigrateCommand<typeof MigrateVerify> 
     const phase = (text: string) => {
       if (!this.jsonEnabled()) this.logToStderr(`— ${text}`)
     }
+    const configured = this.migratorOptions()
+    const exempt = this.flags.exempt
+    const progress = (event: Parameters<typeof this.progress>[0]) => this.progress(event)
     const report = await this.runDb(
-      Effect.flatMap(loadMigrations(dir), (source) =>
-        withScratchDatabase(
+      Effect.gen(function* () {
+        const migrator = yield* configured
+        const source = yield* loadMigrations(dir)
+        return yield* withScratchDatabase(
           verifyChain(source, {
-            exempt: this.flags.exempt,
-            onEvent: (event) =>
-              event.type === "phase" ? phase(event.phase) : this.progress(event),
+            exempt,
+            migrator,
+            onEvent: (event) => (event.type === "phase" ? phase(event.phase) : progress(event)),
           }),
-        ),
-      ),
+        )
+      }),
     )
     this.log(
       `verified ${report.migrations} migrations in ${dir}: up, down, up with fixtures; ${report.tables} tables hold rows; the schema after up→down→up equals the first up`,
