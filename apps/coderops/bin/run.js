@@ -10,6 +10,15 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.exit(3)
 }
 
+// `coderops ... | head`: a reader that has seen enough closes the pipe; that ends the
+// output, not the command with an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0)
+    throw error
+  })
+}
+
 // Cache compiled code between runs: module loading dominates a cold start.
 nodeModule.enableCompileCache()
 const { execute } = await import("@oclif/core")

@@ -63,6 +63,84 @@ describe("errors a user will hit", () => {
     expectOneClearError(result.stderr, "the database URL from DATABASE_URL")
   })
 
+  it("URLs that are not quite URLs: exit 3, and the password is never printed", async () => {
+    for (const url of [
+      `coder:${secret}@db:5432/coder`,
+      `postgres:/coder:${secret}@db/coder`,
+      `postgres://coder@db/coder?sslmode=bogus&password=${secret}`,
+    ]) {
+      const result = await coderops(["db", "info", "--database-url", url])
+      expect(result.code).toBe(3)
+      expectOneClearError(result.stderr, "the database URL from --database-url")
+    }
+  })
+
+  it("an empty --database-url is an error, not a fall-through to another database", async () => {
+    const result = await coderops(["db", "info", "--database-url", ""], {
+      CODER_PG_CONNECTION_URL: database.url,
+    })
+    expect(result.code).toBe(3)
+    expectOneClearError(result.stderr, "--database-url")
+  })
+
+  it("TLS problems: a missing certificate file is exit 3, a server without TLS is exit 4", async () => {
+    const missing = new URL(database.url)
+    missing.searchParams.set("sslmode", "verify-full")
+    missing.searchParams.set("sslrootcert", "/nonexistent/ca.pem")
+    const unreadable = await coderops(["db", "info", "--database-url", missing.toString()])
+    expect(unreadable.code).toBe(3)
+    expectOneClearError(unreadable.stderr, "/nonexistent/ca.pem")
+
+    const required = new URL(database.url)
+    required.searchParams.set("sslmode", "require")
+    const noTls = await coderops(["db", "info", "--database-url", required.toString()])
+    expect(noTls.code).toBe(4)
+    expectOneClearError(noTls.stderr, "does not support SSL")
+    expect(noTls.stderr).toContain("offers no TLS")
+  })
+
+  it("durations that make no sense are refused before anything runs: exit 3", async () => {
+    const purge = await coderops([
+      "db",
+      "purge",
+      "api-keys",
+      "--retention",
+      "-8760h",
+      "--database-url",
+      database.url,
+    ])
+    expect(purge.code).toBe(3)
+    expect(purge.stderr).toContain("is negative")
+    const spin = await coderops([
+      "prebuilds",
+      "reconcile",
+      "--watch",
+      "--interval",
+      "0",
+      "--database-url",
+      database.url,
+    ])
+    expect(spin.code).toBe(3)
+    expect(spin.stderr).toContain("must be longer than 0")
+  })
+
+  it("an argument that does not parse is a usage error: exit 2, with where to look", async () => {
+    const result = await coderops(["migrate", "goto", "abc", "--database-url", database.url])
+    expect(result.code).toBe(2)
+    expectOneClearError(result.stderr, "Expected an integer")
+    expect(result.stderr).toContain("coderops migrate goto --help")
+  })
+
+  it("output piped into a reader that stops early ends quietly", () => {
+    const result = spawnSync("sh", ["-c", `"${process.execPath}" "${bin}" --help | head -1`], {
+      encoding: "utf8",
+      env: { ...process.env, NODE_ENV: "production" },
+    })
+    expect(result.status).toBe(0)
+    expect(result.stdout.trim().split("\n")).toHaveLength(1)
+    expect(result.stderr).not.toContain("Warning")
+  })
+
   it("missing database: exit 6", async () => {
     const result = await coderops(["db", "info", "--database-url", databaseUrl("no_such_database")])
     expect(result.code).toBe(6)

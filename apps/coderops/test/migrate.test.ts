@@ -224,6 +224,7 @@ describe("coderops migrate", () => {
       url,
     ])
     expect(exempt.code).toBe(0)
+    expect(exempt.stdout).toContain("1 tables hold rows (1 exempt)")
 
     const leaky = await migrationDir({
       "000001_a.up.sql": "CREATE TABLE kept (id int); CREATE INDEX kept_idx ON kept (id);",

@@ -94,6 +94,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       enableJsonFlag: this.ctor.enableJsonFlag,
       args: this.ctor.args,
       strict: this.ctor.strict,
+    }).catch((error: unknown) => {
+      // A flag or argument that does not parse is a usage error (exit 2), whatever
+      // oclif's own class for it.
+      const message = error instanceof Error ? error.message : String(error)
+      throw new CommandFailure(
+        {
+          tag: "UsageError",
+          message,
+          hint: `see \`${this.config.bin} ${(this.id ?? "").replaceAll(":", " ")} --help\``,
+          exitCode: ExitCode.usage,
+        },
+        error instanceof Error ? (error.stack ?? "") : "",
+      )
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>

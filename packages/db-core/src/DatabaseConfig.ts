@@ -86,14 +86,18 @@ const sslModes: ReadonlySet<string> = new Set([
   "verify-full",
 ])
 
+/** `user:password@` anywhere, as in `u:p@host/db` or `postgres:/u:p@host` (no `//`). */
+const userInfo = /([^\s/:@]+):[^/@]*@/g
+
 /** Replaces the password of a connection string, even one that does not parse. */
 export const redactUrl = (url: string): string => {
   try {
     const parsed = new URL(url)
     if (parsed.password !== "") parsed.password = "xxxxx"
-    return parsed.toString()
+    if (parsed.searchParams.has("password")) parsed.searchParams.set("password", "xxxxx")
+    return parsed.toString().replace(userInfo, "$1:xxxxx@")
   } catch {
-    return url.replace(/(\/\/[^:/@]*:).*@/, "$1xxxxx@").replace(/(password=)[^&\s]*/gi, "$1xxxxx")
+    return url.replace(userInfo, "$1:xxxxx@").replace(/(password=)[^&\s]*/gi, "$1xxxxx")
   }
 }
 
@@ -158,6 +162,8 @@ export const parseDatabaseUrl = (
       )
     let parsed: URL
     try {
+      // libpq wants the "//": without it the rest would be read as a path.
+      if (!/^[a-z]+:\/\//i.test(url.trim())) throw new Error("no //")
       parsed = new URL(url.trim())
     } catch {
       return fail(
@@ -235,7 +241,8 @@ export const findDatabaseUrl = (
   flag: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
 ): { readonly url: string; readonly source: ConfigSource } | undefined => {
-  if (flag) return { url: flag, source: "--database-url" }
+  // An empty flag (an unset shell variable) must not fall through to another database.
+  if (flag !== undefined) return { url: flag, source: "--database-url" }
   if (env.CODER_PG_CONNECTION_URL) {
     return { url: env.CODER_PG_CONNECTION_URL, source: "CODER_PG_CONNECTION_URL" }
   }

@@ -2,7 +2,7 @@ import type { InvalidDatabaseConfig } from "./DatabaseConfig.js"
 import type { AdvisoryLockBusy, NotInTransaction } from "./Db.js"
 import type { EmbeddedPostgresError } from "./EmbeddedPostgres.js"
 import type { UnsupportedServerVersion } from "./ServerVersion.js"
-import type { SqlError } from "./SqlError.js"
+import { type SqlError, tlsFailureOf } from "./SqlError.js"
 
 export type DbCoreError =
   | SqlError
@@ -24,7 +24,12 @@ export const explain = (error: DbCoreError): Explanation => {
     case "ConnectionFailed":
       return {
         problem: `cannot connect to ${error.target} (${error.code}: ${error.message})`,
-        hint: "check the host and port, that PostgreSQL is running and reachable from here, or pass --database-url",
+        hint:
+          tlsFailureOf(error) === "no-tls"
+            ? "the server offers no TLS: enable ssl on the server, or use sslmode=disable on a network you trust"
+            : tlsFailureOf(error) === "certificate"
+              ? "the server's certificate did not verify: pass its CA with sslrootcert=, or use sslmode=require to encrypt without verifying"
+              : "check the host and port, that PostgreSQL is running and reachable from here, or pass --database-url",
       }
     case "AuthenticationFailed":
       return {

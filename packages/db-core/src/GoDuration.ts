@@ -25,22 +25,37 @@ const units: Record<string, number> = {
 export const parseGoDuration = (
   value: string,
   source: string,
+  options?: {
+    /** 0 means "none" for timeouts and retention; an interval of 0 would spin. */
+    readonly allowZero?: boolean
+  },
 ): Effect.Effect<number, InvalidDuration> => {
   const text = value.trim()
-  const fail = () =>
+  const fail = (problem: string) =>
     Effect.fail(
       new InvalidDuration({
         value,
         source,
-        message: `${source}: "${value}" is not a duration; use Go's form, e.g. 500ms, 3s, 1m30s, 2h (0 for none)`,
+        message: `${source}: "${value}" ${problem}`,
         exitCode: 3,
       }),
     )
-  if (text === "0") return Effect.succeed(0)
-  const sign = text.startsWith("-") ? -1 : 1
-  const body = text.replace(/^[-+]/, "")
-  const parts = [...body.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)]
-  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== body) return fail()
-  const ms = parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * units[unit!]!, 0)
-  return Effect.succeed(sign * ms)
+  const notDuration = () =>
+    fail(
+      `is not a duration; use Go's form, e.g. 500ms, 3s, 1m30s, 2h${options?.allowZero === false ? "" : " (0 for none)"}`,
+    )
+  // Go accepts a sign, but no setting here means anything negative: -8760h of retention
+  // would purge every key that has not even expired.
+  if (text.startsWith("-")) return fail("is negative; give a duration of 0 or more")
+  const body = text.replace(/^\+/, "")
+  let ms: number
+  if (body === "0") {
+    ms = 0
+  } else {
+    const parts = [...body.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)]
+    if (parts.length === 0 || parts.map((p) => p[0]).join("") !== body) return notDuration()
+    ms = parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * units[unit!]!, 0)
+  }
+  if (ms === 0 && options?.allowZero === false) return fail("must be longer than 0")
+  return Effect.succeed(ms)
 }

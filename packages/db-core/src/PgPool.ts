@@ -5,7 +5,13 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import pg from "pg"
-import { DatabaseConfig, type DatabaseSettings, type TlsSettings } from "./DatabaseConfig.js"
+import {
+  DatabaseConfig,
+  type DatabaseSettings,
+  describeTarget,
+  InvalidDatabaseConfig,
+  type TlsSettings,
+} from "./DatabaseConfig.js"
 
 /** The `pg` pool every statement of the toolkit goes through (via `Db`). */
 export class PgPool extends Context.Service<PgPool, pg.Pool>()("@coderops/db-core/PgPool") {
@@ -14,7 +20,17 @@ export class PgPool extends Context.Service<PgPool, pg.Pool>()("@coderops/db-cor
     Effect.gen(function* () {
       const settings = yield* DatabaseConfig
       return yield* Effect.acquireRelease(
-        Effect.sync(() => makePool(settings)),
+        Effect.try({
+          try: () => makePool(settings),
+          // The only thing that can throw here is reading a certificate or key file.
+          catch: (cause) =>
+            new InvalidDatabaseConfig({
+              source: settings.source,
+              value: describeTarget(settings),
+              reason: `names a TLS file that cannot be read: ${cause instanceof Error ? cause.message : String(cause)}`,
+              message: `the database settings from ${settings.source} name a TLS file that cannot be read: ${cause instanceof Error ? cause.message : String(cause)}`,
+            }),
+        }),
         (pool) => Effect.promise(() => pool.end()),
       )
     }),

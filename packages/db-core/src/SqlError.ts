@@ -100,6 +100,13 @@ const connectionCodes = new Set([
   "EPIPE",
 ])
 
+/** Node's codes for a TLS handshake whose certificate did not verify. */
+const tlsCodes = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/
+
+/** The connection failed in TLS: no TLS offered, or a certificate that did not verify. */
+export const tlsFailureOf = (error: ConnectionFailed): "no-tls" | "certificate" | undefined =>
+  error.code === "ENOTLS" ? "no-tls" : tlsCodes.test(error.code) ? "certificate" : undefined
+
 const isDatabaseError = (cause: unknown): cause is DatabaseError => {
   const code = (cause as { code?: unknown } | undefined)?.code
   return (
@@ -177,6 +184,13 @@ export const fromPgError = (cause: unknown, context: ErrorContext): SqlError => 
   const code = (cause as { code?: unknown } | undefined)?.code
   const message = cause instanceof Error ? cause.message : String(cause)
   if (typeof code === "string" && connectionCodes.has(code)) {
+    return new ConnectionFailed({ query, target: context.target, code, message })
+  }
+  // TLS: the server offers none, or its certificate does not verify.
+  if (/does not support SSL/i.test(message)) {
+    return new ConnectionFailed({ query, target: context.target, code: "ENOTLS", message })
+  }
+  if (typeof code === "string" && tlsCodes.test(code)) {
     return new ConnectionFailed({ query, target: context.target, code, message })
   }
   if (/timeout expired|Connection terminated/i.test(message)) {

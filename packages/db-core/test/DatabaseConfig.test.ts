@@ -58,6 +58,21 @@ describe("DatabaseConfig", () => {
   it("redacts passwords even in strings that do not parse", () => {
     expect(redactUrl("postgres://u:secret@h:5432/db")).toBe("postgres://u:xxxxx@h:5432/db")
     expect(redactUrl("postgres://u:sec ret@h:bad/db")).not.toContain("sec ret")
+    expect(redactUrl("u:secretA@h:5432/x")).toBe("u:xxxxx@h:5432/x")
+    expect(redactUrl("postgres:/u:secretC@h/x")).not.toContain("secretC")
+    expect(redactUrl("postgres://u@h/x?sslmode=bogus&password=secretR")).not.toContain("secretR")
+  })
+
+  it("refuses a URL without // and an empty --database-url instead of guessing", async () => {
+    const reason = await Effect.runPromise(
+      Effect.flip(parseDatabaseUrl("postgres:/u:secretC@h/x", "--database-url")),
+    )
+    expect(reason.reason).toContain("not a valid URL")
+    expect(reason.message).not.toContain("secretC")
+    expect(findDatabaseUrl("", { CODER_PG_CONNECTION_URL: "postgres://coder" })).toEqual({
+      url: "",
+      source: "--database-url",
+    })
   })
 })
 
@@ -69,6 +84,17 @@ describe("parseGoDuration", () => {
     expect(await ms("250ms")).toBe(250)
     expect(await ms("1.5h")).toBe(5_400_000)
     expect(await ms("0")).toBe(0)
+  })
+  it("refuses negative durations, and 0 where it would mean spinning", async () => {
+    const reason = (text: string, allowZero?: boolean) =>
+      Effect.runPromise(
+        Effect.flip(parseGoDuration(text, "--retention", { allowZero: allowZero ?? true })),
+      ).then((error) => error.message)
+    expect(await reason("-8760h")).toContain("is negative")
+    expect(await reason("-1s")).toContain("--retention")
+    expect(await reason("0", false)).toContain("must be longer than 0")
+    expect(await reason("0s", false)).toContain("must be longer than 0")
+    expect(await ms("+2s")).toBe(2000)
   })
   it("rejects what Go rejects, naming the source", async () => {
     for (const bad of ["3", "3 s", "s", "1x", ""]) {

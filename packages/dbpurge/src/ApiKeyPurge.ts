@@ -1,5 +1,6 @@
 import { Db } from "@coderops/db-core"
 import { durationBuckets, Metrics } from "@coderops/metrics"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 
 /** Coder's dbpurge takes this transaction lock; holding it too, coderops never purges alongside coderd. */
@@ -23,6 +24,13 @@ export interface ApiKeyPurgeOptions {
     | undefined
 }
 
+/** A retention below zero would put the cutoff in the future and delete live keys. */
+export class InvalidRetention extends Data.TaggedError("InvalidRetention")<{
+  readonly retentionMs: number
+  readonly message: string
+  readonly exitCode: number
+}> {}
+
 export interface ApiKeyPurgeReport {
   readonly cutoff: string
   readonly dryRun: boolean
@@ -44,6 +52,13 @@ export interface ApiKeyPurgeReport {
 export const purgeExpiredApiKeys = Effect.fn("ApiKeyPurge.run")(function* (
   options: ApiKeyPurgeOptions,
 ) {
+  if (!(options.retentionMs >= 0)) {
+    return yield* new InvalidRetention({
+      retentionMs: options.retentionMs,
+      message: `a retention of ${options.retentionMs} ms would delete keys that have not expired; give 0 or more`,
+      exitCode: 3,
+    })
+  }
   const db = yield* Db
   const metrics = yield* Metrics
   const purged = metrics.counter({

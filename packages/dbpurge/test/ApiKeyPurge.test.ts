@@ -83,6 +83,12 @@ describe("purgeExpiredApiKeys", () => {
     expect(await count("true")).toBe(25000)
   })
 
+  it("refuses a negative retention, which would delete keys that have not expired", async () => {
+    const error = await run(Effect.flip(purgeExpiredApiKeys({ retentionMs: -3600_000 })))
+    expect(error).toMatchObject({ _tag: "InvalidRetention", exitCode: 3 })
+    expect(await count("true")).toBe(25000)
+  })
+
   it("waits while coderd's purge holds the purge lock", async () => {
     const holder = new pg.Client({ connectionString: database.url })
     await holder.connect()

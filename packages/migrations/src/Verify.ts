@@ -20,7 +20,10 @@ export interface VerifyOptions {
 
 export interface VerifyReport {
   readonly migrations: number
+  /** Tables checked for rows after the fixtures (all but the exempt ones). */
   readonly tables: number
+  /** Tables left unchecked by --exempt. */
+  readonly exempted: number
   /** Tables without a row after up with fixtures (not exempt): each needs a fixture. */
   readonly emptyTables: ReadonlyArray<string>
   /** Objects still present after down of everything. */
@@ -89,6 +92,7 @@ export const verifyChain = Effect.fn("Verify.chain")(function* (
     const report: VerifyReport = {
       migrations: source.migrations.length,
       tables: 0,
+      exempted: 0,
       emptyTables: [],
       leftAfterDown,
       schemaDiff: { missing: [], added: [] },
@@ -116,9 +120,13 @@ export const verifyChain = Effect.fn("Verify.chain")(function* (
   )
   const exempt = new Set(options.exempt ?? [])
   const emptyTables: Array<string> = []
+  let exempted = 0
   for (const table of tables) {
     const bare = table.name.replace(/^public\./, "")
-    if (exempt.has(bare) || exempt.has(table.name)) continue
+    if (exempt.has(bare) || exempt.has(table.name)) {
+      exempted++
+      continue
+    }
     const [row] = yield* db.query<{ present: boolean }>(
       "TableHasRows",
       `SELECT EXISTS (SELECT 1 FROM ${table.name
@@ -131,7 +139,8 @@ export const verifyChain = Effect.fn("Verify.chain")(function* (
   const schemaDiff = diffSnapshots(first, second)
   const report: VerifyReport = {
     migrations: source.migrations.length,
-    tables: tables.length,
+    tables: tables.length - exempted,
+    exempted,
     emptyTables,
     leftAfterDown: [],
     schemaDiff,

@@ -67,7 +67,9 @@ Every metric is documented in the README; a Grafana dashboard ships in @coderops
     const program = Effect.gen(function* () {
       const address = yield* parseListenAddress(flags["metrics-addr"])
       const minRefresh = yield* parseGoDuration(flags["min-refresh"], "--min-refresh")
-      const timeout = yield* parseGoDuration(flags["scrape-timeout"], "--scrape-timeout")
+      const timeout = yield* parseGoDuration(flags["scrape-timeout"], "--scrape-timeout", {
+        allowZero: false,
+      })
       const exporter = yield* makeExporter(
         [
           ...databaseCollectors({ tableLimit: flags.tables }),

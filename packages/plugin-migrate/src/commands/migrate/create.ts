@@ -8,6 +8,9 @@ export default class MigrateCreate extends MigrateCommand<typeof MigrateCreate> 
   static override summary =
     "Create the next NNNNNN_name.up.sql and .down.sql in the migration directory."
 
+  static override description =
+    "The version is one more than the highest in the directory (archive folders included), six digits as Coder numbers them. Both files start empty but for a comment; with --no-transaction the up file starts with the `-- coder:no-transaction` directive, for a single statement such as CREATE INDEX CONCURRENTLY. Prints the paths. Touches no database."
+
   static override examples = [
     "<%= config.bin %> <%= command.id %> add_workspace_index --dir ./migrations",
     "<%= config.bin %> <%= command.id %> index_api_keys_expires_at --dir ./migrations --no-transaction",

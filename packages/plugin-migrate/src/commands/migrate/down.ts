@@ -6,6 +6,9 @@ import { describeResult } from "../../render.js"
 export default class MigrateDown extends MigrateCommand<typeof MigrateDown> {
   static override summary = "Roll back the last N migrations (every one needs --all)."
 
+  static override description =
+    `Takes Coder's migration lock, then runs the down file of each migration, newest first, each in its own transaction together with its schema_migrations row (a \`-- coder:no-transaction\` down file runs in autocommit after a dirty marker). Without N and without --all it refuses: rolling back everything drops what the directory created. Ctrl-C finishes the running migration and starts no other.`
+
   static override examples = [
     "<%= config.bin %> <%= command.id %> 1",
     "<%= config.bin %> <%= command.id %> --all --dry-run",

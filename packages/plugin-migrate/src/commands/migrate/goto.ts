@@ -6,6 +6,9 @@ import { describeResult } from "../../render.js"
 export default class MigrateGoto extends MigrateCommand<typeof MigrateGoto> {
   static override summary = "Migrate up or down to a given version."
 
+  static override description =
+    `Runs the up files after the current version up to VERSION, or the down files from the current version down to just above VERSION, each in its own transaction with its schema_migrations row, under Coder's migration lock. VERSION must be a version of the directory.`
+
   static override examples = ["<%= config.bin %> <%= command.id %> 370 --dry-run"]
 
   static override args = {

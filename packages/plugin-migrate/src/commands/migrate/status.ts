@@ -6,6 +6,9 @@ import { MigrateCommand } from "../../MigrateCommand.js"
 export default class MigrateStatus extends MigrateCommand<typeof MigrateStatus> {
   static override summary = "Show the version, dirty flag, pending migrations, drift and durations."
 
+  static override description =
+    `Reads schema_migrations (the version and whether it is dirty) and coderops_migration_history, and compares them with the directory: which migrations are applied or pending, which applied files changed since they ran (drift, by SHA-256), and how long each took. Reads only; takes no lock.`
+
   static override examples = [
     "<%= config.bin %> <%= command.id %>",
     "<%= config.bin %> <%= command.id %> --all --json",

@@ -50,7 +50,7 @@ export default class MigrateVerify extends MigrateCommand<typeof MigrateVerify> 
       }),
     )
     this.log(
-      `verified ${report.migrations} migrations in ${dir}: up, down, up with fixtures; ${report.tables} tables hold rows; the schema after up→down→up equals the first up`,
+      `verified ${report.migrations} migrations in ${dir}: up, down, up with fixtures; ${report.tables} tables hold rows${report.exempted > 0 ? ` (${report.exempted} exempt)` : ""}; the schema after up→down→up equals the first up`,
     )
     return report
   }

@@ -83,7 +83,7 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes), bac
     const log = (line: string) => this.logToStderr(`${new Date().toISOString()} ${line}`)
     const program = Effect.gen(function* () {
       const interval = flags.interval ?? "1m"
-      const intervalMs = yield* parseGoDuration(interval, "--interval")
+      const intervalMs = yield* parseGoDuration(interval, "--interval", { allowZero: false })
       if (flags["metrics-addr"] !== undefined) {
         const address = yield* parseListenAddress(flags["metrics-addr"])
         const exporter = yield* makeExporter([prebuildsHealthCollector, presetStateCollector], {

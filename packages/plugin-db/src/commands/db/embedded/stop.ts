@@ -4,6 +4,9 @@ import { defaultEmbeddedRoot, stopEmbeddedServer } from "@coderops/db-core"
 export default class DbEmbeddedStop extends BaseCommand<typeof DbEmbeddedStop> {
   static override summary = "Stop the embedded PostgreSQL server (its data is kept)."
 
+  static override description =
+    `Stops the server that commands without --database-url start and share (\`coderops db embedded status\` shows where it lives). Its data directory stays: the next such command starts it again with the same databases. Commands still using it lose their connections.`
+
   static override examples = ["<%= config.bin %> <%= command.id %>"]
 
   async run(): Promise<{ root: string; wasRunning: boolean }> {
