@@ -130,6 +130,21 @@ describe("--metrics-file", () => {
       `${database.url}_missing`,
     ])
     expect(failed.code).toBe(6)
+    // An unwritable path is found before any work: one JSON error, exit 3.
+    const unwritable = await coderops([
+      "db",
+      "info",
+      "--json",
+      "--metrics-file",
+      "/nonexistent/coderops.prom",
+      "--database-url",
+      database.url,
+    ])
+    expect(unwritable.code).toBe(3)
+    expect(JSON.parse(unwritable.stdout)).toMatchObject({
+      error: { exitCode: 3, message: expect.stringContaining("/nonexistent") },
+    })
+    expect(unwritable.stderr).toBe("")
     const afterFailure = parseExposition(await readFile(failedPath, "utf8"))
     expect(
       sampleValue(afterFailure, "coderops_db_queries_total", {

@@ -1,3 +1,5 @@
+import { access, constants } from "node:fs/promises"
+import { dirname, resolve } from "node:path"
 import {
   type ConfigOverrides,
   type DatabaseSettings,
@@ -71,6 +73,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
   private registry: MetricsShape | undefined
+  /** False once --metrics-file was found unwritable: nothing more to say about it. */
+  private metricsFileWritable = true
 
   /**
    * One registry per process: it outlives each program run, for --metrics-file. Created
@@ -110,6 +114,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as BaseFlags<T>
     this.args = args as BaseArgs<T>
+    // Find out now, not after the work, that --metrics-file cannot be written.
+    const metricsFile = this.flags["metrics-file"]
+    if (metricsFile !== undefined) {
+      const folder = dirname(resolve(metricsFile))
+      await access(folder, constants.W_OK).catch(() => {
+        this.metricsFileWritable = false
+        this.fail({
+          message: `--metrics-file ${metricsFile}: the folder ${folder} does not exist or cannot be written`,
+          hint: "create the folder (node_exporter's --collector.textfile.directory) or choose another path",
+          exitCode: ExitCode.invalidConfig,
+        })
+      })
+    }
   }
 
   /** Session settings a command needs (timeouts, application name); none by default. */
@@ -198,7 +215,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Writes --metrics-file however the command ended. */
   protected override async finally(error: Error | undefined): Promise<unknown> {
     const path = this.flags?.["metrics-file"]
-    if (path !== undefined) {
+    if (path !== undefined && this.metricsFileWritable) {
       const written = await Effect.runPromiseExit(
         Effect.provide(writeTextfile(path), this.metricsLayer()),
       )
