@@ -22,12 +22,17 @@ const units: Record<string, number> = {
  * Parses a Go duration ("3s", "1m30s", "250ms", "0") into milliseconds, as Coder reads
  * CODER_PG_MIGRATION_LOCK_TIMEOUT and its intervals.
  */
+/** PostgreSQL keeps lock_timeout and statement_timeout in milliseconds as a 32-bit integer. */
+export const maxServerTimeoutMs = 2_147_483_647
+
 export const parseGoDuration = (
   value: string,
   source: string,
   options?: {
     /** 0 means "none" for timeouts and retention; an interval of 0 would spin. */
     readonly allowZero?: boolean
+    /** A server setting (lock_timeout, statement_timeout): at most what PostgreSQL takes. */
+    readonly serverTimeout?: boolean
   },
 ): Effect.Effect<number, InvalidDuration> => {
   const text = value.trim()
@@ -57,5 +62,8 @@ export const parseGoDuration = (
     ms = parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * units[unit!]!, 0)
   }
   if (ms === 0 && options?.allowZero === false) return fail("must be longer than 0")
+  if (options?.serverTimeout && ms > maxServerTimeoutMs) {
+    return fail("is longer than PostgreSQL's limit for a timeout (about 596h)")
+  }
   return Effect.succeed(ms)
 }

@@ -95,6 +95,11 @@ describe("parseGoDuration", () => {
     expect(await reason("0", false)).toContain("must be longer than 0")
     expect(await reason("0s", false)).toContain("must be longer than 0")
     expect(await ms("+2s")).toBe(2000)
+    const tooLong = await Effect.runPromise(
+      Effect.flip(parseGoDuration("1000h", "--scrape-timeout", { serverTimeout: true })),
+    )
+    expect(tooLong.message).toContain("PostgreSQL's limit")
+    expect(await ms("1000h")).toBe(3_600_000_000)
   })
   it("rejects what Go rejects, naming the source", async () => {
     for (const bad of ["3", "3 s", "s", "1x", ""]) {

@@ -4,7 +4,7 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
-import { controlsTransactions, locateFailure } from "./internal/locateFailure.js"
+import { controlsTransactions, locateFailure, statementsOf } from "./internal/locateFailure.js"
 import { findLockHolders, type LockHolder } from "./internal/lockHolders.js"
 import type { Migration, MigrationFile, MigrationSet } from "./MigrationSource.js"
 import {
@@ -333,12 +333,11 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           !attempt.wholeRun &&
           attempt.ms <= 10_000 &&
           statementProblem(error)
-        const where = position ?? (replayable ? yield* locateFailure(file.sql) : undefined)
+        const statements =
+          failed._tag === "FileFailed" && !attempt.dirty ? yield* statementsOf(file.sql) : []
+        const where = position ?? (replayable ? yield* locateFailure(statements) : undefined)
         // A file's own COMMIT persists what ran before it, whatever our transaction does.
-        const committedItself =
-          !attempt.dirty && failed._tag === "FileFailed"
-            ? yield* controlsTransactions(file.sql)
-            : false
+        const committedItself = !attempt.dirty && controlsTransactions(statements)
         const at = where?.line === undefined ? "" : `:${where.line}:${where.column}`
         const sqlState = "sqlState" in error ? error.sqlState : undefined
         const what =

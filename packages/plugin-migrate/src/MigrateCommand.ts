@@ -1,6 +1,6 @@
 import { BaseCommand } from "@coderops/cli-kit"
 import { migrationsDir } from "@coderops/coder-schema"
-import { type Db, InvalidDuration, parseGoDuration } from "@coderops/db-core"
+import { type Db, type InvalidDuration, parseGoDuration } from "@coderops/db-core"
 import type { Metrics } from "@coderops/metrics"
 import {
   describeLockHolders,
@@ -13,23 +13,9 @@ import {
 import { type Command, Flags } from "@oclif/core"
 import * as Effect from "effect/Effect"
 
-/** PostgreSQL keeps lock_timeout and statement_timeout in milliseconds as a 32-bit integer. */
-const maxTimeoutMs = 2_147_483_647
-
 /** A Go duration for a server timeout: within what PostgreSQL accepts. */
 const timeoutMs = (text: string, source: string) =>
-  Effect.flatMap(parseGoDuration(text, source), (ms) =>
-    ms <= maxTimeoutMs
-      ? Effect.succeed(ms)
-      : Effect.fail(
-          new InvalidDuration({
-            source,
-            value: text,
-            message: `${source}: ${text} is longer than PostgreSQL's limit for a timeout (about 596h)`,
-            exitCode: 3,
-          }),
-        ),
-  )
+  parseGoDuration(text, source, { serverTimeout: true })
 
 /** The flags and setup every `coderops migrate` command shares. */
 export abstract class MigrateCommand<T extends typeof Command> extends BaseCommand<T> {

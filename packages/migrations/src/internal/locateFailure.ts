@@ -1,22 +1,23 @@
 import { Db } from "@coderops/db-core"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import { splitStatements } from "./statements.js"
+import { type Statement, splitStatements } from "./statements.js"
 
 class Located extends Data.TaggedError("Located")<{
   readonly line: number
   readonly column: number
 }> {}
 
-/** Whether the file ends or opens transactions itself: then its own COMMIT may have persisted part of it. */
-export const controlsTransactions = (sql: string) =>
-  Effect.promise(() =>
-    splitStatements(sql).then(
-      (statements) => statements.some((statement) => statement.transactionControl),
-      // Text that does not parse never ran: the server parses the whole file first.
-      () => false,
-    ),
-  )
+/**
+ * A failed file's statements, parsed once for both questions below. Text that does not
+ * parse gives none: it never ran, because the server parses the whole file first.
+ */
+export const statementsOf = (sql: string) =>
+  Effect.promise(() => splitStatements(sql).catch((): ReadonlyArray<Statement> => []))
+
+/** The file ends or opens transactions itself: its own COMMIT may have persisted part of it. */
+export const controlsTransactions = (statements: ReadonlyArray<Statement>) =>
+  statements.some((statement) => statement.transactionControl)
 
 /**
  * PostgreSQL does not say which statement of a multi-statement query failed unless the
@@ -26,11 +27,10 @@ export const controlsTransactions = (sql: string) =>
  * for a file with its own BEGIN/COMMIT: its COMMIT would end the replay's transaction
  * and persist what follows.
  */
-export const locateFailure = (sql: string) =>
+export const locateFailure = (statements: ReadonlyArray<Statement>) =>
   Effect.gen(function* () {
     const db = yield* Db
-    const statements = yield* Effect.promise(() => splitStatements(sql).catch(() => []))
-    if (statements.some((statement) => statement.transactionControl)) return undefined
+    if (controlsTransactions(statements)) return undefined
     if (statements.length < 2)
       return statements[0] ? { line: statements[0].line, column: statements[0].column } : undefined
     const outcome = yield* Effect.flip(

@@ -69,6 +69,7 @@ Every metric is documented in the README; a Grafana dashboard ships in @coderops
       const minRefresh = yield* parseGoDuration(flags["min-refresh"], "--min-refresh")
       const timeout = yield* parseGoDuration(flags["scrape-timeout"], "--scrape-timeout", {
         allowZero: false,
+        serverTimeout: true,
       })
       const exporter = yield* makeExporter(
         [
