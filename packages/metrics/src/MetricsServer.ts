@@ -1,4 +1,3 @@
-import { createServer } from "node:http"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { Metrics } from "./Metrics.js"
@@ -51,6 +50,9 @@ export const serveMetrics = Effect.fn("MetricsServer.serve")(function* <R>(
   beforeScrape?: Effect.Effect<void, never, R>,
 ) {
   const metrics = yield* Metrics
+  // Imported here: an ES import of node:http also loads its HTTP client (undici), about
+  // 15 ms of every command's start-up, and only this command serves HTTP.
+  const { createServer } = yield* Effect.promise(() => import("node:http"))
   const context = yield* Effect.context<R>()
   const refresh = beforeScrape
     ? () => Effect.runPromiseWith(context)(beforeScrape)

@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import { controlsTransactions, locateFailure, statementsOf } from "./internal/locateFailure.js"
 import { findLockHolders, type LockHolder } from "./internal/lockHolders.js"
+import { lineAndColumnAt } from "./internal/statements.js"
 import type { Migration, MigrationFile, MigrationSet } from "./MigrationSource.js"
 import {
   type Direction,
@@ -150,6 +151,9 @@ class FileFailed extends Data.TaggedError("FileFailed")<{
   readonly file: MigrationFile
   readonly kind: "migration" | "fixture"
   readonly cause: SqlError
+  /** Where in the file the server positioned the error, when it did. */
+  readonly line: number | undefined
+  readonly column: number | undefined
 }> {}
 
 /** What a step can fail with before it becomes MigrationFailed: a file, or our own statements. */
@@ -157,6 +161,12 @@ type StepError = FileFailed | SqlError
 
 const sqlErrorOf = (error: StepError): SqlError =>
   error._tag === "FileFailed" ? error.cause : error
+
+/** Where the server positioned an error in the text sent (statement errors only). */
+const positionOf = (error: SqlError) =>
+  "line" in error && error.line !== undefined
+    ? { line: error.line, column: error.column }
+    : { line: undefined, column: undefined }
 
 const retryable = (error: SqlError) =>
   error._tag === "LockNotAvailable" || error._tag === "DeadlockDetected"
@@ -242,7 +252,11 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         ? Effect.void
         : db
             .script(kind === "fixture" ? "ApplyFixture" : "ApplyMigration", file.sql)
-            .pipe(Effect.mapError((cause) => new FileFailed({ file, kind, cause })))
+            .pipe(
+              Effect.mapError(
+                (cause) => new FileFailed({ file, kind, cause, ...positionOf(cause) }),
+              ),
+            )
 
     const fixturesOf = (version: number) =>
       Effect.forEach(
@@ -320,8 +334,8 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         const kind = failed._tag === "FileFailed" ? failed.kind : "migration"
         const file = failed._tag === "FileFailed" ? failed.file : migrationFile
         const position =
-          failed._tag === "FileFailed" && "line" in error && error.line !== undefined
-            ? { line: error.line, column: error.column }
+          failed._tag === "FileFailed" && failed.line !== undefined
+            ? { line: failed.line, column: failed.column }
             : undefined
         // Replaying to find the failing statement costs what the attempt cost: only for
         // quick failures, never inside an upgrade window's long migration. Only the
@@ -368,6 +382,70 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         })
       })
 
+    // One line, so that line N of a file is line N + 1 of the message, columns unchanged.
+    const beginLine = `${["BEGIN", ...Object.entries(timeoutSettings).map(([name, value]) => `SET LOCAL ${name} = ${value}`)].join("; ")};\n`
+
+    /**
+     * The migration, its version row and its history row as one simple-protocol message:
+     * one round trip instead of four, which is most of what a short migration costs.
+     * The file cannot take in the text after it: that text has no comment, dollar-quote,
+     * identifier-quote or backslash characters, and its quotes pair up around letters and
+     * digits. A file that ends inside a string, a comment or an unfinished statement so
+     * leaves the whole message unterminated, and the server, which parses a message whole
+     * before running any of it, rejects all of it.
+     */
+    const migrationMessage = (step: PlannedStep, file: MigrationFile) =>
+      `${beginLine}${file.empty ? "" : file.sql}\n;\n${state.writeText(step.resultingVersion, {
+        version: step.version,
+        direction: step.direction,
+        name: file.name,
+        checksum: file.checksum,
+      })};\nCOMMIT;`
+
+    /** Maps an error of the message back to the file, or to our own statements after it. */
+    const messageFailure = (file: MigrationFile, error: SqlError): StepError => {
+      const failed = (at: {
+        readonly line: number | undefined
+        readonly column: number | undefined
+      }) => new FileFailed({ file, kind: "migration", cause: error, ...at })
+      const { line: messageLine, column } = positionOf(error)
+      if (messageLine === undefined) return failed({ line: undefined, column: undefined })
+      const line = messageLine - 1
+      const fileLines = file.empty ? 0 : file.sql.split("\n").length
+      if (line >= 1 && line <= fileLines) return failed({ line, column })
+      // A syntax error past the file: the file ended inside a string, a comment or a statement.
+      if (line > fileLines && "sqlState" in error && error.sqlState === "42601")
+        return failed(lineAndColumnAt(file.sql, file.sql.trimEnd().length))
+      return error
+    }
+
+    const messageAttempt = (step: PlannedStep, file: MigrationFile) =>
+      db.script("Migrate", migrationMessage(step, file)).pipe(
+        Effect.mapError((error) => messageFailure(file, error)),
+        // A failure after BEGIN leaves the transaction open and aborted; a message the
+        // server rejected whole opened none, and ROLLBACK only warns.
+        Effect.tapError(() => Effect.ignore(db.script("RollbackMigration", "ROLLBACK"))),
+      )
+
+    /** With fixtures (verify), each file is its own message, so a failure names its file. */
+    const transactionAttempt = (step: PlannedStep, file: MigrationFile) => {
+      const startedAt = new Date()
+      return db.transaction(
+        "Migrate",
+        Effect.gen(function* () {
+          yield* runFile(file)
+          yield* fixturesOf(step.version)
+          yield* state.write(step.resultingVersion, false, historyEntry(step, file, startedAt))
+        }),
+        { settings: timeoutSettings },
+      )
+    }
+
+    const hasFixtures = (step: PlannedStep) =>
+      options.applyFixtures === true &&
+      step.direction === "up" &&
+      (source.fixtures.get(step.version)?.length ?? 0) > 0
+
     /** One migration in its own transaction with its version row; retried on lock conflicts. */
     const stepInTransaction = (step: PlannedStep, migration: Migration) => {
       const file = fileOf(migration, step.direction)
@@ -376,16 +454,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       const once = Effect.suspend(() => {
         tried++
         attemptStarted = performance.now()
-        const startedAt = new Date()
-        return db.transaction(
-          "Migrate",
-          Effect.gen(function* () {
-            yield* runFile(file)
-            if (step.direction === "up") yield* fixturesOf(step.version)
-            yield* state.write(step.resultingVersion, false, historyEntry(step, file, startedAt))
-          }),
-          { settings: timeoutSettings },
-        )
+        return hasFixtures(step) ? transactionAttempt(step, file) : messageAttempt(step, file)
       })
       const schedule = Schedule.exponential(options.retryBase ?? "250 millis", 2).pipe(
         Schedule.modifyDelay(({ duration }) =>

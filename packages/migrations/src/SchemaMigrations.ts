@@ -31,6 +31,10 @@ export const historyTable = "coderops_migration_history"
 
 const identifier = /^[a-z_][a-z0-9_]*$/
 
+/** A string as a SQL expression whose only characters are letters, digits and punctuation. */
+const hexText = (value: string) =>
+  `convert_from(decode('${Buffer.from(value, "utf8").toString("hex")}', 'hex'), 'UTF8')`
+
 export class InvalidStateTable extends Data.TaggedError("InvalidStateTable")<{
   readonly table: string
   readonly message: string
@@ -113,32 +117,50 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
     const who = `${process.env.USER ?? "unknown"}@${hostname()} (coderops pid ${process.pid})`
 
     /**
-     * Empties the table and writes the version, as golang-migrate does (no version: the
-     * table stays empty; a dirty "no version" is -1), and optionally records the history
-     * row: one statement, one round trip, in the caller's transaction.
+     * The statement that empties the table and writes the version, as golang-migrate does
+     * (no version: the table stays empty; a dirty "no version" is -1), optionally with the
+     * history row; `values` are SQL expressions: parameters, or literals.
+     */
+    const writeStatement = (values: {
+      readonly version: string
+      readonly dirty: string
+      readonly history?: ReadonlyArray<string> | undefined
+    }) => {
+      const history = values.history
+        ? `, recorded AS (
+             INSERT INTO ${historyTable} (version, direction, name, checksum, started_at, finished_at, duration_ms, applied_by)
+             VALUES (${values.history.join(", ")}))`
+        : ""
+      // Other versions' rows go, and the version is upserted: one row remains, as after
+      // golang-migrate's TRUNCATE + INSERT (a DELETE and an INSERT of the same key cannot
+      // share one statement).
+      return `WITH cleared AS (DELETE FROM ${table} WHERE version IS DISTINCT FROM ${values.version})${history}
+         INSERT INTO ${table} (version, dirty) SELECT ${values.version}, ${values.dirty} WHERE ${values.version} IS NOT NULL
+         ON CONFLICT (version) DO UPDATE SET dirty = EXCLUDED.dirty`
+    }
+
+    const storedVersion = (version: number | undefined, dirty: boolean) =>
+      version ?? (dirty ? -1 : null)
+
+    /**
+     * Writes the version and optionally the history row: one statement, one round trip,
+     * in the caller's transaction.
      */
     const write = (
       version: number | undefined,
       dirty: boolean,
       entry?: Omit<HistoryEntry, "appliedBy">,
-    ) => {
-      const stored = version ?? (dirty ? -1 : null)
-      const history = entry
-        ? `, recorded AS (
-             INSERT INTO ${historyTable} (version, direction, name, checksum, started_at, finished_at, duration_ms, applied_by)
-             VALUES ($3, $4, $5, $6, $7, $8, $9, $10))`
-        : ""
-      return db.execute(
+    ) =>
+      db.execute(
         "SetMigrationVersion",
-        // Other versions' rows go, and the version is upserted: one row remains, as after
-        // golang-migrate's TRUNCATE + INSERT (a DELETE and an INSERT of the same key cannot
-        // share one statement).
-        `WITH cleared AS (DELETE FROM ${table} WHERE version IS DISTINCT FROM $1::bigint)${history}
-         INSERT INTO ${table} (version, dirty) SELECT $1::bigint, $2::boolean WHERE $1::bigint IS NOT NULL
-         ON CONFLICT (version) DO UPDATE SET dirty = EXCLUDED.dirty`,
+        writeStatement({
+          version: "$1::bigint",
+          dirty: "$2::boolean",
+          history: entry && ["$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10"],
+        }),
         entry
           ? [
-              stored,
+              storedVersion(version, dirty),
               dirty,
               entry.version,
               entry.direction,
@@ -149,8 +171,37 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
               entry.durationMs,
               who,
             ]
-          : [stored, dirty],
+          : [storedVersion(version, dirty), dirty],
       )
+
+    /**
+     * The clean version write and its history row as SQL text, to end a simple-protocol
+     * message that began the transaction. Times are the server's: the transaction's start
+     * and the moment the row is written. Strings travel hex-encoded, so the text's only
+     * quotes enclose letters and digits, in pairs: see Migrator's one-message step.
+     */
+    const writeText = (
+      version: number | undefined,
+      entry: Pick<HistoryEntry, "version" | "direction" | "name" | "checksum">,
+    ) => {
+      if (!/^[0-9a-f]+$/.test(entry.checksum)) {
+        throw new Error(`checksum ${entry.checksum} of ${entry.name} is not lower-case hex`)
+      }
+      const stored = storedVersion(version, false)
+      return writeStatement({
+        version: `${stored === null ? "NULL" : Math.trunc(stored)}::bigint`,
+        dirty: "false",
+        history: [
+          String(Math.trunc(entry.version)),
+          entry.direction === "up" ? "'up'" : "'down'",
+          hexText(entry.name),
+          `'${entry.checksum}'`,
+          "now()",
+          "clock_timestamp()",
+          "1000 * extract(epoch FROM clock_timestamp() - now())",
+          hexText(who),
+        ],
+      })
     }
 
     /** The last `up` of each version still applied, for drift and durations. */
@@ -194,7 +245,7 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
       )
     })
 
-    return { table, refuseCoderV1, ensure, read, write, lastApplied }
+    return { table, refuseCoderV1, ensure, read, write, writeText, lastApplied }
   })
 
 export type SchemaMigrations = Effect.Success<ReturnType<typeof makeSchemaMigrations>>

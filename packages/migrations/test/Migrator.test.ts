@@ -290,6 +290,69 @@ describe("Migrator behaviour", () => {
     expect(await version(own)).toEqual({ version: 1, dirty: false })
   })
 
+  it("sends each migration as one message, and a file that ends unfinished takes in nothing after it", async () => {
+    const url = await fresh()
+    const good = await migrationDir({
+      "000001_t.up.sql": "CREATE TABLE t (id int);",
+      "000001_t.down.sql": "DROP TABLE t;",
+      // No final semicolon, and a line comment with no newline after it.
+      "000002_rows.up.sql": "INSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2) -- the last line",
+      "000002_rows.down.sql": "DELETE FROM t",
+    })
+    const statements: Array<string> = []
+    await withMigrator(url, good, (m) =>
+      Effect.gen(function* () {
+        const db = yield* Db
+        db.addObserver({ onQuery: (event) => statements.push(event.name) })
+        return yield* m.up()
+      }),
+    )
+    expect(statements.filter((name) => name === "Migrate")).toHaveLength(2)
+    expect(await version(url)).toEqual({ version: 2, dirty: false })
+    expect(await sql(url, "SELECT id FROM t ORDER BY id")).toEqual([{ id: 1 }, { id: 2 }])
+    const [history] = await sql(
+      url,
+      `SELECT name, checksum, applied_by, duration_ms >= 0 AS timed, finished_at >= started_at AS ordered
+         FROM coderops_migration_history WHERE version = 2`,
+    )
+    expect(history).toMatchObject({ name: "000002_rows.up.sql", timed: true, ordered: true })
+    expect(history?.applied_by).toContain(`coderops pid ${process.pid}`)
+
+    // Each file ends inside something that a quote, comment or statement after it could
+    // close; the server must reject the whole message, so its first INSERT never runs.
+    const unfinished = {
+      "000003_quote.up.sql": "INSERT INTO t VALUES (3);\nSELECT length('abc",
+      "000003_comment.up.sql": "INSERT INTO t VALUES (3);\n/* not closed\n",
+      "000003_dollar.up.sql": "INSERT INTO t VALUES (3);\nDO $x$ BEGIN PERFORM 1;",
+      "000003_ident.up.sql": 'INSERT INTO t VALUES (3);\nSELECT "abc',
+      "000003_statement.up.sql": "INSERT INTO t VALUES (3);\nINSERT INTO t VALUES (\n",
+      "000003_atomic.up.sql":
+        "INSERT INTO t VALUES (3);\nCREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1;",
+    }
+    for (const [name, text] of Object.entries(unfinished)) {
+      const dir = await migrationDir({
+        "000001_t.up.sql": "CREATE TABLE t (id int);",
+        "000001_t.down.sql": "DROP TABLE t;",
+        "000002_rows.up.sql": "INSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2)",
+        "000002_rows.down.sql": "DELETE FROM t",
+        [name]: text,
+        [name.replace(".up.", ".down.")]: "SELECT 1;",
+      })
+      const { result: failed } = await withMigrator(url, dir, (m) => Effect.flip(m.up()))
+      expect(failed, name).toMatchObject({
+        _tag: "MigrationFailed",
+        version: 3,
+        line: 2,
+        sqlState: "42601",
+      })
+      expect(failed.message, name).toContain(`${name}:2:`)
+      expect(await version(url), name).toEqual({ version: 2, dirty: false })
+      expect(await sql(url, "SELECT count(*)::int AS n FROM t WHERE id = 3"), name).toEqual([
+        { n: 0 },
+      ])
+    }
+  })
+
   it("names the fixture that failed, not its migration", async () => {
     const url = await fresh()
     const dir = await migrationDir({
