@@ -19,7 +19,6 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
 import * as References from "effect/References"
 import { ExitCode, type FailureReport, reportOf } from "./ExitCode.js"
 
@@ -173,7 +172,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         Effect.provide(this.metricsLayer()),
         Effect.provideService(References.MinimumLogLevel, this.flags.debug ? "Debug" : "Warn"),
         // stdout is for results (and --json); logs go to stderr.
-        Effect.provideService(Logger.LogToStderr, true),
+        Effect.provideService(References.LogToStderr, true),
       ),
     )
     let interrupted = false

@@ -6,7 +6,6 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import type pg from "pg"
-import { from as copyFrom } from "pg-copy-streams"
 import { DatabaseConfig, type DatabaseSettings, describeTarget } from "./DatabaseConfig.js"
 import { PgPool } from "./PgPool.js"
 import { type ErrorContext, fromPgError, type SqlError } from "./SqlError.js"
@@ -458,6 +457,8 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
         "copy",
         text,
         async (client) => {
+          // Only seeding copies: loaded here, not on every command's start.
+          const { from: copyFrom } = await import("pg-copy-streams")
           const stream = client.query(copyFrom(text))
           await pipeline(Readable.from(source, { objectMode: false }), stream)
           return stream.rowCount ?? 0
