@@ -420,7 +420,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
     }
 
     const messageAttempt = (step: PlannedStep, file: MigrationFile) =>
-      db.script("Migrate", migrationMessage(step, file)).pipe(
+      db.script("ApplyMigration", migrationMessage(step, file)).pipe(
         Effect.mapError((error) => messageFailure(file, error)),
         // A failure after BEGIN leaves the transaction open and aborted; a message the
         // server rejected whole opened none, and ROLLBACK only warns.

@@ -307,7 +307,9 @@ describe("Migrator behaviour", () => {
         return yield* m.up()
       }),
     )
-    expect(statements.filter((name) => name === "Migrate")).toHaveLength(2)
+    // One statement per migration: no separate version write.
+    expect(statements.filter((name) => name === "ApplyMigration")).toHaveLength(2)
+    expect(statements).not.toContain("SetMigrationVersion")
     expect(await version(url)).toEqual({ version: 2, dirty: false })
     expect(await sql(url, "SELECT id FROM t ORDER BY id")).toEqual([{ id: 1 }, { id: 2 }])
     const [history] = await sql(
