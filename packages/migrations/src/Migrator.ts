@@ -1,4 +1,4 @@
-import { AdvisoryLockBusy, Db, type SqlError } from "@coderops/db-core"
+import { AdvisoryLockBusy, Db, requireSupportedServer, type SqlError } from "@coderops/db-core"
 import { durationBuckets, Metrics } from "@coderops/metrics"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
@@ -682,6 +682,9 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
     ) =>
       withMigrationLock(
         Effect.gen(function* () {
+          // A migration's message sets its own statement_timeout, which PostgreSQL applies
+          // to the statements after it in the same message only from version 13.
+          yield* requireSupportedServer()
           const from = yield* current
           yield* requireClean(from)
           yield* requireKnown(from?.version)

@@ -410,6 +410,22 @@ describe("Migrator behaviour", () => {
     expect(await sql(url, "SELECT to_regclass('t')::text AS t")).toEqual([{ t: null }])
   })
 
+  it("applies --statement-timeout to the statements of the migration's own message", async () => {
+    const url = await fresh()
+    const dir = await migrationDir({
+      "000001_slow.up.sql": "CREATE TABLE slow (id int);\nSELECT pg_sleep(5);",
+      "000001_slow.down.sql": "DROP TABLE slow;",
+    })
+    const started = performance.now()
+    const { result: failed } = await withMigrator(url, dir, (m) => Effect.flip(m.up()), {
+      statementTimeoutMs: 300,
+    })
+    expect(performance.now() - started).toBeLessThan(4000)
+    expect(failed).toMatchObject({ _tag: "MigrationFailed", version: 1, sqlState: "57014" })
+    expect(failed.hint).toContain("statement_timeout")
+    expect(await sql(url, "SELECT to_regclass('slow')::text AS slow")).toEqual([{ slow: null }])
+  })
+
   it("never turns a sub-millisecond lock_timeout into no timeout", async () => {
     const url = await fresh()
     const dir = await migrationDir({
