@@ -320,6 +320,22 @@ describe("Migrator behaviour", () => {
     expect(history).toMatchObject({ name: "000002_rows.up.sql", timed: true, ordered: true })
     expect(history?.applied_by).toContain(`coderops pid ${process.pid}`)
 
+    // Wrapped in its own BEGIN/COMMIT, as many golang-migrate directories are: applied,
+    // and the version row still written.
+    const wrapped = await migrationDir({
+      "000001_t.up.sql": "CREATE TABLE t (id int);",
+      "000001_t.down.sql": "DROP TABLE t;",
+      "000002_rows.up.sql": "INSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2) -- the last line",
+      "000002_rows.down.sql": "DELETE FROM t",
+      "000003_wrapped.up.sql": "BEGIN;\nINSERT INTO t VALUES (30);\nCOMMIT;\n",
+      "000003_wrapped.down.sql": "DELETE FROM t WHERE id = 30;",
+    })
+    await withMigrator(url, wrapped, (m) => m.up())
+    expect(await version(url)).toEqual({ version: 3, dirty: false })
+    expect(await sql(url, "SELECT count(*)::int AS n FROM t WHERE id = 30")).toEqual([{ n: 1 }])
+    await withMigrator(url, wrapped, (m) => m.down({ count: 1 }))
+    expect(await version(url)).toEqual({ version: 2, dirty: false })
+
     // Each file ends inside something that a quote, comment or statement after it could
     // close; the server must reject the whole message, so its first INSERT never runs.
     const unfinished = {
