@@ -438,7 +438,7 @@ describe("Migrator behaviour", () => {
     })
     expect(performance.now() - started).toBeLessThan(4000)
     expect(failed).toMatchObject({ _tag: "MigrationFailed", version: 1, sqlState: "57014" })
-    expect(failed.hint).toContain("statement_timeout")
+    expect((failed as { hint: string }).hint).toContain("statement_timeout")
     expect(await sql(url, "SELECT to_regclass('slow')::text AS slow")).toEqual([{ slow: null }])
   })
 
