@@ -1,10 +1,21 @@
-import { AdvisoryLockBusy, Db, requireSupportedServer, type SqlError } from "@coderops/db-core"
+import {
+  AdvisoryLockBusy,
+  Db,
+  requireSupportedServer,
+  type SqlError,
+  SqlSyntaxError,
+} from "@coderops/db-core"
 import { durationBuckets, Metrics } from "@coderops/metrics"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
-import { controlsTransactions, locateFailure, statementsOf } from "./internal/locateFailure.js"
+import {
+  controlsTransactions,
+  locateFailure,
+  statementsOf,
+  syntaxErrorOf,
+} from "./internal/locateFailure.js"
 import { findLockHolders, type LockHolder } from "./internal/lockHolders.js"
 import { lineAndColumnAt } from "./internal/statements.js"
 import type { Migration, MigrationFile, MigrationSet } from "./MigrationSource.js"
@@ -403,25 +414,41 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       })};\nCOMMIT;`
 
     /** Maps an error of the message back to the file, or to our own statements after it. */
-    const messageFailure = (file: MigrationFile, error: SqlError): StepError => {
-      const failed = (at: {
-        readonly line: number | undefined
-        readonly column: number | undefined
-      }) => new FileFailed({ file, kind: "migration", cause: error, ...at })
-      const { line: messageLine, column } = positionOf(error)
-      if (messageLine === undefined) return failed({ line: undefined, column: undefined })
-      const line = messageLine - 1
-      const fileLines = file.empty ? 0 : file.sql.split("\n").length
-      if (line >= 1 && line <= fileLines) return failed({ line, column })
-      // A syntax error past the file: the file ended inside a string, a comment or a statement.
-      if (line > fileLines && "sqlState" in error && error.sqlState === "42601")
-        return failed(lineAndColumnAt(file.sql, file.sql.trimEnd().length))
-      return error
-    }
+    const messageFailure = (file: MigrationFile, error: SqlError) =>
+      Effect.gen(function* () {
+        const failed = (
+          cause: SqlError,
+          at: { readonly line: number | undefined; readonly column: number | undefined },
+        ): StepError => new FileFailed({ file, kind: "migration", cause, ...at })
+        const { line: messageLine, column } = positionOf(error)
+        if (messageLine === undefined) return failed(error, { line: undefined, column: undefined })
+        const line = messageLine - 1
+        const fileLines = file.empty ? 0 : file.sql.split("\n").length
+        const inFile = line >= 1 && line <= fileLines
+        if (error._tag === "SqlSyntaxError") {
+          // A file that ends inside a string or a comment: the server's message quotes
+          // our text after it, or points past the file. The parser, on the file alone,
+          // says what is unfinished and where, as the server would have. When it finds
+          // a different place (a newer server's syntax), the server is right.
+          const alone = yield* syntaxErrorOf(file.sql)
+          if (alone !== undefined && (!inFile || (alone.line === line && alone.column === column)))
+            return failed(
+              new SqlSyntaxError({
+                query: error.query,
+                sqlState: error.sqlState,
+                message: alone.message,
+                line: alone.line,
+                column: alone.column,
+              }),
+              alone,
+            )
+        }
+        return inFile ? failed(error, { line, column }) : error
+      })
 
     const messageAttempt = (step: PlannedStep, file: MigrationFile) =>
       db.script("ApplyMigration", migrationMessage(step, file)).pipe(
-        Effect.mapError((error) => messageFailure(file, error)),
+        Effect.catch((error) => Effect.flatMap(messageFailure(file, error), Effect.fail)),
         // A failure after BEGIN leaves the transaction open and aborted; a message the
         // server rejected whole opened none, and ROLLBACK only warns.
         Effect.tapError(() => Effect.ignore(db.script("RollbackMigration", "ROLLBACK"))),

@@ -1,7 +1,7 @@
 import { Db } from "@coderops/db-core"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import { type Statement, splitStatements } from "./statements.js"
+import { SqlParseError, type Statement, splitStatements } from "./statements.js"
 
 class Located extends Data.TaggedError("Located")<{
   readonly line: number
@@ -14,6 +14,15 @@ class Located extends Data.TaggedError("Located")<{
  */
 export const statementsOf = (sql: string) =>
   Effect.promise(() => splitStatements(sql).catch((): ReadonlyArray<Statement> => []))
+
+/** What PostgreSQL's parser says is wrong with `sql` on its own; undefined when it parses. */
+export const syntaxErrorOf = (sql: string) =>
+  Effect.promise(() =>
+    splitStatements(sql).then(
+      () => undefined,
+      (cause: unknown) => (cause instanceof SqlParseError ? cause : undefined),
+    ),
+  )
 
 /** The file ends or opens transactions itself: its own COMMIT may have persisted part of it. */
 export const controlsTransactions = (statements: ReadonlyArray<Statement>) =>
