@@ -17,7 +17,6 @@ import {
   syntaxErrorOf,
 } from "./internal/locateFailure.js"
 import { findLockHolders, type LockHolder } from "./internal/lockHolders.js"
-import { lineAndColumnAt } from "./internal/statements.js"
 import type { Migration, MigrationFile, MigrationSet } from "./MigrationSource.js"
 import {
   type Direction,
