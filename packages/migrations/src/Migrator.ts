@@ -453,7 +453,10 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         Effect.tapError(() => Effect.ignore(db.script("RollbackMigration", "ROLLBACK"))),
       )
 
-    /** With fixtures (verify), each file is its own message, so a failure names its file. */
+    /**
+     * With fixtures (verify), each file is its own message, so a failure names its file;
+     * also when the state table's schema needs quotes, which the message cannot carry.
+     */
     const transactionAttempt = (step: PlannedStep, file: MigrationFile) => {
       const startedAt = new Date()
       return db.transaction(
@@ -477,11 +480,25 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       const file = fileOf(migration, step.direction)
       let tried = 0
       let attemptStarted = 0
+      // A file with its own COMMIT may have committed part of itself before the conflict:
+      // running it again would apply that part twice. Its statements are parsed on the
+      // first lock conflict, to know.
+      let ownsTransactions: boolean | undefined
+      const learnOwnership = (error: StepError) =>
+        retryable(sqlErrorOf(error)) && ownsTransactions === undefined
+          ? Effect.map(statementsOf(file.sql), (statements) => {
+              ownsTransactions = controlsTransactions(statements)
+            })
+          : Effect.void
+      const retryAllowed = (error: StepError) =>
+        retryable(sqlErrorOf(error)) && ownsTransactions === false
       const once = Effect.suspend(() => {
         tried++
         attemptStarted = performance.now()
-        return hasFixtures(step) ? transactionAttempt(step, file) : messageAttempt(step, file)
-      })
+        return hasFixtures(step) || !state.writesInline
+          ? transactionAttempt(step, file)
+          : messageAttempt(step, file)
+      }).pipe(Effect.tapError(learnOwnership))
       const schedule = Schedule.exponential(options.retryBase ?? "250 millis", 2).pipe(
         Schedule.modifyDelay(({ duration }) =>
           Effect.succeed(Duration.min(duration, Duration.seconds(5))),
@@ -492,8 +509,8 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         Schedule.tap(({ input, duration }) =>
           Effect.sync(() => {
             // The schedule sees every failure; only lock conflicts are retried.
+            if (!retryAllowed(input)) return
             const error = sqlErrorOf(input)
-            if (!retryable(error)) return
             retries.inc({ reason: error._tag })
             emit({
               type: "retry",
@@ -506,7 +523,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         ),
       )
       return once.pipe(
-        Effect.retry({ schedule, while: (error: StepError) => retryable(sqlErrorOf(error)) }),
+        Effect.retry({ schedule, while: retryAllowed }),
         Effect.catch((error: StepError) =>
           Effect.flatMap(
             failure(step, file, error, {

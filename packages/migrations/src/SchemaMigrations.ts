@@ -57,6 +57,27 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
     }
     const db = yield* Db
 
+    // Both tables are named with their schema: a migration may change search_path (pg_dump
+    // output empties it), and its version must still go to the table that was read. The
+    // schema is the state table's, or else the current one, where golang-migrate puts it.
+    const [located] = yield* db.query<{ schema: string | null }>(
+      "FindMigrationSchema",
+      `SELECT coalesce(
+         (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE c.oid = to_regclass($1)),
+         current_schema()) AS schema`,
+      [table],
+    )
+    const schema = located?.schema ?? undefined
+    /** A plain schema name needs no quotes in SQL text (see writeText). */
+    const plainSchema = schema === undefined || identifier.test(schema)
+    const inSchema = (name: string) =>
+      schema === undefined
+        ? name
+        : `${plainSchema ? schema : `"${schema.replaceAll('"', '""')}"`}.${name}`
+    const stateName = inSchema(table)
+    const historyName = inSchema(historyTable)
+
     const refuseCoderV1 = Effect.gen(function* () {
       const [row] = yield* db.query<{ v1: boolean }>(
         "FindMigrationCursor",
@@ -77,18 +98,18 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
       const [present] = yield* db.query<{ state: boolean; history: boolean }>(
         "FindMigrationTables",
         "SELECT to_regclass($1) IS NOT NULL AS state, to_regclass($2) IS NOT NULL AS history",
-        [table, historyTable],
+        [stateName, historyName],
       )
       if (!present?.state) {
         yield* db.script(
           "CreateStateTable",
-          `CREATE TABLE IF NOT EXISTS ${table} (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)`,
+          `CREATE TABLE IF NOT EXISTS ${stateName} (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)`,
         )
       }
       if (!present?.history) {
         yield* db.script(
           "CreateHistoryTable",
-          `CREATE TABLE IF NOT EXISTS ${historyTable} (
+          `CREATE TABLE IF NOT EXISTS ${historyName} (
              id bigserial PRIMARY KEY,
              version bigint NOT NULL,
              direction text NOT NULL CHECK (direction IN ('up', 'down')),
@@ -99,7 +120,7 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
              duration_ms double precision NOT NULL,
              applied_by text NOT NULL
            );
-           COMMENT ON TABLE ${historyTable} IS 'coderops: when each migration ran, how long it took, and the checksum of the file, for drift reports. Optional.';`,
+           COMMENT ON TABLE ${historyName} IS 'coderops: when each migration ran, how long it took, and the checksum of the file, for drift reports. Optional.';`,
         )
       }
     })
@@ -109,9 +130,9 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
       const [exists] = yield* db.query<{ present: boolean }>(
         "FindStateTable",
         "SELECT to_regclass($1) IS NOT NULL AS present",
-        [table],
+        [stateName],
       )
-      return exists?.present ? yield* readMigrationState(table) : undefined
+      return exists?.present ? yield* readMigrationState(stateName) : undefined
     })
 
     const who = `${process.env.USER ?? "unknown"}@${hostname()} (coderops pid ${process.pid})`
@@ -128,14 +149,14 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
     }) => {
       const history = values.history
         ? `, recorded AS (
-             INSERT INTO ${historyTable} (version, direction, name, checksum, started_at, finished_at, duration_ms, applied_by)
+             INSERT INTO ${historyName} (version, direction, name, checksum, started_at, finished_at, duration_ms, applied_by)
              VALUES (${values.history.join(", ")}))`
         : ""
       // Other versions' rows go, and the version is upserted: one row remains, as after
       // golang-migrate's TRUNCATE + INSERT (a DELETE and an INSERT of the same key cannot
       // share one statement).
-      return `WITH cleared AS (DELETE FROM ${table} WHERE version IS DISTINCT FROM ${values.version})${history}
-         INSERT INTO ${table} (version, dirty) SELECT ${values.version}, ${values.dirty} WHERE ${values.version} IS NOT NULL
+      return `WITH cleared AS (DELETE FROM ${stateName} WHERE version IS DISTINCT FROM ${values.version})${history}
+         INSERT INTO ${stateName} (version, dirty) SELECT ${values.version}, ${values.dirty} WHERE ${values.version} IS NOT NULL
          ON CONFLICT (version) DO UPDATE SET dirty = EXCLUDED.dirty`
     }
 
@@ -184,6 +205,8 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
       version: number | undefined,
       entry: Pick<HistoryEntry, "version" | "direction" | "name" | "checksum">,
     ) => {
+      if (!plainSchema)
+        throw new Error(`schema ${schema} needs quotes: write the version with write`)
       if (!/^[0-9a-f]+$/.test(entry.checksum)) {
         throw new Error(`checksum ${entry.checksum} of ${entry.name} is not lower-case hex`)
       }
@@ -209,7 +232,7 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
       const [exists] = yield* db.query<{ present: boolean }>(
         "FindHistoryTable",
         "SELECT to_regclass($1) IS NOT NULL AS present",
-        [historyTable],
+        [historyName],
       )
       if (!exists?.present) return new Map<number, HistoryEntry>()
       const rows = yield* db.query<{
@@ -224,7 +247,7 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
       }>(
         "GetMigrationHistory",
         `SELECT DISTINCT ON (version) version, direction, name, checksum, started_at, finished_at, duration_ms, applied_by
-           FROM ${historyTable} ORDER BY version, id DESC`,
+           FROM ${historyName} ORDER BY version, id DESC`,
       )
       return new Map(
         rows
@@ -245,7 +268,17 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
       )
     })
 
-    return { table, refuseCoderV1, ensure, read, write, writeText, lastApplied }
+    return {
+      table,
+      /** The version write can end a migration's message (its schema needs no quotes). */
+      writesInline: plainSchema,
+      refuseCoderV1,
+      ensure,
+      read,
+      write,
+      writeText,
+      lastApplied,
+    }
   })
 
 export type SchemaMigrations = Effect.Success<ReturnType<typeof makeSchemaMigrations>>

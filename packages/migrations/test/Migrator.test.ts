@@ -157,6 +157,32 @@ describe("Migrator behaviour", () => {
     }
   })
 
+  it("never retries a file with its own COMMIT: the committed part would run twice", async () => {
+    const url = await fresh()
+    const dir = await migrationDir({
+      "000001_t.up.sql": "CREATE TABLE t (id int);\nCREATE TABLE busy (id int);",
+      "000001_t.down.sql": "DROP TABLE t, busy;",
+      "000002_commits.up.sql":
+        "SET lock_timeout = '100ms';\nBEGIN;\nINSERT INTO t VALUES (1);\nCOMMIT;\nBEGIN;\nLOCK TABLE busy;\nCOMMIT;\n",
+      "000002_commits.down.sql": "DELETE FROM t;",
+    })
+    await withMigrator(url, dir, (m) => m.up({ limit: 1 }))
+    const holder = await openSession(url)
+    await holder.query("BEGIN; LOCK TABLE busy IN ACCESS SHARE MODE")
+    try {
+      const { result: error, events } = await withMigrator(url, dir, (m) => Effect.flip(m.up()), {
+        retryBase: "10 millis",
+      })
+      expect(error).toMatchObject({ _tag: "MigrationFailed", version: 2, attempts: 1 })
+      expect((error as { hint: string }).hint).toContain("has its own BEGIN/COMMIT")
+      expect(events.filter((e) => e.type === "retry")).toHaveLength(0)
+      expect(await sql(url, "SELECT count(*)::int AS n FROM t")).toEqual([{ n: 1 }])
+      expect(await version(url)).toEqual({ version: 1, dirty: false })
+    } finally {
+      await holder.close()
+    }
+  })
+
   it("runs CREATE INDEX CONCURRENTLY under the no-transaction directive", async () => {
     const url = await fresh()
     const dir = await migrationDir({
@@ -371,6 +397,33 @@ describe("Migrator behaviour", () => {
         { n: 0 },
       ])
     }
+  })
+
+  it("writes the version to the state table it read, whatever search_path a migration sets", async () => {
+    const url = await fresh()
+    // Another tool's golang-migrate table, in a schema a migration puts first.
+    await sql(
+      url,
+      "CREATE SCHEMA app; CREATE TABLE app.schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL); INSERT INTO app.schema_migrations VALUES (20240101, false)",
+    )
+    const dir = await migrationDir({
+      "000001_base.up.sql": "CREATE TABLE base (x int);",
+      "000001_base.down.sql": "DROP TABLE base;",
+      // As pg_dump writes it: an empty search_path, then qualified names.
+      "000002_dump.up.sql":
+        "SELECT pg_catalog.set_config('search_path', '', false);\nCREATE TABLE public.b (x int);\n",
+      "000002_dump.down.sql": "DROP TABLE public.b;",
+      "000003_app.up.sql": "SET search_path = app, public;\nCREATE TABLE c (x int);\n",
+      "000003_app.down.sql": "DROP TABLE app.c;",
+    })
+    await withMigrator(url, dir, (m) => m.up())
+    expect(await version(url)).toEqual({ version: 3, dirty: false })
+    expect(await sql(url, "SELECT version::int FROM app.schema_migrations")).toEqual([
+      { version: 20240101 },
+    ])
+    expect(
+      await sql(url, "SELECT version::int FROM public.coderops_migration_history ORDER BY id"),
+    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }])
   })
 
   it("names the fixture that failed, not its migration", async () => {
