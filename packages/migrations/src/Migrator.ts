@@ -314,7 +314,10 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
             hint:
               error.reason === "statement_timeout"
                 ? "it ran longer than statement_timeout (--statement-timeout); raise the timeout for this run, or make the migration cheaper"
-                : "it was cancelled by another session or a server shutdown; run again",
+                : // node-postgres refuses a COPY FROM STDIN it has no data for; so does golang-migrate.
+                  error.message.startsWith("COPY from stdin failed")
+                  ? "COPY ... FROM STDIN needs data sent by the client, which a migration file cannot carry; insert the rows with INSERT instead"
+                  : "it was cancelled by another session or a server shutdown; run again",
             exitCode: 10,
           }
         default:

@@ -497,6 +497,18 @@ describe("Migrator behaviour", () => {
     expect(await sql(url, "SELECT to_regclass('slow')::text AS slow")).toEqual([{ slow: null }])
   })
 
+  it("explains a COPY FROM STDIN, which no migration file can feed", async () => {
+    const url = await fresh()
+    const dir = await migrationDir({
+      "000001_copy.up.sql": "CREATE TABLE b (x int);\nCOPY b FROM stdin;\n",
+      "000001_copy.down.sql": "DROP TABLE b;",
+    })
+    const { result: failed } = await withMigrator(url, dir, (m) => Effect.flip(m.up()))
+    expect(failed).toMatchObject({ _tag: "MigrationFailed", version: 1, sqlState: "57014" })
+    expect((failed as { hint: string }).hint).toContain("FROM STDIN")
+    expect(await sql(url, "SELECT to_regclass('b')::text AS b")).toEqual([{ b: null }])
+  })
+
   it("never turns a sub-millisecond lock_timeout into no timeout", async () => {
     const url = await fresh()
     const dir = await migrationDir({
