@@ -8,21 +8,37 @@ class Located extends Data.TaggedError("Located")<{
   readonly column: number
 }> {}
 
-/**
- * A failed file's statements, parsed once for both questions below. Text that does not
- * parse gives none: it never ran, because the server parses the whole file first.
- */
+interface Parsed {
+  /** Text that does not parse gives none: it never ran, as the server parses it whole first. */
+  readonly statements: ReadonlyArray<Statement>
+  readonly syntaxError: SqlParseError | undefined
+}
+
+// A failure asks several questions of one file (where it failed, whether it commits by
+// itself, whether a retry is safe): the last text's parse answers them all.
+let lastParsed: { readonly sql: string; readonly parsed: Promise<Parsed> } | undefined
+
+const parse = (sql: string): Promise<Parsed> => {
+  if (lastParsed?.sql !== sql) {
+    const parsed = splitStatements(sql).then(
+      (statements): Parsed => ({ statements, syntaxError: undefined }),
+      (cause: unknown): Parsed => ({
+        statements: [],
+        syntaxError: cause instanceof SqlParseError ? cause : undefined,
+      }),
+    )
+    lastParsed = { sql, parsed }
+  }
+  return lastParsed.parsed
+}
+
+/** A failed file's statements, as PostgreSQL's parser splits them. */
 export const statementsOf = (sql: string) =>
-  Effect.promise(() => splitStatements(sql).catch((): ReadonlyArray<Statement> => []))
+  Effect.promise(() => parse(sql).then((parsed) => parsed.statements))
 
 /** What PostgreSQL's parser says is wrong with `sql` on its own; undefined when it parses. */
 export const syntaxErrorOf = (sql: string) =>
-  Effect.promise(() =>
-    splitStatements(sql).then(
-      () => undefined,
-      (cause: unknown) => (cause instanceof SqlParseError ? cause : undefined),
-    ),
-  )
+  Effect.promise(() => parse(sql).then((parsed) => parsed.syntaxError))
 
 /** The file ends or opens transactions itself: its own COMMIT may have persisted part of it. */
 export const controlsTransactions = (statements: ReadonlyArray<Statement>) =>
