@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto"
-import { readdir, readFile, stat } from "node:fs/promises"
+import { readFileSync } from "node:fs"
+import { readdir, stat } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -101,11 +102,15 @@ const invalidUtf8Offset = (bytes: Uint8Array): number | undefined => {
 
 const osError = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
 
-/** A file's problem text, or the file. */
-const readMigrationFile = async (path: string, name: string): Promise<MigrationFile | string> => {
+/**
+ * A file's problem text, or the file. Read synchronously: a directory holds hundreds of
+ * small files, and one thread-pool round trip per file cost five times as much (Coder's
+ * ~750 files: about 50 ms against 10) on every command's start.
+ */
+const readMigrationFile = (path: string, name: string): MigrationFile | string => {
   let bytes: Buffer
   try {
-    bytes = await readFile(path)
+    bytes = readFileSync(path)
   } catch (cause) {
     return `cannot read: ${osError(cause)}`
   }
@@ -230,13 +235,11 @@ const scanDirectory = async (dir: string): Promise<Scan> => {
     candidates.push({ ...entry, version, digits, title, direction: direction as "up" | "down" })
   }
 
-  const named = await Promise.all(
-    candidates.map(async (candidate): Promise<Named> => {
-      const file = await readMigrationFile(candidate.path, candidate.name)
-      if (typeof file === "string") problem(candidate.relative, file)
-      return { ...candidate, file: typeof file === "string" ? undefined : file }
-    }),
-  )
+  const named = candidates.map((candidate): Named => {
+    const file = readMigrationFile(candidate.path, candidate.name)
+    if (typeof file === "string") problem(candidate.relative, file)
+    return { ...candidate, file: typeof file === "string" ? undefined : file }
+  })
 
   const byVersion = new Map<number, { up?: Named; down?: Named }>()
   for (const entry of named) {
@@ -302,24 +305,22 @@ const scanFixtures = async (
     }
     return new Map()
   }
-  const read = await Promise.all(
-    entries.map(async (entry) => {
-      const match = entry.isDirectory ? null : fixtureName.exec(entry.name)
-      if (match === null) return undefined
-      const relative = `${fixturesFolder}/${entry.name}`
-      const version = parseVersion(match[1] ?? "")
-      if (typeof version === "string") {
-        problem(relative, version)
-        return undefined
-      }
-      const file = await readMigrationFile(join(folder, entry.name), entry.name)
-      if (typeof file === "string") {
-        problem(relative, file)
-        return undefined
-      }
-      return { version, file }
-    }),
-  )
+  const read = entries.map((entry) => {
+    const match = entry.isDirectory ? null : fixtureName.exec(entry.name)
+    if (match === null) return undefined
+    const relative = `${fixturesFolder}/${entry.name}`
+    const version = parseVersion(match[1] ?? "")
+    if (typeof version === "string") {
+      problem(relative, version)
+      return undefined
+    }
+    const file = readMigrationFile(join(folder, entry.name), entry.name)
+    if (typeof file === "string") {
+      problem(relative, file)
+      return undefined
+    }
+    return { version, file }
+  })
   const fixtures = new Map<number, MigrationFile[]>()
   for (const fixture of read) {
     if (fixture === undefined) continue

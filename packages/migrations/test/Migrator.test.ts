@@ -481,6 +481,58 @@ describe("Migrator behaviour", () => {
     expect(await sql(url, "SELECT to_regclass('t')::text AS t")).toEqual([{ t: null }])
   })
 
+  it("commits migrations without waiting for the disk, and ends every run with a commit that waits", async () => {
+    // The session default is on (the test server's own is off), so the migrations'
+    // setting is their own.
+    const url = `${await fresh()}?synchronous_commit=on`
+    const files = {
+      "000001_seen.up.sql":
+        "CREATE TABLE seen (setting text);\nINSERT INTO seen VALUES (current_setting('synchronous_commit'));",
+      "000001_seen.down.sql": "DROP TABLE seen;",
+      "000002_again.up.sql": "INSERT INTO seen VALUES (current_setting('synchronous_commit'));",
+      "000002_again.down.sql": "SELECT 1;",
+    }
+    const observed = (dir: string, up: boolean) =>
+      withMigrator(url, dir, (m) =>
+        Effect.gen(function* () {
+          const db = yield* Db
+          const statements: Array<string> = []
+          db.addObserver({ onQuery: (event) => statements.push(event.name) })
+          yield* up ? m.up() : Effect.flip(m.up())
+          return statements
+        }),
+      )
+    const { result: succeeded } = await observed(await migrationDir(files), true)
+    expect(await sql(url, "SELECT setting FROM seen")).toEqual([
+      { setting: "off" },
+      { setting: "off" },
+    ])
+    expect(succeeded.filter((name) => /^(Apply|Rollback|Flush)/.test(name))).toEqual([
+      "ApplyMigration",
+      "ApplyMigration",
+      "FlushMigrationCommits",
+    ])
+
+    // A failed run flushes what it committed before the failure.
+    const { result: failed } = await observed(
+      await migrationDir({
+        ...files,
+        "000003_more.up.sql": "INSERT INTO seen VALUES ('3');",
+        "000003_more.down.sql": "SELECT 1;",
+        "000004_bad.up.sql": "SELECT 1/0;",
+        "000004_bad.down.sql": "SELECT 1;",
+      }),
+      false,
+    )
+    expect(failed.filter((name) => /^(Apply|Rollback|Flush)/.test(name))).toEqual([
+      "ApplyMigration",
+      "ApplyMigration",
+      "RollbackMigration",
+      "FlushMigrationCommits",
+    ])
+    expect(await version(url)).toEqual({ version: 3, dirty: false })
+  })
+
   it("applies --statement-timeout to the statements of the migration's own message", async () => {
     const url = await fresh()
     const dir = await migrationDir({
