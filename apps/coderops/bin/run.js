@@ -21,5 +21,8 @@ for (const stream of [process.stdout, process.stderr]) {
 
 // Cache compiled code between runs: module loading dominates a cold start.
 nodeModule.enableCompileCache()
+// The check above is the one that matters; oclif's own loads semver (47 modules) to
+// compare against its older minimum.
+process.env.OCLIF_DISABLE_ENGINE_WARNING ??= "1"
 const { execute } = await import("@oclif/core")
 await execute({ dir: import.meta.url })
