@@ -257,8 +257,15 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       ...timeoutSettings,
       synchronous_commit: "off",
     }
-    /** A commit that waits for WAL to be flushed: it assigns a transaction id to commit. */
-    const makeDurable = db.execute("FlushMigrationCommits", "SELECT pg_current_xact_id()")
+    /**
+     * A commit that waits for the WAL flush. Only a transaction that wrote WAL waits (one
+     * with just a transaction id does not), and this WAL record changes no table: a
+     * transactional logical decoding message, which any role may write at any wal_level.
+     */
+    const makeDurable = db.execute(
+      "FlushMigrationCommits",
+      "SELECT pg_logical_emit_message(true, 'coderops', 'migrations committed')",
+    )
 
     const sessionTimeouts = db.script(
       "SetMigrationTimeouts",
