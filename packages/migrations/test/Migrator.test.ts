@@ -489,8 +489,9 @@ describe("Migrator behaviour", () => {
       "000001_seen.up.sql":
         "CREATE TABLE seen (setting text);\nINSERT INTO seen VALUES (current_setting('synchronous_commit'));",
       "000001_seen.down.sql": "DROP TABLE seen;",
-      "000002_again.up.sql": "INSERT INTO seen VALUES (current_setting('synchronous_commit'));",
-      "000002_again.down.sql": "SELECT 1;",
+      "000002_again.up.sql":
+        "INSERT INTO seen VALUES (current_setting('synchronous_commit'));\nCREATE TABLE wal AS SELECT pg_current_wal_insert_lsn() AS before_commit;",
+      "000002_again.down.sql": "DROP TABLE wal;",
     }
     const observed = (dir: string, up: boolean) =>
       withMigrator(url, dir, (m) =>
@@ -512,6 +513,11 @@ describe("Migrator behaviour", () => {
       "ApplyMigration",
       "FlushMigrationCommits",
     ])
+    // The last migration's commit is on disk when up returns: WAL is flushed past it.
+    // (Without a flush that waits, the flush position was still behind its first write.)
+    expect(
+      await sql(url, "SELECT pg_current_wal_flush_lsn() > before_commit AS flushed FROM wal"),
+    ).toEqual([{ flushed: true }])
 
     // A failed run flushes what it committed before the failure.
     const { result: failed } = await observed(
