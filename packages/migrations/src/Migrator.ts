@@ -246,25 +246,27 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         : { statement_timeout: wholeMs(options.statementTimeoutMs) }),
     }
     /**
-     * A migration's transaction: its timeouts, and no wait for its commit to reach disk
-     * (or a synchronous standby). `makeDurable` ends every run with one commit that does
-     * wait; WAL is flushed in order, so that flushes every migration before it. A server
-     * crash during the run can lose only whole migrations at the end of it (their version
-     * rows with them): the database is at an earlier, clean version. Where each commit
-     * must wait (a remote disk, a synchronous standby), 300 migrations save 300 waits.
+     * A migration's transaction: its timeouts and, but for the last of a run, no wait for
+     * its commit to reach disk (or a synchronous standby). The last one's commit waits,
+     * and WAL is flushed in order, so that flushes every migration before it; a failed or
+     * interrupted run ends with `makeDurable` instead. A server crash during the run can
+     * lose only whole migrations at the end of it (their version rows with them): the
+     * database is at an earlier, clean version. Where each commit must wait (a remote
+     * disk, a synchronous standby), 300 migrations save 299 waits.
      */
-    const transactionSettings: Record<string, number | string> = {
-      ...timeoutSettings,
-      synchronous_commit: "off",
-    }
+    const transactionSettings = (last: boolean): Record<string, number | string> =>
+      last ? timeoutSettings : { ...timeoutSettings, synchronous_commit: "off" }
     /**
-     * A commit that waits for the WAL flush. Only a transaction that wrote WAL waits (one
-     * with just a transaction id does not), and this WAL record changes no table: a
-     * transactional logical decoding message, which any role may write at any wal_level.
+     * A commit that waits for the WAL flush, after a failure or an interrupt: only a
+     * transaction that wrote WAL waits (one with just a transaction id does not), and this
+     * record changes no table: a transactional logical decoding message. Best effort: the
+     * run has already failed, and the server flushes within a second anyway.
      */
-    const makeDurable = db.execute(
-      "FlushMigrationCommits",
-      "SELECT pg_logical_emit_message(true, 'coderops', 'migrations committed')",
+    const makeDurable = Effect.ignore(
+      db.execute(
+        "FlushMigrationCommits",
+        "SELECT pg_logical_emit_message(true, 'coderops', 'migrations committed')",
+      ),
     )
 
     const sessionTimeouts = db.script(
@@ -419,7 +421,9 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       })
 
     // One line, so that line N of a file is line N + 1 of the message, columns unchanged.
-    const beginLine = `${["BEGIN", ...Object.entries(transactionSettings).map(([name, value]) => `SET LOCAL ${name} = ${value}`)].join("; ")};\n`
+    const beginLineOf = (last: boolean) =>
+      `${["BEGIN", ...Object.entries(transactionSettings(last)).map(([name, value]) => `SET LOCAL ${name} = ${value}`)].join("; ")};\n`
+    const beginLines = { last: beginLineOf(true), other: beginLineOf(false) }
 
     /**
      * The migration, its version row and its history row as one simple-protocol message:
@@ -430,13 +434,16 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
      * leaves the whole message unterminated, and the server, which parses a message whole
      * before running any of it, rejects all of it.
      */
-    const migrationMessage = (step: PlannedStep, file: MigrationFile) =>
-      `${beginLine}${file.empty ? "" : file.sql}\n;\n${state.writeText(step.resultingVersion, {
-        version: step.version,
-        direction: step.direction,
-        name: file.name,
-        checksum: file.checksum,
-      })};\nCOMMIT;`
+    const migrationMessage = (step: PlannedStep, file: MigrationFile, last: boolean) =>
+      `${last ? beginLines.last : beginLines.other}${file.empty ? "" : file.sql}\n;\n${state.writeText(
+        step.resultingVersion,
+        {
+          version: step.version,
+          direction: step.direction,
+          name: file.name,
+          checksum: file.checksum,
+        },
+      )};\nCOMMIT;`
 
     /** Maps an error of the message back to the file, or to our own statements after it. */
     const messageFailure = (file: MigrationFile, error: SqlError) =>
@@ -471,8 +478,8 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         return inFile ? failed(error, { line, column }) : error
       })
 
-    const messageAttempt = (step: PlannedStep, file: MigrationFile) =>
-      db.script("ApplyMigration", migrationMessage(step, file)).pipe(
+    const messageAttempt = (step: PlannedStep, file: MigrationFile, last: boolean) =>
+      db.script("ApplyMigration", migrationMessage(step, file, last)).pipe(
         Effect.catch((error) => Effect.flatMap(messageFailure(file, error), Effect.fail)),
         // A failure after BEGIN leaves the transaction open and aborted; a message the
         // server rejected whole opened none, and ROLLBACK only warns.
@@ -483,7 +490,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
      * With fixtures (verify), each file is its own message, so a failure names its file;
      * also when the state table's schema needs quotes, which the message cannot carry.
      */
-    const transactionAttempt = (step: PlannedStep, file: MigrationFile) => {
+    const transactionAttempt = (step: PlannedStep, file: MigrationFile, last: boolean) => {
       const startedAt = new Date()
       return db.transaction(
         "Migrate",
@@ -492,7 +499,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           yield* fixturesOf(step.version)
           yield* state.write(step.resultingVersion, false, historyEntry(step, file, startedAt))
         }),
-        { settings: transactionSettings },
+        { settings: transactionSettings(last) },
       )
     }
 
@@ -502,7 +509,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       (source.fixtures.get(step.version)?.length ?? 0) > 0
 
     /** One migration in its own transaction with its version row; retried on lock conflicts. */
-    const stepInTransaction = (step: PlannedStep, migration: Migration) => {
+    const stepInTransaction = (step: PlannedStep, migration: Migration, last: boolean) => {
       const file = fileOf(migration, step.direction)
       let tried = 0
       let attemptStarted = 0
@@ -522,8 +529,8 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         tried++
         attemptStarted = performance.now()
         return hasFixtures(step) || !state.writesInline
-          ? transactionAttempt(step, file)
-          : messageAttempt(step, file)
+          ? transactionAttempt(step, file, last)
+          : messageAttempt(step, file, last)
       }).pipe(Effect.tapError(learnOwnership))
       const schedule = Schedule.exponential(options.retryBase ?? "250 millis", 2).pipe(
         Schedule.modifyDelay(({ duration }) =>
@@ -597,14 +604,15 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       })
     }
 
-    const runStep = (step: PlannedStep) =>
+    /** `last`: the run's last migration, whose commit makes the run durable. */
+    const runStep = (step: PlannedStep, last: boolean) =>
       Effect.gen(function* () {
         const migration = byVersion.get(step.version)!
         emit({ type: "start", version: step.version, direction: step.direction, name: step.name })
         const started = performance.now()
         yield* step.noTransaction
           ? stepWithoutTransaction(step, migration)
-          : stepInTransaction(step, migration)
+          : stepInTransaction(step, migration, last)
         const seconds = (performance.now() - started) / 1000
         durations.set({ version: String(step.version), direction: step.direction }, seconds)
         stepHistogram.observe({ direction: step.direction }, seconds)
@@ -781,13 +789,10 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           } else if (steps.length > 0) {
             // Failed or interrupted, the migrations committed so far are made durable too.
             yield* Effect.gen(function* () {
-              for (const step of steps) done.push(yield* runStep(step))
-            }).pipe(
-              Effect.onExit((exit) =>
-                Exit.isSuccess(exit) ? Effect.void : Effect.ignore(makeDurable),
-              ),
-            )
-            yield* makeDurable
+              for (const [i, step] of steps.entries()) {
+                done.push(yield* runStep(step, i === steps.length - 1))
+              }
+            }).pipe(Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : makeDurable)))
           }
           return {
             from: from?.version,

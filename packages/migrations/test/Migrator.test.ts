@@ -481,17 +481,17 @@ describe("Migrator behaviour", () => {
     expect(await sql(url, "SELECT to_regclass('t')::text AS t")).toEqual([{ t: null }])
   })
 
-  it("commits migrations without waiting for the disk, and ends every run with a commit that waits", async () => {
+  it("commits migrations without waiting for the disk but for the last, and flushes after a failure", async () => {
     // The session default is on (the test server's own is off), so the migrations'
     // setting is their own.
     const url = `${await fresh()}?synchronous_commit=on`
+    const seen = "INSERT INTO seen VALUES (current_setting('synchronous_commit'));"
+    const walPosition = "INSERT INTO wal SELECT pg_current_wal_insert_lsn();"
     const files = {
-      "000001_seen.up.sql":
-        "CREATE TABLE seen (setting text);\nINSERT INTO seen VALUES (current_setting('synchronous_commit'));",
+      "000001_seen.up.sql": `CREATE TABLE seen (setting text);\n${seen}`,
       "000001_seen.down.sql": "DROP TABLE seen;",
-      "000002_again.up.sql":
-        "INSERT INTO seen VALUES (current_setting('synchronous_commit'));\nCREATE TABLE wal AS SELECT pg_current_wal_insert_lsn() AS before_commit;",
-      "000002_again.down.sql": "DROP TABLE wal;",
+      "000002_wal.up.sql": `CREATE TABLE wal (before_commit pg_lsn);\n${seen}\n${walPosition}`,
+      "000002_wal.down.sql": "DROP TABLE wal;",
     }
     const observed = (dir: string, up: boolean) =>
       withMigrator(url, dir, (m) =>
@@ -503,27 +503,29 @@ describe("Migrator behaviour", () => {
           return statements
         }),
       )
+    // When up returns, WAL is flushed past the last migration's writes: its commit waited.
+    // (With no commit that waits, the flush position was still behind them.)
+    const flushedPastLastMigration = async () =>
+      (
+        await sql(url, "SELECT pg_current_wal_flush_lsn() > max(before_commit) AS flushed FROM wal")
+      )[0]
+
     const { result: succeeded } = await observed(await migrationDir(files), true)
     expect(await sql(url, "SELECT setting FROM seen")).toEqual([
       { setting: "off" },
-      { setting: "off" },
+      { setting: "on" },
     ])
     expect(succeeded.filter((name) => /^(Apply|Rollback|Flush)/.test(name))).toEqual([
       "ApplyMigration",
       "ApplyMigration",
-      "FlushMigrationCommits",
     ])
-    // The last migration's commit is on disk when up returns: WAL is flushed past it.
-    // (Without a flush that waits, the flush position was still behind its first write.)
-    expect(
-      await sql(url, "SELECT pg_current_wal_flush_lsn() > before_commit AS flushed FROM wal"),
-    ).toEqual([{ flushed: true }])
+    expect(await flushedPastLastMigration()).toEqual({ flushed: true })
 
     // A failed run flushes what it committed before the failure.
     const { result: failed } = await observed(
       await migrationDir({
         ...files,
-        "000003_more.up.sql": "INSERT INTO seen VALUES ('3');",
+        "000003_more.up.sql": `${seen}\n${walPosition}`,
         "000003_more.down.sql": "SELECT 1;",
         "000004_bad.up.sql": "SELECT 1/0;",
         "000004_bad.down.sql": "SELECT 1;",
@@ -537,6 +539,8 @@ describe("Migrator behaviour", () => {
       "FlushMigrationCommits",
     ])
     expect(await version(url)).toEqual({ version: 3, dirty: false })
+    expect((await sql(url, "SELECT setting FROM seen"))[2]).toEqual({ setting: "off" })
+    expect(await flushedPastLastMigration()).toEqual({ flushed: true })
   })
 
   it("applies --statement-timeout to the statements of the migration's own message", async () => {
