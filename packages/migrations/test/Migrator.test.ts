@@ -485,10 +485,10 @@ describe("Migrator behaviour", () => {
     // The session default is on (the test server's own is off), so the migrations'
     // setting is their own.
     const url = `${await fresh()}?synchronous_commit=on`
-    const seen = "INSERT INTO seen VALUES (current_setting('synchronous_commit'));"
+    const seen = "INSERT INTO seen (setting) VALUES (current_setting('synchronous_commit'));"
     const walPosition = "INSERT INTO wal SELECT pg_current_wal_insert_lsn();"
     const files = {
-      "000001_seen.up.sql": `CREATE TABLE seen (setting text);\n${seen}`,
+      "000001_seen.up.sql": `CREATE TABLE seen (id serial, setting text);\n${seen}`,
       "000001_seen.down.sql": "DROP TABLE seen;",
       "000002_wal.up.sql": `CREATE TABLE wal (before_commit pg_lsn);\n${seen}\n${walPosition}`,
       "000002_wal.down.sql": "DROP TABLE wal;",
@@ -511,7 +511,7 @@ describe("Migrator behaviour", () => {
       )[0]
 
     const { result: succeeded } = await observed(await migrationDir(files), true)
-    expect(await sql(url, "SELECT setting FROM seen")).toEqual([
+    expect(await sql(url, "SELECT setting FROM seen ORDER BY id")).toEqual([
       { setting: "off" },
       { setting: "on" },
     ])
@@ -539,7 +539,9 @@ describe("Migrator behaviour", () => {
       "FlushMigrationCommits",
     ])
     expect(await version(url)).toEqual({ version: 3, dirty: false })
-    expect((await sql(url, "SELECT setting FROM seen"))[2]).toEqual({ setting: "off" })
+    expect((await sql(url, "SELECT setting FROM seen ORDER BY id"))[2]).toEqual({
+      setting: "off",
+    })
     expect(await flushedPastLastMigration()).toEqual({ flushed: true })
   })
 
