@@ -1,4 +1,3 @@
-import { createRequire } from "node:module"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -62,25 +61,28 @@ export interface MetricsShape {
 export const expositionContentType = "text/plain; version=0.0.4; charset=utf-8"
 
 // prom-client and the OpenTelemetry API it pulls in are ~80 modules: a command that
-// exposes no metrics never loads them. It is CommonJS, so a lazy require stays synchronous.
-const loadPromClient = (): typeof Prom => createRequire(import.meta.url)("prom-client")
+// exposes no metrics never loads them (in the bundled CLI, they are a chunk of their own).
+const loadPromClient = () => import("prom-client")
 
 export const makeMetrics = (options?: { readonly processMetrics?: boolean }): MetricsShape => {
   const declared = new Map<string, CustomMetric>()
+  let loading: Promise<Prom.Registry> | undefined
   let registry: Prom.Registry | undefined
   const promRegistry = () => {
-    if (registry === undefined) {
-      const prom = loadPromClient()
+    loading ??= loadPromClient().then((prom) => {
+      // Metrics declared while prom-client loaded are registered here, later ones by `declare`.
       registry = new prom.Registry()
       for (const metric of declared.values())
         registry.registerMetric(metric as unknown as Prom.Metric)
       // Node process metrics (CPU, memory, event-loop lag, GC, handles) under their usual names.
       if (options?.processMetrics !== false) prom.collectDefaultMetrics({ register: registry })
-    }
-    return registry
+      return registry
+    })
+    return loading
   }
-  // Event-loop lag and GC are observed from the start, not from the first exposition.
-  if (options?.processMetrics !== false) promRegistry()
+  // Event-loop lag and GC are observed from the start, not from the first exposition. A
+  // failure to load surfaces at the first exposition, which awaits the same promise.
+  if (options?.processMetrics !== false) promRegistry().catch(() => {})
 
   const declare = <M extends CustomMetric>(name: string, make: () => M): M => {
     const existing = declared.get(name)
@@ -119,7 +121,7 @@ export const makeMetrics = (options?: { readonly processMetrics?: boolean }): Me
       )
       return { observe: (labels, value) => metric.observe(labels, value) }
     },
-    exposition: () => promRegistry().metrics(),
+    exposition: () => promRegistry().then((loaded) => loaded.metrics()),
     contentType: expositionContentType,
   }
 }

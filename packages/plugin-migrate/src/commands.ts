@@ -1,0 +1,21 @@
+// The plugin's commands by id: oclif's "explicit" command target. The build bundles this
+// module with everything it imports (tooling/scripts/bundle-commands.mjs), so that a
+// command starts from a few modules instead of hundreds.
+import type { Command } from "@oclif/core"
+import MigrateCreate from "./commands/migrate/create.js"
+import MigrateDown from "./commands/migrate/down.js"
+import MigrateForce from "./commands/migrate/force.js"
+import MigrateGoto from "./commands/migrate/goto.js"
+import MigrateStatus from "./commands/migrate/status.js"
+import MigrateUp from "./commands/migrate/up.js"
+import MigrateVerify from "./commands/migrate/verify.js"
+
+export const COMMANDS = {
+  "migrate:create": MigrateCreate,
+  "migrate:down": MigrateDown,
+  "migrate:force": MigrateForce,
+  "migrate:goto": MigrateGoto,
+  "migrate:status": MigrateStatus,
+  "migrate:up": MigrateUp,
+  "migrate:verify": MigrateVerify,
+} satisfies Record<string, Command.Class>
