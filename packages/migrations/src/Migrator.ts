@@ -432,21 +432,24 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
      * identifier-quote or backslash characters, and its quotes pair up around letters and
      * digits. A file that ends inside a string, a comment or an unfinished statement so
      * leaves the whole message unterminated, and the server, which parses a message whole
-     * before running any of it, rejects all of it.
+     * before running any of it, rejects all of it. With --tx-mode all, the message is the
+     * same without BEGIN and COMMIT: the run's transaction is already open.
      */
+    const fileThenVersion = (step: PlannedStep, file: MigrationFile) =>
+      `${file.empty ? "" : file.sql}\n;\n${state.writeText(step.resultingVersion, {
+        version: step.version,
+        direction: step.direction,
+        name: file.name,
+        checksum: file.checksum,
+      })};\n`
     const migrationMessage = (step: PlannedStep, file: MigrationFile, last: boolean) =>
-      `${last ? beginLines.last : beginLines.other}${file.empty ? "" : file.sql}\n;\n${state.writeText(
-        step.resultingVersion,
-        {
-          version: step.version,
-          direction: step.direction,
-          name: file.name,
-          checksum: file.checksum,
-        },
-      )};\nCOMMIT;`
+      `${last ? beginLines.last : beginLines.other}${fileThenVersion(step, file)}COMMIT;`
 
-    /** Maps an error of the message back to the file, or to our own statements after it. */
-    const messageFailure = (file: MigrationFile, error: SqlError) =>
+    /**
+     * Maps an error of the message back to the file, or to our own statements after it;
+     * `linesBefore` of ours precede the file.
+     */
+    const messageFailure = (file: MigrationFile, error: SqlError, linesBefore: number) =>
       Effect.gen(function* () {
         const failed = (
           cause: SqlError,
@@ -454,7 +457,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         ): StepError => new FileFailed({ file, kind: "migration", cause, ...at })
         const { line: messageLine, column } = positionOf(error)
         if (messageLine === undefined) return failed(error, { line: undefined, column: undefined })
-        const line = messageLine - 1
+        const line = messageLine - linesBefore
         const fileLines = file.empty ? 0 : file.sql.split("\n").length
         const inFile = line >= 1 && line <= fileLines
         if (error._tag === "SqlSyntaxError") {
@@ -480,7 +483,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
 
     const messageAttempt = (step: PlannedStep, file: MigrationFile, last: boolean) =>
       db.script("ApplyMigration", migrationMessage(step, file, last)).pipe(
-        Effect.catch((error) => Effect.flatMap(messageFailure(file, error), Effect.fail)),
+        Effect.catch((error) => Effect.flatMap(messageFailure(file, error, 1), Effect.fail)),
         // A failure after BEGIN leaves the transaction open and aborted; a message the
         // server rejected whole opened none, and ROLLBACK only warns.
         Effect.tapError(() => Effect.ignore(db.script("RollbackMigration", "ROLLBACK"))),
@@ -823,10 +826,21 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
               })
               const startedAt = new Date()
               const started = performance.now()
-              yield* Effect.gen(function* () {
-                yield* runFile(file)
-                if (step.direction === "up") yield* fixturesOf(step.version)
-              }).pipe(
+              const inline = state.writesInline && !hasFixtures(step)
+              yield* (
+                inline
+                  ? db
+                      .script("ApplyMigration", fileThenVersion(step, file))
+                      .pipe(
+                        Effect.catch((error) =>
+                          Effect.flatMap(messageFailure(file, error, 0), Effect.fail),
+                        ),
+                      )
+                  : Effect.gen(function* () {
+                      yield* runFile(file)
+                      if (step.direction === "up") yield* fixturesOf(step.version)
+                    })
+              ).pipe(
                 Effect.catch((error: StepError) =>
                   Effect.flatMap(
                     failure(step, file, error, {
@@ -839,7 +853,12 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
                   ),
                 ),
               )
-              yield* state.write(step.resultingVersion, false, historyEntry(step, file, startedAt))
+              if (!inline)
+                yield* state.write(
+                  step.resultingVersion,
+                  false,
+                  historyEntry(step, file, startedAt),
+                )
               const seconds = (performance.now() - started) / 1000
               done.push({ ...step, seconds })
               emit({

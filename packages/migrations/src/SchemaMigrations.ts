@@ -196,10 +196,11 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
       )
 
     /**
-     * The clean version write and its history row as SQL text, to end a simple-protocol
-     * message that began the transaction. Times are the server's: the transaction's start
-     * and the moment the row is written. Strings travel hex-encoded, so the text's only
-     * quotes enclose letters and digits, in pairs: see Migrator's one-message step.
+     * The clean version write and its history row as SQL text, to end the simple-protocol
+     * message that carries the migration. Times are the server's: when the message arrived
+     * (in --tx-mode all the transaction began long before) and when the row is written.
+     * Strings travel hex-encoded, so the text's only quotes enclose letters and digits, in
+     * pairs: see Migrator's one-message step.
      */
     const writeText = (
       version: number | undefined,
@@ -219,9 +220,9 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
           entry.direction === "up" ? "'up'" : "'down'",
           hexText(entry.name),
           `'${entry.checksum}'`,
-          "now()",
+          "statement_timestamp()",
           "clock_timestamp()",
-          "1000 * extract(epoch FROM clock_timestamp() - now())",
+          "1000 * extract(epoch FROM clock_timestamp() - statement_timestamp())",
           hexText(who),
         ],
       })

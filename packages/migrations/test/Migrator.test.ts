@@ -481,6 +481,46 @@ describe("Migrator behaviour", () => {
     expect(await sql(url, "SELECT to_regclass('t')::text AS t")).toEqual([{ t: null }])
   })
 
+  it("--tx-mode all: one message per migration, and each history row times its own migration", async () => {
+    const url = await fresh()
+    const napping = (n: number) => ({
+      [`00000${n}_nap.up.sql`]: `CREATE TABLE nap_${n} (id int);\nSELECT pg_sleep(0.2);`,
+      [`00000${n}_nap.down.sql`]: `DROP TABLE nap_${n};`,
+    })
+    const { result: statements } = await withMigrator(
+      url,
+      await migrationDir({ ...napping(1), ...napping(2), ...napping(3) }),
+      (m) =>
+        Effect.gen(function* () {
+          const statements: Array<string> = []
+          ;(yield* Db).addObserver({ onQuery: (event) => statements.push(event.name) })
+          yield* m.up()
+          return statements
+        }),
+      { txMode: "all" },
+    )
+    expect(statements.filter((name) => /^(Apply|SetMigration)/.test(name))).toEqual([
+      "ApplyMigration",
+      "ApplyMigration",
+      "ApplyMigration",
+    ])
+    expect(await version(url)).toEqual({ version: 3, dirty: false })
+    // Not the run's transaction start: each row starts when its migration did, and lasts
+    // its own 0.2 s, not the run's so far.
+    expect(
+      await sql(
+        url,
+        `SELECT version::int, duration_ms BETWEEN 190 AND 390 AS own_duration,
+                started_at >= lag(finished_at) OVER (ORDER BY version) AS after_previous
+           FROM coderops_migration_history ORDER BY version`,
+      ),
+    ).toEqual([
+      { version: 1, own_duration: true, after_previous: null },
+      { version: 2, own_duration: true, after_previous: true },
+      { version: 3, own_duration: true, after_previous: true },
+    ])
+  })
+
   it("commits migrations without waiting for the disk but for the last, and flushes after a failure", async () => {
     // The session default is on (the test server's own is off), so the migrations'
     // setting is their own.
