@@ -12,9 +12,10 @@
 // Each must be a dependency of the plugin, as must every coderops library it bundles
 // (coder-schema finds its migration directory through its package name): this script
 // fails the build, naming what to add, when one is not.
-import { existsSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { builtinModules } from "node:module"
 import { join, relative, sep } from "node:path"
+import { pathToFileURL } from "node:url"
 import { rolldown } from "rolldown"
 
 const pluginDir = process.cwd()
@@ -23,6 +24,20 @@ const input = join(pluginDir, "dist", "commands.js")
 const outDir = join(pluginDir, "dist", "bundle")
 if (!existsSync(input)) {
   process.stderr.write(`${manifest.name}: ${input} is missing; run tsc -b first\n`)
+  process.exit(1)
+}
+
+// A command file missing from the map would be a command that silently does not exist.
+const commandsDir = join(pluginDir, "dist", "commands")
+const commandFiles = readdirSync(commandsDir, { recursive: true })
+  .filter((file) => file.endsWith(".js"))
+  .map((file) => file.slice(0, -".js".length).split(sep).join(":"))
+const { COMMANDS } = await import(pathToFileURL(input).href)
+const unlisted = commandFiles.filter((id) => !(id in COMMANDS))
+if (unlisted.length > 0) {
+  process.stderr.write(
+    `${manifest.name}: ${unlisted.join(", ")} ${unlisted.length === 1 ? "is" : "are"} in src/commands but not in src/commands.ts' COMMANDS; add ${unlisted.length === 1 ? "it" : "them"} there\n`,
+  )
   process.exit(1)
 }
 
