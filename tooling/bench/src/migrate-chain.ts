@@ -13,6 +13,8 @@ import { compareSides, machine, seconds, withBenchServer } from "./harness.js"
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7)
 const count = Number(process.env.BENCH_MIGRATIONS ?? 300)
+/** BENCH_BASELINE_BIN: another build's bin/run.js, run as one more side. */
+const baselineBin = process.env.BENCH_BASELINE_BIN
 const floorScript = fileURLToPath(new URL("./floor/apply-chain.js", import.meta.url))
 const bin = fileURLToPath(import.meta.resolve("coderops/package.json")).replace(
   /package\.json$/,
@@ -56,16 +58,20 @@ try {
       execFileSync(file, args, { stdio: "ignore", env: { ...process.env, NODE_ENV: "production" } })
       return (performance.now() - started) / 1000
     }
-    const coderopsUp = (extra: ReadonlyArray<string>) =>
+    const coderopsUp = (extra: ReadonlyArray<string>, cli = bin) =>
       timed((target) => [
         process.execPath,
-        [bin, "migrate", "up", "--dir", dir, "--database-url", target, ...extra],
+        [cli, "migrate", "up", "--dir", dir, "--database-url", target, ...extra],
       ])
     const floor = (mode: string) =>
       timed((target) => [process.execPath, [floorScript, mode, target, ...ups]])
     const results = await compareSides(
       [
         { name: "coderops migrate up", run: coderopsUp([]) },
+        // Another build's CLI (e.g. a clone at an earlier commit) side by side with this one.
+        ...(baselineBin === undefined
+          ? []
+          : [{ name: `baseline: ${baselineBin}`, run: coderopsUp([], baselineBin) }]),
         { name: "coderops migrate up --tx-mode all", run: coderopsUp(["--tx-mode", "all"]) },
         { name: "floor: node + pg, one message per migration", run: floor("per-message") },
         { name: "floor: node + pg, whole chain in one message", run: floor("one-message") },
