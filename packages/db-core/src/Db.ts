@@ -77,6 +77,20 @@ export interface DbShape {
    * outside a transaction the server runs it as one implicit transaction.
    */
   readonly script: (name: string, text: string) => Effect.Effect<void, SqlError>
+  /**
+   * Sends scripts (as `script` does) back to back on one connection: each as soon as the
+   * one before it succeeded, and only then tells `onDone` of that one, so what the caller
+   * does with a result overlaps the server's work on the next. `next` gives the next
+   * script, or undefined to end. The chain stops at the first failure and fails with it;
+   * the calls of `onDone` so far say which script it was. Interrupted, the chain lets the
+   * running script end, sends no other, and ends as it would have (with that script's
+   * failure, if it failed); the interruption takes effect after it.
+   */
+  readonly scriptChain: (
+    name: string,
+    next: () => string | undefined,
+    onDone: (durationSeconds: number) => void,
+  ) => Effect.Effect<void, SqlError>
   /** Runs `body` in a transaction (a savepoint when nested); rolls back on any failure. */
   readonly transaction: <A, E, R>(
     name: string,
@@ -239,6 +253,11 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
       (result) => result.rowCount ?? 0,
     )
 
+  const rowsOfScript = (result: pg.QueryResult | Array<pg.QueryResult>) =>
+    Array.isArray(result)
+      ? result.reduce((sum, r) => sum + (r.rowCount ?? 0), 0)
+      : (result.rowCount ?? 0)
+
   const script = (name: string, text: string) =>
     Effect.asVoid(
       run(
@@ -248,10 +267,7 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
         // No values: pg uses the simple query protocol, several statements in one message.
         (client) =>
           client.query(text) as unknown as Promise<pg.QueryResult | Array<pg.QueryResult>>,
-        (result) =>
-          Array.isArray(result)
-            ? result.reduce((sum, r) => sum + (r.rowCount ?? 0), 0)
-            : (result.rowCount ?? 0),
+        rowsOfScript,
       ),
     )
 
@@ -283,6 +299,83 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
             (client) => withPinned({ owner, client, transactionDepth: 0 }, body),
             releaseClient,
           ),
+    )
+
+  const scriptChain = (
+    name: string,
+    next: () => string | undefined,
+    onDone: (durationSeconds: number) => void,
+  ) =>
+    withSession(
+      Effect.flatMap(pinnedClient, (pinned) =>
+        Effect.uninterruptibleMask((restore) =>
+          Effect.gen(function* () {
+            const client = pinned!.client
+            let stopped = false
+            let failure: { readonly error: SqlError } | { readonly defect: unknown } | undefined
+            let finish = () => {}
+            const ended = new Promise<void>((resolve) => {
+              finish = resolve
+            })
+            const send = () => {
+              let text: string | undefined
+              try {
+                text = stopped || failure !== undefined ? undefined : next()
+              } catch (defect) {
+                failure = { defect }
+              }
+              if (text === undefined) return finish()
+              const sql = text
+              const started = now()
+              const sent = client.query(sql) as unknown as Promise<
+                pg.QueryResult | Array<pg.QueryResult>
+              >
+              sent.then(
+                (result) => {
+                  const durationSeconds = (now() - started) / 1000
+                  // The server starts on the next script before the caller sees this one.
+                  send()
+                  notify({
+                    name,
+                    kind: "script",
+                    durationSeconds,
+                    outcome: "ok",
+                    rowCount: rowsOfScript(result),
+                  })
+                  try {
+                    onDone(durationSeconds)
+                  } catch (defect) {
+                    failure ??= { defect }
+                  }
+                },
+                (cause: unknown) => {
+                  const error = fromPgError(cause, errorContext(name, sql))
+                  notify({
+                    name,
+                    kind: "script",
+                    durationSeconds: (now() - started) / 1000,
+                    outcome: "error",
+                    rowCount: 0,
+                    error: error._tag,
+                  })
+                  failure = { error }
+                  finish()
+                },
+              )
+            }
+            send()
+            const waited = yield* Effect.exit(restore(Effect.promise(() => ended)))
+            if (Exit.isFailure(waited)) {
+              stopped = true
+              yield* Effect.promise(() => ended)
+            }
+            if (failure === undefined) return
+            return yield* "error" in failure
+              ? Effect.fail(failure.error)
+              : Effect.die(failure.defect)
+          }),
+        ),
+      ),
     )
 
   const finishTransaction = <A, E, R>(
@@ -474,6 +567,13 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
     execute,
     script: Effect.fn("Db.script")(function* (name: string, text: string) {
       return yield* script(name, text)
+    }),
+    scriptChain: Effect.fn("Db.scriptChain")(function* (
+      name: string,
+      next: () => string | undefined,
+      onDone: (durationSeconds: number) => void,
+    ) {
+      return yield* scriptChain(name, next, onDone)
     }),
     transaction: (name, body, options) =>
       Effect.withSpan(transaction(name, body, options), "Db.transaction", { attributes: { name } }),

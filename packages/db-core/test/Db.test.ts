@@ -1,7 +1,10 @@
 import { sql, useTestDatabase } from "@coderops/test-postgres"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Latch from "effect/Latch"
+import * as Option from "effect/Option"
 import { describe, expect, it } from "vitest"
 import { Db, type QueryEvent, type TransactionEvent } from "../src/index.js"
 import { failureOf, runWithDb } from "./support.js"
@@ -153,6 +156,107 @@ describe("Db", () => {
     expect(transactions).toEqual([
       expect.objectContaining({ name: "InsertTwo", outcome: "commit" }),
     ])
+  })
+})
+
+describe("script chains", () => {
+  const chainTable = Db.use((db) =>
+    db.script(
+      "CreateChainTable",
+      `CREATE TABLE IF NOT EXISTS chained (step int, started timestamptz);
+       TRUNCATE chained;`,
+    ),
+  )
+  /** A chain of `scripts` sent one by one, with the durations `onDone` heard. */
+  const chainOf = (scripts: ReadonlyArray<string>, onDone?: (index: number) => void) =>
+    Db.use((db) =>
+      Effect.gen(function* () {
+        yield* chainTable
+        let sent = 0
+        const heard: Array<number> = []
+        const exit = yield* Effect.exit(
+          db.scriptChain(
+            "Chained",
+            () => scripts[sent++],
+            (seconds) => {
+              heard.push(seconds)
+              onDone?.(heard.length - 1)
+            },
+          ),
+        )
+        return { exit, heard }
+      }),
+    )
+  const errorOf = <A, E>(exit: Exit.Exit<A, E>) =>
+    Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
+  const step = (n: number, then = "") =>
+    `INSERT INTO chained VALUES (${n}, statement_timestamp());${then}`
+
+  it("sends each script once the one before it succeeded, before the caller hears of that one", async () => {
+    const heardAt: Array<number> = []
+    const { exit, heard } = await runWithDb(
+      database.url,
+      chainOf([step(1, "SELECT pg_sleep(0.2)"), step(2), step(3)], (index) => {
+        heardAt.push(Date.now())
+        // The caller is slow with the first result: the server must not wait for it.
+        if (index === 0) while (Date.now() - heardAt[0]! < 300) {}
+      }),
+    )
+    expect(exit._tag).toBe("Success")
+    expect(heard).toHaveLength(3)
+    expect(heard[0]).toBeGreaterThanOrEqual(0.2)
+    const rows = (await sql(
+      database.url,
+      "SELECT step, (extract(epoch FROM started) * 1000)::float8 AS at FROM chained ORDER BY started",
+    )) as Array<{ step: number; at: number }>
+    expect(rows.map((r) => r.step)).toEqual([1, 2, 3])
+    // Script 2 started while the caller was still busy with script 1's result.
+    expect(rows[1]!.at).toBeLessThan(heardAt[0]! + 150)
+  })
+
+  it("stops at the first failure and sends nothing after it", async () => {
+    const { exit, heard } = await runWithDb(
+      database.url,
+      chainOf([step(1), step(2, "SELECT 1/0;"), step(3)]),
+    )
+    expect(heard).toHaveLength(1)
+    expect(errorOf(exit)).toMatchObject({
+      _tag: "QueryFailed",
+      sqlState: "22012",
+      query: "Chained",
+    })
+    expect(await sql(database.url, "SELECT step FROM chained ORDER BY step")).toEqual([{ step: 1 }])
+  })
+
+  it("interrupted, lets the running script end, sends no other, and keeps its failure", async () => {
+    for (const failing of [false, true]) {
+      const outcome = await runWithDb(
+        database.url,
+        Effect.gen(function* () {
+          yield* chainTable
+          const scripts = [step(1, `SELECT pg_sleep(0.4);${failing ? "SELECT 1/0;" : ""}`), step(2)]
+          const db = yield* Db
+          const fiber = yield* Effect.forkChild(
+            db.scriptChain(
+              "Chained",
+              () => scripts.shift(),
+              () => {},
+            ),
+          )
+          yield* Effect.sleep("150 millis")
+          yield* Fiber.interrupt(fiber)
+          return yield* Fiber.await(fiber)
+        }),
+      )
+      const rows = await sql(database.url, "SELECT step FROM chained ORDER BY step")
+      // Script 1 ran to its end (committed, or rolled back by its error); 2 never ran.
+      expect(rows, `failing: ${failing}`).toEqual(failing ? [] : [{ step: 1 }])
+      expect(outcome._tag === "Failure" && Cause.hasInterrupts(outcome.cause)).toBe(true)
+      const error = errorOf(outcome)
+      expect(error && "sqlState" in error ? error.sqlState : undefined, `failing: ${failing}`).toBe(
+        failing ? "22012" : undefined,
+      )
+    }
   })
 })
 

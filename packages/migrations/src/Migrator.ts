@@ -167,6 +167,13 @@ class FileFailed extends Data.TaggedError("FileFailed")<{
   readonly column: number | undefined
 }> {}
 
+/** A migration's first attempt, made in a chain of messages, that failed. */
+interface SentAttempt {
+  readonly failure: SqlError
+  /** performance.now() when it was sent. */
+  readonly started: number
+}
+
 /** What a step can fail with before it becomes MigrationFailed: a file, or our own statements. */
 type StepError = FileFailed | SqlError
 
@@ -481,13 +488,17 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         return inFile ? failed(error, { line, column }) : error
       })
 
-    const messageAttempt = (step: PlannedStep, file: MigrationFile, last: boolean) =>
-      db.script("ApplyMigration", migrationMessage(step, file, last)).pipe(
+    /** A migration's message, sent: its error mapped to the file, its transaction ended. */
+    const settleMessage = (file: MigrationFile, sent: Effect.Effect<void, SqlError>) =>
+      sent.pipe(
         Effect.catch((error) => Effect.flatMap(messageFailure(file, error, 1), Effect.fail)),
         // A failure after BEGIN leaves the transaction open and aborted; a message the
         // server rejected whole opened none, and ROLLBACK only warns.
         Effect.tapError(() => Effect.ignore(db.script("RollbackMigration", "ROLLBACK"))),
       )
+
+    const messageAttempt = (step: PlannedStep, file: MigrationFile, last: boolean) =>
+      settleMessage(file, db.script("ApplyMigration", migrationMessage(step, file, last)))
 
     /**
      * With fixtures (verify), each file is its own message, so a failure names its file;
@@ -511,11 +522,19 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       step.direction === "up" &&
       (source.fixtures.get(step.version)?.length ?? 0) > 0
 
-    /** One migration in its own transaction with its version row; retried on lock conflicts. */
-    const stepInTransaction = (step: PlannedStep, migration: Migration, last: boolean) => {
+    /**
+     * One migration in its own transaction with its version row; retried on lock conflicts.
+     * `sent`: its first attempt, already made in a chain of messages, and how it failed.
+     */
+    const stepInTransaction = (
+      step: PlannedStep,
+      migration: Migration,
+      last: boolean,
+      sent?: SentAttempt,
+    ) => {
       const file = fileOf(migration, step.direction)
       let tried = 0
-      let attemptStarted = 0
+      let attemptStarted = sent?.started ?? 0
       // A file with its own COMMIT may have committed part of itself before the conflict:
       // running it again would apply that part twice. Its statements are parsed on the
       // first lock conflict, to know.
@@ -530,6 +549,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         retryable(sqlErrorOf(error)) && ownsTransactions === false
       const once = Effect.suspend(() => {
         tried++
+        if (tried === 1 && sent !== undefined) return settleMessage(file, Effect.fail(sent.failure))
         attemptStarted = performance.now()
         return hasFixtures(step) || !state.writesInline
           ? transactionAttempt(step, file, last)
@@ -607,29 +627,81 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       })
     }
 
-    /** `last`: the run's last migration, whose commit makes the run durable. */
-    const runStep = (step: PlannedStep, last: boolean) =>
+    const emitStart = (step: PlannedStep) =>
+      emit({ type: "start", version: step.version, direction: step.direction, name: step.name })
+
+    const recordStep = (step: PlannedStep, seconds: number) => {
+      durations.set({ version: String(step.version), direction: step.direction }, seconds)
+      stepHistogram.observe({ direction: step.direction }, seconds)
+      applied.inc({ direction: step.direction })
+      emit({
+        type: "done",
+        version: step.version,
+        direction: step.direction,
+        name: step.name,
+        seconds,
+      })
+      return { ...step, seconds }
+    }
+
+    /**
+     * `last`: the run's last migration, whose commit makes the run durable. `sent`: its
+     * first attempt failed in a chain (started there).
+     */
+    const runStep = (step: PlannedStep, last: boolean, sent?: SentAttempt) =>
       Effect.gen(function* () {
         const migration = byVersion.get(step.version)!
-        emit({ type: "start", version: step.version, direction: step.direction, name: step.name })
-        const started = performance.now()
+        if (sent === undefined) emitStart(step)
+        const started = sent?.started ?? performance.now()
         yield* step.noTransaction
           ? stepWithoutTransaction(step, migration)
-          : stepInTransaction(step, migration, last)
-        const seconds = (performance.now() - started) / 1000
-        durations.set({ version: String(step.version), direction: step.direction }, seconds)
-        stepHistogram.observe({ direction: step.direction }, seconds)
-        applied.inc({ direction: step.direction })
-        emit({
-          type: "done",
-          version: step.version,
-          direction: step.direction,
-          name: step.name,
-          seconds,
-        })
-        return { ...step, seconds }
+          : stepInTransaction(step, migration, last, sent)
+        return recordStep(step, (performance.now() - started) / 1000)
         // Ctrl-C lets the running migration finish; the loop stops before the next one.
       }).pipe(Effect.uninterruptible)
+
+    /** Steps that can be chained: each its own transaction, one message with its version. */
+    const chainable = (step: PlannedStep) =>
+      !step.noTransaction && state.writesInline && !hasFixtures(step)
+
+    /**
+     * Runs steps from `first` on while they can be chained, each message sent the moment
+     * the one before it succeeded (Db.scriptChain): the bookkeeping of one migration
+     * (progress, metrics) overlaps the server's work on the next, and no message is sent
+     * before the migration before it committed. A failed step then takes the usual way,
+     * its retries included. Returns the index of the next step to run.
+     */
+    const runChain = (
+      steps: ReadonlyArray<PlannedStep>,
+      first: number,
+      done: Array<PlannedStep & { seconds?: number }>,
+    ) =>
+      Effect.gen(function* () {
+        let next = first
+        let finished = first
+        let started = 0
+        const chained = yield* Effect.result(
+          db.scriptChain(
+            "ApplyMigration",
+            () => {
+              const step = steps[next]
+              if (step === undefined || !chainable(step)) return undefined
+              emitStart(step)
+              started = performance.now()
+              const file = fileOf(byVersion.get(step.version)!, step.direction)
+              return migrationMessage(step, file, next++ === steps.length - 1)
+            },
+            (seconds) => {
+              done.push(recordStep(steps[finished++]!, seconds))
+            },
+          ),
+        )
+        if (chained._tag === "Success") return finished
+        const failed = steps[finished]!
+        const sent = { failure: chained.failure, started }
+        done.push(yield* runStep(failed, finished === steps.length - 1, sent))
+        return finished + 1
+      })
 
     /** Holds Coder's migration lock on one session for `body`; waits (saying who holds it). */
     const withMigrationLock = <A, E, R>(body: Effect.Effect<A, E, R>) => {
@@ -792,8 +864,10 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           } else if (steps.length > 0) {
             // Failed or interrupted, the migrations committed so far are made durable too.
             yield* Effect.gen(function* () {
-              for (const [i, step] of steps.entries()) {
-                done.push(yield* runStep(step, i === steps.length - 1))
+              let i = 0
+              while (i < steps.length) {
+                if (chainable(steps[i]!)) i = yield* runChain(steps, i, done)
+                else done.push(yield* runStep(steps[i]!, i++ === steps.length - 1))
               }
             }).pipe(Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : makeDurable)))
           }

@@ -122,6 +122,49 @@ describe("Migrator behaviour", () => {
     }
   })
 
+  it("runs a retried and a no-transaction migration amid chained ones: each once, in order", async () => {
+    const url = await fresh()
+    const dir = await migrationDir({
+      "000001_t.up.sql": "CREATE TABLE t (id int);",
+      "000001_t.down.sql": "DROP TABLE t;",
+      "000002_a.up.sql": "CREATE TABLE a (id int);",
+      "000002_a.down.sql": "DROP TABLE a;",
+      "000003_alter.up.sql": "ALTER TABLE t ADD COLUMN x int;",
+      "000003_alter.down.sql": "ALTER TABLE t DROP COLUMN x;",
+      "000004_index.up.sql": "-- coder:no-transaction\nCREATE INDEX CONCURRENTLY t_x ON t (x);",
+      "000004_index.down.sql": "-- coder:no-transaction\nDROP INDEX CONCURRENTLY t_x;",
+      "000005_b.up.sql": "CREATE TABLE b (id int);",
+      "000005_b.down.sql": "DROP TABLE b;",
+    })
+    await withMigrator(url, dir, (m) => m.up({ limit: 1 }))
+    const holder = await openSession(url)
+    await holder.query("BEGIN; LOCK TABLE t IN ACCESS SHARE MODE")
+    setTimeout(() => void holder.query("COMMIT"), 1000)
+    try {
+      const { result, events } = await withMigrator(url, dir, (m) => m.up(), {
+        lockTimeoutMs: 200,
+        retryBase: "200 millis",
+      })
+      const retried = events.filter((e) => e.type === "retry")
+      expect(retried.length).toBeGreaterThanOrEqual(1)
+      expect(retried.every((e) => e.version === 3)).toBe(true)
+      const versionsOf = (type: string) =>
+        events.filter((e) => e.type === type).map((e) => (e as { version: number }).version)
+      expect(versionsOf("start")).toEqual([2, 3, 4, 5])
+      expect(versionsOf("done")).toEqual([2, 3, 4, 5])
+      expect(result.steps.map((step) => step.version)).toEqual([2, 3, 4, 5])
+      expect(await version(url)).toEqual({ version: 5, dirty: false })
+      expect(
+        await sql(url, "SELECT version::int FROM coderops_migration_history ORDER BY id"),
+      ).toEqual([1, 2, 3, 4, 5].map((v) => ({ version: v })))
+      expect(
+        await sql(url, "SELECT to_regclass('b')::text AS b, to_regclass('t_x')::text AS i"),
+      ).toEqual([{ b: "b", i: "t_x" }])
+    } finally {
+      await holder.close()
+    }
+  })
+
   it("fails clearly after 5 attempts against a lock held for good, with nothing half-applied", async () => {
     const url = await fresh()
     const dir = await migrationDir({
