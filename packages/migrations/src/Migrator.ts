@@ -630,10 +630,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
     const emitStart = (step: PlannedStep) =>
       emit({ type: "start", version: step.version, direction: step.direction, name: step.name })
 
-    const recordStep = (step: PlannedStep, seconds: number) => {
-      durations.set({ version: String(step.version), direction: step.direction }, seconds)
-      stepHistogram.observe({ direction: step.direction }, seconds)
-      applied.inc({ direction: step.direction })
+    const reportDone = (step: PlannedStep, seconds: number) => {
       emit({
         type: "done",
         version: step.version,
@@ -642,6 +639,14 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         seconds,
       })
       return { ...step, seconds }
+    }
+
+    /** A migration committed: its metrics, then its event. */
+    const recordStep = (step: PlannedStep, seconds: number) => {
+      durations.set({ version: String(step.version), direction: step.direction }, seconds)
+      stepHistogram.observe({ direction: step.direction }, seconds)
+      applied.inc({ direction: step.direction })
+      return reportDone(step, seconds)
     }
 
     /**
@@ -660,21 +665,62 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         // Ctrl-C lets the running migration finish; the loop stops before the next one.
       }).pipe(Effect.uninterruptible)
 
-    /** Steps that can be chained: each its own transaction, one message with its version. */
+    /** Steps that can be chained: no directive, no fixtures, the version inside the message. */
     const chainable = (step: PlannedStep) =>
       !step.noTransaction && state.writesInline && !hasFixtures(step)
+
+    type Done = PlannedStep & { readonly seconds: number }
+
+    /** How a chain of messages runs in one of the two transaction modes. */
+    interface ChainMode {
+      readonly message: (step: PlannedStep, file: MigrationFile, last: boolean) => string
+      readonly record: (step: PlannedStep, seconds: number) => Done
+      /** A step whose message failed: its retries, or its MigrationFailed. */
+      readonly recover: (
+        step: PlannedStep,
+        last: boolean,
+        sent: SentAttempt,
+      ) => Effect.Effect<Done, MigrationFailed | SqlError, Db>
+    }
+
+    /** One transaction per migration: a failed step goes the usual way, retries included. */
+    const ownTransactions: ChainMode = {
+      message: (step, file, last) => migrationMessage(step, file, last),
+      record: recordStep,
+      recover: (step, last, sent) => runStep(step, last, sent),
+    }
+
+    /** Inside the run's one transaction: a failed step fails the run (--tx-mode all). */
+    const runTransaction: ChainMode = {
+      message: (step, file) => fileThenVersion(step, file),
+      record: reportDone,
+      recover: (step, _last, sent) => {
+        const file = fileOf(byVersion.get(step.version)!, step.direction)
+        return Effect.flatMap(messageFailure(file, sent.failure, 0), (error) =>
+          Effect.flatMap(
+            failure(step, file, error, {
+              tried: 1,
+              dirty: false,
+              ms: performance.now() - sent.started,
+              wholeRun: true,
+            }),
+            Effect.fail,
+          ),
+        )
+      },
+    }
 
     /**
      * Runs steps from `first` on while they can be chained, each message sent the moment
      * the one before it succeeded (Db.scriptChain): the bookkeeping of one migration
      * (progress, metrics) overlaps the server's work on the next, and no message is sent
-     * before the migration before it committed. A failed step then takes the usual way,
-     * its retries included. Returns the index of the next step to run.
+     * before the migration before it is done. Returns the index of the next step to run.
      */
     const runChain = (
       steps: ReadonlyArray<PlannedStep>,
       first: number,
-      done: Array<PlannedStep & { seconds?: number }>,
+      done: Array<Done>,
+      mode: ChainMode,
     ) =>
       Effect.gen(function* () {
         let next = first
@@ -689,18 +735,32 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
               emitStart(step)
               started = performance.now()
               const file = fileOf(byVersion.get(step.version)!, step.direction)
-              return migrationMessage(step, file, next++ === steps.length - 1)
+              return mode.message(step, file, next++ === steps.length - 1)
             },
             (seconds) => {
-              done.push(recordStep(steps[finished++]!, seconds))
+              done.push(mode.record(steps[finished++]!, seconds))
             },
           ),
         )
         if (chained._tag === "Success") return finished
-        const failed = steps[finished]!
         const sent = { failure: chained.failure, started }
-        done.push(yield* runStep(failed, finished === steps.length - 1, sent))
+        done.push(yield* mode.recover(steps[finished]!, finished === steps.length - 1, sent))
         return finished + 1
+      })
+
+    /** Runs `steps`: chains where it can, one by one (`single`) where it cannot. */
+    const runSteps = <E, R>(
+      steps: ReadonlyArray<PlannedStep>,
+      done: Array<Done>,
+      mode: ChainMode,
+      single: (step: PlannedStep, last: boolean) => Effect.Effect<Done, E, R>,
+    ) =>
+      Effect.gen(function* () {
+        let i = 0
+        while (i < steps.length) {
+          if (chainable(steps[i]!)) i = yield* runChain(steps, i, done, mode)
+          else done.push(yield* single(steps[i]!, i++ === steps.length - 1))
+        }
       })
 
     /** Holds Coder's migration lock on one session for `body`; waits (saying who holds it). */
@@ -858,18 +918,14 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
             } satisfies MigrationResult
           // Nothing to do writes nothing, not even the tables.
           if (steps.length > 0) yield* state.ensure
-          const done: Array<PlannedStep & { seconds?: number }> = []
+          const done: Array<Done> = []
           if (txMode === "all" && steps.length > 0) {
             yield* runAllInOneTransaction(steps, done)
           } else if (steps.length > 0) {
             // Failed or interrupted, the migrations committed so far are made durable too.
-            yield* Effect.gen(function* () {
-              let i = 0
-              while (i < steps.length) {
-                if (chainable(steps[i]!)) i = yield* runChain(steps, i, done)
-                else done.push(yield* runStep(steps[i]!, i++ === steps.length - 1))
-              }
-            }).pipe(Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : makeDurable)))
+            yield* runSteps(steps, done, ownTransactions, runStep).pipe(
+              Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : makeDurable)),
+            )
           }
           return {
             from: from?.version,
@@ -880,72 +936,39 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         }),
       )
 
-    /** The older design: every pending migration in one transaction (all or nothing). */
-    const runAllInOneTransaction = (
-      steps: ReadonlyArray<PlannedStep>,
-      done: Array<PlannedStep & { seconds?: number }>,
-    ) =>
-      db
-        .transaction(
-          "MigrateAll",
-          Effect.gen(function* () {
-            for (const step of steps) {
-              const migration = byVersion.get(step.version)!
-              const file = fileOf(migration, step.direction)
-              emit({
-                type: "start",
-                version: step.version,
-                direction: step.direction,
-                name: step.name,
-              })
-              const startedAt = new Date()
-              const started = performance.now()
-              const inline = state.writesInline && !hasFixtures(step)
-              yield* (
-                inline
-                  ? db
-                      .script("ApplyMigration", fileThenVersion(step, file))
-                      .pipe(
-                        Effect.catch((error) =>
-                          Effect.flatMap(messageFailure(file, error, 0), Effect.fail),
-                        ),
-                      )
-                  : Effect.gen(function* () {
-                      yield* runFile(file)
-                      if (step.direction === "up") yield* fixturesOf(step.version)
-                    })
-              ).pipe(
-                Effect.catch((error: StepError) =>
-                  Effect.flatMap(
-                    failure(step, file, error, {
-                      tried: 1,
-                      dirty: false,
-                      ms: performance.now() - started,
-                      wholeRun: true,
-                    }),
-                    Effect.fail,
-                  ),
-                ),
-              )
-              if (!inline)
-                yield* state.write(
-                  step.resultingVersion,
-                  false,
-                  historyEntry(step, file, startedAt),
-                )
-              const seconds = (performance.now() - started) / 1000
-              done.push({ ...step, seconds })
-              emit({
-                type: "done",
-                version: step.version,
-                direction: step.direction,
-                name: step.name,
-                seconds,
-              })
-            }
-          }),
-          { settings: timeoutSettings },
+    /** A step of the run's one transaction that cannot be chained: it has fixtures. */
+    const stepInRunTransaction = (step: PlannedStep) =>
+      Effect.gen(function* () {
+        const file = fileOf(byVersion.get(step.version)!, step.direction)
+        emitStart(step)
+        const startedAt = new Date()
+        const started = performance.now()
+        yield* Effect.gen(function* () {
+          yield* runFile(file)
+          if (step.direction === "up") yield* fixturesOf(step.version)
+        }).pipe(
+          Effect.catch((error: StepError) =>
+            Effect.flatMap(
+              failure(step, file, error, {
+                tried: 1,
+                dirty: false,
+                ms: performance.now() - started,
+                wholeRun: true,
+              }),
+              Effect.fail,
+            ),
+          ),
         )
+        yield* state.write(step.resultingVersion, false, historyEntry(step, file, startedAt))
+        return reportDone(step, (performance.now() - started) / 1000)
+      })
+
+    /** The older design: every pending migration in one transaction (all or nothing). */
+    const runAllInOneTransaction = (steps: ReadonlyArray<PlannedStep>, done: Array<Done>) =>
+      db
+        .transaction("MigrateAll", runSteps(steps, done, runTransaction, stepInRunTransaction), {
+          settings: timeoutSettings,
+        })
         .pipe(Effect.uninterruptible)
 
     const up = (options?: {
