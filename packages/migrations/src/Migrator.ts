@@ -690,22 +690,28 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       recover: (step, last, sent) => runStep(step, last, sent),
     }
 
+    /** A step of --tx-mode all failed (started at `started`): so did the whole run. */
+    const failWholeRun =
+      (step: PlannedStep, file: MigrationFile, started: number) => (error: StepError) =>
+        Effect.flatMap(
+          failure(step, file, error, {
+            tried: 1,
+            dirty: false,
+            ms: performance.now() - started,
+            wholeRun: true,
+          }),
+          Effect.fail,
+        )
+
     /** Inside the run's one transaction: a failed step fails the run (--tx-mode all). */
     const runTransaction: ChainMode = {
       message: (step, file) => fileThenVersion(step, file),
       record: reportDone,
       recover: (step, _last, sent) => {
         const file = fileOf(byVersion.get(step.version)!, step.direction)
-        return Effect.flatMap(messageFailure(file, sent.failure, 0), (error) =>
-          Effect.flatMap(
-            failure(step, file, error, {
-              tried: 1,
-              dirty: false,
-              ms: performance.now() - sent.started,
-              wholeRun: true,
-            }),
-            Effect.fail,
-          ),
+        return Effect.flatMap(
+          messageFailure(file, sent.failure, 0),
+          failWholeRun(step, file, sent.started),
         )
       },
     }
@@ -936,7 +942,10 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         }),
       )
 
-    /** A step of the run's one transaction that cannot be chained: it has fixtures. */
+    /**
+     * A step of the run's one transaction that cannot be chained: it has fixtures, or the
+     * state table's schema needs quotes (its version is written on its own).
+     */
     const stepInRunTransaction = (step: PlannedStep) =>
       Effect.gen(function* () {
         const file = fileOf(byVersion.get(step.version)!, step.direction)
@@ -946,19 +955,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         yield* Effect.gen(function* () {
           yield* runFile(file)
           if (step.direction === "up") yield* fixturesOf(step.version)
-        }).pipe(
-          Effect.catch((error: StepError) =>
-            Effect.flatMap(
-              failure(step, file, error, {
-                tried: 1,
-                dirty: false,
-                ms: performance.now() - started,
-                wholeRun: true,
-              }),
-              Effect.fail,
-            ),
-          ),
-        )
+        }).pipe(Effect.catch(failWholeRun(step, file, started)))
         yield* state.write(step.resultingVersion, false, historyEntry(step, file, startedAt))
         return reportDone(step, (performance.now() - started) / 1000)
       })
