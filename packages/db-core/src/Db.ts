@@ -317,48 +317,55 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
             const ended = new Promise<void>((resolve) => {
               finish = resolve
             })
+            /** Runs the caller's or an observer's code: what it throws ends the chain. */
+            const guarded = (body: () => void) => {
+              try {
+                body()
+              } catch (defect) {
+                failure ??= { defect }
+              }
+            }
             const send = () => {
               let text: string | undefined
-              try {
+              guarded(() => {
                 text = stopped || failure !== undefined ? undefined : next()
-              } catch (defect) {
-                failure = { defect }
-              }
+              })
               if (text === undefined) return finish()
               const sql = text
               const started = now()
-              const sent = client.query(sql) as unknown as Promise<
-                pg.QueryResult | Array<pg.QueryResult>
-              >
+              // pg refusing the query outright (a closed client) becomes a rejection too.
+              const sent = new Promise<pg.QueryResult | Array<pg.QueryResult>>((resolve) =>
+                resolve(client.query(sql) as unknown as Promise<pg.QueryResult>),
+              )
               sent.then(
                 (result) => {
                   const durationSeconds = (now() - started) / 1000
                   // The server starts on the next script before the caller sees this one.
                   send()
-                  notify({
-                    name,
-                    kind: "script",
-                    durationSeconds,
-                    outcome: "ok",
-                    rowCount: rowsOfScript(result),
-                  })
-                  try {
+                  guarded(() => {
+                    notify({
+                      name,
+                      kind: "script",
+                      durationSeconds,
+                      outcome: "ok",
+                      rowCount: rowsOfScript(result),
+                    })
                     onDone(durationSeconds)
-                  } catch (defect) {
-                    failure ??= { defect }
-                  }
+                  })
                 },
                 (cause: unknown) => {
                   const error = fromPgError(cause, errorContext(name, sql))
-                  notify({
-                    name,
-                    kind: "script",
-                    durationSeconds: (now() - started) / 1000,
-                    outcome: "error",
-                    rowCount: 0,
-                    error: error._tag,
-                  })
-                  failure = { error }
+                  failure ??= { error }
+                  guarded(() =>
+                    notify({
+                      name,
+                      kind: "script",
+                      durationSeconds: (now() - started) / 1000,
+                      outcome: "error",
+                      rowCount: 0,
+                      error: error._tag,
+                    }),
+                  )
                   finish()
                 },
               )

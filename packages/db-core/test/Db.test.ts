@@ -228,6 +228,21 @@ describe("script chains", () => {
     expect(await sql(database.url, "SELECT step FROM chained ORDER BY step")).toEqual([{ step: 1 }])
   })
 
+  it("ends as a defect when the caller's code throws, once the script already sent has ended", async () => {
+    const { exit } = await runWithDb(
+      database.url,
+      chainOf([step(1), step(2), step(3)], (index) => {
+        if (index === 0) throw new Error("caller bug")
+      }),
+    )
+    expect(exit._tag === "Failure" && Cause.hasDies(exit.cause)).toBe(true)
+    // Script 2 was on its way when the caller heard of script 1; script 3 never went.
+    expect(await sql(database.url, "SELECT step FROM chained ORDER BY step")).toEqual([
+      { step: 1 },
+      { step: 2 },
+    ])
+  })
+
   it("interrupted, lets the running script end, sends no other, and keeps its failure", async () => {
     for (const failing of [false, true]) {
       const outcome = await runWithDb(
