@@ -7,6 +7,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import type pg from "pg"
 import { DatabaseConfig, type DatabaseSettings, describeTarget } from "./DatabaseConfig.js"
+import { sendCancelRequest } from "./internal/cancelRequest.js"
 import { PgPool } from "./PgPool.js"
 import { type ErrorContext, fromPgError, type SqlError } from "./SqlError.js"
 
@@ -165,8 +166,8 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
 
   /**
    * Runs one call on the pinned client or a pooled one, timing it for the observers.
-   * Interrupting the fiber cancels the statement on the server (pg_cancel_backend), so a
-   * timeout or Ctrl-C does not leave it running.
+   * Interrupting the fiber cancels the statement on the server (a CancelRequest, which
+   * needs no pool connection), so a timeout or Ctrl-C does not leave it running.
    */
   const run = <T>(
     name: string,
@@ -189,12 +190,15 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
           })
         let client: pg.PoolClient | undefined = pinned?.client
         let interrupted = false
+        let inFlight = false
+        let cancelled = false
         const execute = async () => {
           let broken = false
           try {
             client ??= await pool.connect()
             // Interrupted while waiting for a connection: send nothing.
             if (interrupted) throw new Error("interrupted before the statement was sent")
+            inFlight = true
             const result = await call(client)
             report("ok", rowsOf(result))
             return result
@@ -204,8 +208,10 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
             report("error", 0, error)
             throw error
           } finally {
-            // A pooled client goes back unless its connection broke.
-            if (pinned === undefined) client?.release(broken || undefined)
+            inFlight = false
+            // A pooled client goes back unless its connection broke or a cancel was sent
+            // for it: a cancel can reach the server after the statement it was meant for.
+            if (pinned === undefined) client?.release(broken || cancelled || undefined)
           }
         }
         const running = execute()
@@ -217,9 +223,15 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
         // so nothing the caller interrupted keeps running (or holds its client).
         return Effect.promise(async () => {
           interrupted = true
-          const pid = (client as { processID?: number } | undefined)?.processID
-          if (pid !== undefined)
-            await pool.query("SELECT pg_cancel_backend($1)", [pid]).catch(() => {})
+          const backend = client as { processID?: number; secretKey?: number } | undefined
+          if (inFlight && backend?.processID != null && backend.secretKey != null) {
+            cancelled = true
+            await sendCancelRequest(
+              settings,
+              { processID: backend.processID, secretKey: backend.secretKey },
+              settings.connectTimeoutMs,
+            )
+          }
           await running.catch(() => {})
         })
       }),

@@ -6,7 +6,7 @@ import * as Fiber from "effect/Fiber"
 import * as Latch from "effect/Latch"
 import * as Option from "effect/Option"
 import { describe, expect, it } from "vitest"
-import { Db, type QueryEvent, type TransactionEvent } from "../src/index.js"
+import { Db, parseDatabaseUrl, type QueryEvent, type TransactionEvent } from "../src/index.js"
 import { failureOf, runWithDb } from "./support.js"
 
 const database = useTestDatabase()
@@ -361,6 +361,44 @@ describe("interruption", () => {
     )
     expect(Date.now() - started).toBeLessThan(3000)
     expect(still).toEqual([{ n: 0 }])
+  })
+
+  it("cancels it without a free pool connection, and does not reuse the cancelled one", async () => {
+    // One connection, taken by the statement: a cancel that needed the pool would wait
+    // for the statement it cancels.
+    const settings = await Effect.runPromise(
+      parseDatabaseUrl(database.url, "explicit", { poolSize: 1 }),
+    )
+    const started = Date.now()
+    const [pids, still] = await Effect.runPromise(
+      Effect.provide(
+        Db.use((db) =>
+          Effect.gen(function* () {
+            const [before] = yield* db.query<{ pid: number }>(
+              "FindPid",
+              "SELECT pg_backend_pid() AS pid",
+            )
+            yield* Effect.timeout(db.query("LongSleep", "SELECT pg_sleep(5)"), "300 millis").pipe(
+              Effect.flip,
+            )
+            const [after] = yield* db.query<{ pid: number }>(
+              "FindPid",
+              "SELECT pg_backend_pid() AS pid",
+            )
+            const sleepers = yield* db.query<{ n: number }>(
+              "FindSleepers",
+              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(5)' AND state = 'active'",
+            )
+            return [[before!.pid, after!.pid], sleepers] as const
+          }),
+        ),
+        Db.layerFrom(settings),
+      ),
+    )
+    expect(Date.now() - started).toBeLessThan(3000)
+    expect(still).toEqual([{ n: 0 }])
+    // A cancel request can arrive after its statement ended: the connection is closed.
+    expect(pids[1]).not.toBe(pids[0])
   })
 })
 
