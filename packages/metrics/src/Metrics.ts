@@ -29,7 +29,10 @@ export interface CounterMetric<L extends string> {
 
 export interface GaugeMetric<L extends string> {
   readonly set: (labels: Labels<L>, value: number) => void
-  /** Removes every series, so labels that disappeared (a dropped table) stop being reported. */
+  /**
+   * Removes every series, so labels that disappeared (a dropped table) stop being reported;
+   * an unlabelled gauge is then absent until set again.
+   */
   readonly reset: () => void
 }
 

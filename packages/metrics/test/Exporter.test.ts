@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer, type Socket } from "node:net"
 import { applyCoderSchemaForTests } from "@coderops/coder-schema"
 import { Db } from "@coderops/db-core"
 import { sql, useTestDatabase } from "@coderops/test-postgres"
@@ -9,6 +10,8 @@ import {
   type Collector,
   databaseCollectors,
   type ExporterOptions,
+  exposition,
+  Metrics,
   makeExporter,
   serveMetrics,
 } from "../src/index.js"
@@ -23,6 +26,7 @@ const withExporter = <A>(
   collectors: ReadonlyArray<Collector>,
   scrapes: (base: string) => Promise<A>,
   options: ExporterOptions = { minRefresh: "15 seconds", timeout: "5 seconds" },
+  poolSize?: number,
 ) =>
   run(
     url,
@@ -33,6 +37,7 @@ const withExporter = <A>(
         return yield* Effect.promise(() => scrapes(`http://127.0.0.1:${bound.port}`))
       }),
     ),
+    { poolSize },
   )
 
 const scrape = async (base: string) => {
@@ -145,5 +150,159 @@ describe("metrics exporter against a Coder database", () => {
     })
     expect(Date.now() - started).toBeLessThan(2500)
     expect(sampleValue(families, "coderops_exporter_errors_total", { collector: "slow" })).toBe(1)
+  })
+})
+
+/** Milliseconds `body` took, and its result. */
+const timed = async <A>(body: () => Promise<A>) => {
+  const started = Date.now()
+  const result = await body()
+  return { ms: Date.now() - started, result }
+}
+
+const locked = useTestDatabase()
+
+describe("one deadline per scrape", () => {
+  it("answers within --scrape-timeout while a table the collectors read is locked, over 2 connections", async () => {
+    await run(locked.url, applyCoderSchemaForTests())
+    const holder = new pg.Client({ connectionString: locked.url })
+    await holder.connect()
+    try {
+      const [before, during, again, waiting] = await withExporter(
+        locked.url,
+        databaseCollectors(),
+        async (base) => {
+          const before = await scrape(base)
+          // What a migration rewriting api_keys holds until it commits.
+          await holder.query("BEGIN; LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE")
+          const during = await timed(() => scrape(base))
+          // The connections of the abandoned collectors are not stuck: the next scrape too.
+          const again = await timed(() => scrape(base))
+          const waiting = await sql<{ n: number }>(
+            locked.url,
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+          )
+          return [before, during, again, waiting[0]!.n] as const
+        },
+        { minRefresh: "0 millis", timeout: "1 second" },
+        2,
+      )
+      expect(sampleValue(before, "coderops_api_keys_expired_7d_estimate")).toBeDefined()
+      expect(
+        sampleValue(before, "coderops_exporter_collector_up", { collector: "table_sizes" }),
+      ).toBe(1)
+      for (const { ms, result } of [during, again]) {
+        expect(ms).toBeLessThan(1500)
+        for (const collector of ["table_sizes", "api_keys_expired"]) {
+          expect(sampleValue(result, "coderops_exporter_collector_up", { collector })).toBe(0)
+        }
+        // Their gauges are dropped, not left at the values of the scrape before.
+        expect(sampleValue(result, "coderops_api_keys_expired_7d_estimate")).toBeUndefined()
+        expect(result.get("coderops_table_size_bytes")?.samples ?? []).toEqual([])
+        // The collectors that do not need the table still report.
+        expect(
+          sampleValue(result, "coderops_exporter_collector_up", { collector: "connections" }),
+        ).toBe(1)
+        expect(
+          sampleValue(result, "coderops_pg_connections", { state: "active" }),
+        ).toBeGreaterThanOrEqual(1)
+      }
+      expect(
+        sampleValue(again.result, "coderops_exporter_errors_total", {
+          collector: "api_keys_expired",
+        }),
+      ).toBe(2)
+      // Nothing of the exporter still waits for the lock.
+      expect(waiting).toBe(0)
+    } finally {
+      await holder.end()
+    }
+  })
+
+  it("answers within the deadline when the server accepts connections and never answers", async () => {
+    const sockets = new Set<Socket>()
+    const silent = createServer((socket) => {
+      sockets.add(socket)
+      socket.on("error", () => {})
+    })
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve))
+    const port = (silent.address() as AddressInfo).port
+    try {
+      const { ms, result } = await timed(() =>
+        withExporter(
+          `postgres://coder:secret@127.0.0.1:${port}/coder?connect_timeout=2`,
+          databaseCollectors(),
+          (base) => timed(() => scrape(base)),
+          { minRefresh: "0 millis", timeout: "1 second" },
+          2,
+        ),
+      )
+      expect(result.ms).toBeLessThan(1500)
+      for (const collector of [
+        "schema_migrations",
+        "table_sizes",
+        "api_keys_expired",
+        "connections",
+      ]) {
+        expect(sampleValue(result.result, "coderops_exporter_collector_up", { collector })).toBe(0)
+        expect(sampleValue(result.result, "coderops_exporter_errors_total", { collector })).toBe(1)
+      }
+      // Two collectors waited on a connection until the deadline; two never got one.
+      const durations = ["schema_migrations", "table_sizes"].map((collector) =>
+        sampleValue(result.result, "coderops_exporter_collector_duration_seconds", { collector }),
+      )
+      for (const seconds of durations) expect(seconds).toBeGreaterThanOrEqual(0.9)
+      // Shutting down waits only for the abandoned connection attempts (connect_timeout).
+      expect(ms).toBeLessThan(5000)
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await new Promise((resolve) => silent.close(resolve))
+    }
+  })
+
+  it("updates the duration and errors of a collector that misses the deadline, drops its gauges and ignores its late writes", async () => {
+    let calls = 0
+    const flaky: Collector = {
+      name: "flaky",
+      collect: Effect.gen(function* () {
+        const metrics = yield* Metrics
+        calls += 1
+        const call = calls
+        // Cannot be interrupted: it runs on past the deadline and writes then.
+        if (call > 1) yield* Effect.uninterruptible(Effect.sleep("600 millis"))
+        metrics.gauge({ name: "test_flaky_value", help: "The call that wrote it." }).set({}, call)
+      }),
+    }
+    const [first, second, late, ms] = await run(
+      empty.url,
+      Effect.gen(function* () {
+        const exporter = yield* makeExporter([flaky], {
+          minRefresh: "0 millis",
+          timeout: "200 millis",
+        })
+        yield* exporter.refresh
+        const first = parseExposition(yield* exposition())
+        const started = Date.now()
+        yield* exporter.refresh
+        const ms = Date.now() - started
+        const second = parseExposition(yield* exposition())
+        yield* Effect.sleep("800 millis")
+        const late = parseExposition(yield* exposition())
+        return [first, second, late, ms] as const
+      }),
+    )
+    expect(sampleValue(first, "test_flaky_value")).toBe(1)
+    expect(sampleValue(first, "coderops_exporter_collector_up", { collector: "flaky" })).toBe(1)
+    expect(ms).toBeLessThan(500)
+    expect(sampleValue(second, "test_flaky_value")).toBeUndefined()
+    expect(sampleValue(second, "coderops_exporter_collector_up", { collector: "flaky" })).toBe(0)
+    expect(sampleValue(second, "coderops_exporter_errors_total", { collector: "flaky" })).toBe(1)
+    const seconds = sampleValue(second, "coderops_exporter_collector_duration_seconds", {
+      collector: "flaky",
+    })!
+    expect(seconds).toBeGreaterThanOrEqual(0.15)
+    expect(seconds).toBeLessThan(0.5)
+    // The write it made after it was abandoned never shows as a fresh value.
+    expect(sampleValue(late, "test_flaky_value")).toBeUndefined()
   })
 })

@@ -36,6 +36,7 @@ const seriesKey = (labelNames: ReadonlyArray<string>, labels: LabelValues) =>
 abstract class ScalarSeries implements CustomMetric {
   abstract readonly type: "counter" | "gauge"
   private readonly series = new Map<string, { labels: LabelValues; value: number }>()
+  private wasReset = false
 
   constructor(
     readonly name: string,
@@ -55,13 +56,16 @@ abstract class ScalarSeries implements CustomMetric {
       labels: entry.labels,
       value: entry.value,
     }))
-    // An unlabelled metric is reported (as 0) before its first update, as prom-client does.
-    if (this.labelNames.length === 0 && values.length === 0) values.push({ labels: {}, value: 0 })
+    // An unlabelled metric is reported (as 0) before its first update, as prom-client does;
+    // not after a reset: a value dropped as stale must not read as a fresh 0.
+    if (this.labelNames.length === 0 && values.length === 0 && !this.wasReset)
+      values.push({ labels: {}, value: 0 })
     return { name: this.name, help: this.help, type: this.type, values, aggregator: "sum" }
   }
 
   reset() {
     this.series.clear()
+    this.wasReset = true
   }
 }
 
