@@ -6,10 +6,12 @@ import { Db, parseDatabaseUrl } from "@coderops/db-core"
 import { useTestDatabase } from "@coderops/test-postgres"
 import { histogramOf, parseExposition, sampleValue } from "@coderops/test-prometheus"
 import * as Effect from "effect/Effect"
+import pg from "pg"
 import { afterAll, describe, expect, it } from "vitest"
 import { coderops, startExporter } from "./cli.js"
 
 const database = useTestDatabase()
+const locked = useTestDatabase()
 const dir = await mkdtemp(join(tmpdir(), "coderops-metrics-cli-"))
 afterAll(() => rm(dir, { recursive: true, force: true }))
 
@@ -79,6 +81,42 @@ describe("coderops metrics serve", () => {
     )
     expect(await exporter.stop()).toBe(0)
     expect(exporter.stderr()).toContain("stopped")
+  })
+
+  it("answers within --scrape-timeout while api_keys is locked, without the gauges it could not read", async () => {
+    const settings = await Effect.runPromise(parseDatabaseUrl(locked.url, "explicit"))
+    await Effect.runPromise(Effect.provide(applyCoderSchemaForTests(), Db.layerFrom(settings)))
+    const holder = new pg.Client({ connectionString: locked.url })
+    await holder.connect()
+    const exporter = await startExporter(locked.url, [
+      "--min-refresh",
+      "0s",
+      "--scrape-timeout",
+      "1s",
+    ])
+    try {
+      // What a migration rewriting api_keys holds until it commits (Coder's 000371).
+      await holder.query("BEGIN; LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE")
+      for (let scrape = 1; scrape <= 2; scrape++) {
+        const started = Date.now()
+        const families = parseExposition(await (await fetch(`${exporter.url}/metrics`)).text())
+        expect(Date.now() - started).toBeLessThan(2000)
+        for (const collector of ["table_sizes", "api_keys_expired"]) {
+          expect(sampleValue(families, "coderops_exporter_collector_up", { collector })).toBe(0)
+          expect(sampleValue(families, "coderops_exporter_errors_total", { collector })).toBe(
+            scrape,
+          )
+        }
+        expect(sampleValue(families, "coderops_api_keys_expired_7d_estimate")).toBeUndefined()
+        // Two connections: the blocked collectors give them up for the others.
+        for (const collector of ["connections", "prebuilds_membership"]) {
+          expect(sampleValue(families, "coderops_exporter_collector_up", { collector })).toBe(1)
+        }
+      }
+    } finally {
+      await holder.end()
+      expect(await exporter.stop()).toBe(0)
+    }
   })
 
   it("refuses a bad --metrics-addr with exit 3", async () => {

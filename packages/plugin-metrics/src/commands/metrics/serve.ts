@@ -15,7 +15,7 @@ export default class MetricsServe extends BaseCommand<typeof MetricsServe> {
   static override summary = "Serve Prometheus metrics of a Coder database on /metrics."
 
   static override description =
-    `A long-running exporter. On a scrape it refreshes, at most once per --min-refresh, the database gauges: schema_migrations version and dirty flag; size and estimated rows of the largest tables and of api_keys, with the estimate of keys expired for more than 7 days; prebuilds membership health; connections by state and the age of the oldest transaction. A gauge that cannot be read (a missing table, a privilege) is skipped with a warning and counted in coderops_exporter_errors_total{collector}; the exporter keeps serving. /healthz answers "ok". SIGINT or SIGTERM stops it cleanly.
+    `A long-running exporter. On a scrape it refreshes, at most once per --min-refresh, the database gauges: schema_migrations version and dirty flag; size and estimated rows of the largest tables and of api_keys, with the estimate of keys expired for more than 7 days; prebuilds membership health; connections by state and the age of the oldest transaction. The collectors run in parallel over the exporter's 2 connections, and a scrape answers within --scrape-timeout: a collector that cannot read (a missing table, a privilege, a lock held past a quarter of the timeout) or misses the deadline is skipped with a warning, its gauges are dropped (never left at old values), and coderops_exporter_collector_up{collector} is 0 and coderops_exporter_errors_total{collector} counts it; the exporter keeps serving. /healthz answers "ok". SIGINT or SIGTERM stops it cleanly.
 
 Every metric is documented in the README; a Grafana dashboard ships in @coderops/metrics (dashboards/coderops.json).`
 
@@ -42,7 +42,7 @@ Every metric is documented in the README; a Grafana dashboard ships in @coderops
     }),
     "scrape-timeout": Flags.string({
       summary:
-        "Time limit of each collector's queries (Go duration); also their statement_timeout.",
+        "Deadline of a scrape's refresh (Go duration): connecting and every collector; also their statement_timeout.",
       default: "10s",
     }),
     tables: Flags.integer({
