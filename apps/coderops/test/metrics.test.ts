@@ -100,7 +100,7 @@ describe("coderops metrics serve", () => {
       for (let scrape = 1; scrape <= 2; scrape++) {
         const started = Date.now()
         const families = parseExposition(await (await fetch(`${exporter.url}/metrics`)).text())
-        expect(Date.now() - started).toBeLessThan(2000)
+        expect(Date.now() - started).toBeLessThan(1500)
         for (const collector of ["table_sizes", "api_keys_expired"]) {
           expect(sampleValue(families, "coderops_exporter_collector_up", { collector })).toBe(0)
           expect(sampleValue(families, "coderops_exporter_errors_total", { collector })).toBe(
