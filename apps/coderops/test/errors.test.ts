@@ -75,6 +75,39 @@ describe("errors a user will hit", () => {
     }
   })
 
+  it("hostile URLs: exit 3, the password never printed, in text, --json or --debug", async () => {
+    for (const url of [
+      // A "/" in the password: WHATWG and libpq read "pa" as the port.
+      `postgres://u:pa/${secret}@host/db`,
+      // ... or, after a numeric "port", the rest of the password as the database name.
+      `postgres://u:12/${secret}@host/db`,
+      `postgres://u:12?${secret}@host/db`,
+      // An "@" in the password of a URL that does not parse (a port out of range).
+      `postgres://u:Zx@${secret}@host:99999/db`,
+      // A malformed percent-encoding.
+      `postgres://u:pa%ZZ${secret}@host/db`,
+      // libpq's key=value form is no URL; its password must not show either.
+      `host=db user=u password=${secret}`,
+      `host=db user=u password='${secret} with spaces'`,
+    ]) {
+      for (const mode of [[], ["--json"], ["--debug"]]) {
+        const result = await coderops(["db", "info", ...mode, "--database-url", url])
+        const output = `${result.stdout}\n${result.stderr}`
+        expect(output, `${mode} ${url}`).not.toContain(secret)
+        expect(output, `${mode} ${url}`).not.toContain("with spaces")
+        expect(result.code, `${mode} ${url}: ${output}`).toBe(3)
+        expect(output).toContain("the database URL from --database-url")
+        if (mode[0] === "--json") {
+          const body = JSON.parse(result.stdout) as {
+            error: { tag: string; details: { value: string } }
+          }
+          expect(body.error.tag).toBe("InvalidDatabaseConfig")
+          expect(body.error.details.value).toContain("xxxxx")
+        }
+      }
+    }
+  })
+
   it("an empty --database-url is an error, not a fall-through to another database", async () => {
     const result = await coderops(["db", "info", "--database-url", ""], {
       CODER_PG_CONNECTION_URL: database.url,

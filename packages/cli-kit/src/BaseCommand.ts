@@ -20,7 +20,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as References from "effect/References"
-import { ExitCode, type FailureReport, reportOf } from "./ExitCode.js"
+import { ExitCode, type FailureReport, redactSecrets, reportOf } from "./ExitCode.js"
 
 /** The flags of command class T: its own and those of every base between it and Command. */
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -264,6 +264,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
     process.stderr.write(`Error: ${failure.report.message}\n`)
     if (failure.report.hint) process.stderr.write(`Hint: ${failure.report.hint}\n`)
-    if (this.flags?.debug && failure.debugDetail) process.stderr.write(`${failure.debugDetail}\n`)
+    if (this.flags?.debug && failure.debugDetail) {
+      process.stderr.write(`${redactSecrets(failure.debugDetail)}\n`)
+    }
   }
 }

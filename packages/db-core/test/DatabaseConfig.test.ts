@@ -61,6 +61,24 @@ describe("DatabaseConfig", () => {
     expect(redactUrl("u:secretA@h:5432/x")).toBe("u:xxxxx@h:5432/x")
     expect(redactUrl("postgres:/u:secretC@h/x")).not.toContain("secretC")
     expect(redactUrl("postgres://u@h/x?sslmode=bogus&password=secretR")).not.toContain("secretR")
+    // Everything up to the last "@": a password may hold "/", "?", "#" and "@".
+    expect(redactUrl("postgres://u:pa/secretS@h/db")).toBe("postgres://u:xxxxx@h/db")
+    expect(redactUrl("postgres://u:Zx@secretT@h:99999")).toBe("postgres://u:xxxxx@h:99999")
+    expect(redactUrl("postgres://u:12?secretQ#x@h/db")).toBe("postgres://u:xxxxx@h/db")
+    expect(redactUrl("host=h password='secret U' sslpassword=secretV")).toBe(
+      "host=h password=xxxxx sslpassword=xxxxx",
+    )
+  })
+
+  it("refuses an @ after the host and a malformed escape, naming the part, not its text", async () => {
+    const failure = (url: string) =>
+      Effect.runPromise(Effect.flip(parseDatabaseUrl(url, "explicit")))
+    const slash = await failure("postgres://u:12/secretW@h/db")
+    expect(slash.reason).toContain("%2F")
+    expect(slash.value).toBe("postgres://u:xxxxx@h/db")
+    const malformed = await failure("postgres://u:pa%ZZsecretX@h/db")
+    expect(malformed.reason).toContain("malformed percent-encoding in its password")
+    expect(malformed.message).not.toContain("secretX")
   })
 
   it("refuses a URL without // and an empty --database-url instead of guessing", async () => {
