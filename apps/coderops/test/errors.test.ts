@@ -157,6 +157,46 @@ describe("errors a user will hit", () => {
     expect(spin.stderr).toContain("must be longer than 0")
   })
 
+  it("numbers and durations out of range: exit 3 before any work, naming the flag and the range", async () => {
+    const cases: ReadonlyArray<[ReadonlyArray<string>, string, Record<string, string>?]> = [
+      [["db", "purge", "api-keys", "--retention", "9999999999h"], "allowed: 0s to 876000h"],
+      [
+        ["db", "purge", "api-keys", "--batch-size", "0"],
+        "--batch-size 0 is out of range; allowed: 1 to 1,000,000",
+      ],
+      [["db", "info", "--tables", "5000"], "--tables 5000 is out of range; allowed: 1 to 1,000"],
+      [["prebuilds", "reconcile", "--watch", "--interval", "1ns"], "--interval"],
+      [["prebuilds", "reconcile", "--watch", "--interval", "25h"], "allowed: 1s to 24h"],
+      [
+        ["metrics", "serve", "--metrics-addr", "127.0.0.1:0", "--scrape-timeout", "1ns"],
+        "allowed: 100ms to 5m",
+      ],
+      [
+        ["metrics", "serve", "--metrics-addr", "127.0.0.1:0", "--min-refresh", "2h"],
+        "--min-refresh",
+      ],
+      [["migrate", "up", "--lock-timeout", "1ns"], "--lock-timeout"],
+      [["migrate", "up", "--statement-timeout", "1000h"], "--statement-timeout"],
+      [
+        ["migrate", "up"],
+        "CODER_PG_MIGRATION_LOCK_TIMEOUT",
+        { CODER_PG_MIGRATION_LOCK_TIMEOUT: "500us" },
+      ],
+    ]
+    for (const [args, mentions, env] of cases) {
+      const result = await coderops([...args, "--database-url", database.url], env)
+      expect(result.code, `${args.join(" ")}: ${result.stderr}`).toBe(3)
+      const [first, ...rest] = result.stderr.trim().split("\n")
+      expect(first).toMatch(/^Error: .*out of range; allowed: /)
+      expect(first).toContain(mentions)
+      expect(rest.filter((line) => !line.startsWith("Hint: "))).toEqual([])
+    }
+    const json = await coderops(["db", "info", "--json", "--tables", "0"])
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      error: { exitCode: 3, details: { flag: "tables", value: 0, min: 1, max: 1000 } },
+    })
+  })
+
   it("an argument that does not parse is a usage error: exit 2, with where to look", async () => {
     const result = await coderops(["migrate", "goto", "abc", "--database-url", database.url])
     expect(result.code).toBe(2)

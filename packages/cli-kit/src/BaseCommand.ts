@@ -21,6 +21,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as References from "effect/References"
 import { ExitCode, type FailureReport, redactSecrets, reportOf } from "./ExitCode.js"
+import { FlagOutOfRange } from "./IntegerFlag.js"
 
 /** The flags of command class T: its own and those of every base between it and Command. */
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -98,6 +99,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       args: this.ctor.args,
       strict: this.ctor.strict,
     }).catch((error: unknown) => {
+      const seeHelp = `see \`${this.config.bin} ${(this.id ?? "").replaceAll(":", " ")} --help\``
+      if (error instanceof FlagOutOfRange) {
+        throw new CommandFailure(
+          {
+            tag: error._tag,
+            message: error.problem,
+            hint: seeHelp,
+            exitCode: ExitCode.invalidConfig,
+            details: { flag: error.flag, value: error.value, min: error.min, max: error.max },
+          },
+          "",
+        )
+      }
       // A flag or argument that does not parse is a usage error (exit 2), whatever
       // oclif's own class for it.
       const message = error instanceof Error ? error.message : String(error)
@@ -105,7 +119,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         {
           tag: "UsageError",
           message,
-          hint: `see \`${this.config.bin} ${(this.id ?? "").replaceAll(":", " ")} --help\``,
+          hint: seeHelp,
           exitCode: ExitCode.usage,
         },
         error instanceof Error ? (error.stack ?? "") : "",

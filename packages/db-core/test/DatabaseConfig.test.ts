@@ -3,6 +3,7 @@ import * as Redacted from "effect/Redacted"
 import { describe, expect, it } from "vitest"
 import {
   findDatabaseUrl,
+  formatGoDuration,
   parseDatabaseUrl,
   parseGoDuration,
   redactedUrlOf,
@@ -118,6 +119,18 @@ describe("parseGoDuration", () => {
     )
     expect(tooLong.message).toContain("PostgreSQL's limit")
     expect(await ms("1000h")).toBe(3_600_000_000)
+  })
+  it("checks a range, naming it in Go's form; 0 stays 'none' where allowed", async () => {
+    const failure = (text: string, options: Parameters<typeof parseGoDuration>[2]) =>
+      Effect.runPromise(Effect.flip(parseGoDuration(text, "--interval", options)))
+    const short = await failure("1ns", { allowZero: false, min: 1000, max: 86_400_000 })
+    expect(short).toMatchObject({ source: "--interval", min: 1000, max: 86_400_000 })
+    expect(short.message).toBe('--interval: "1ns" is out of range; allowed: 1s to 24h')
+    expect((await failure("1ns", { serverTimeout: true })).message).toContain(
+      "allowed: 1ms to 596h31m23s647ms, or 0 for none",
+    )
+    expect(await Effect.runPromise(parseGoDuration("0", "t", { min: 1000 }))).toBe(0)
+    expect(formatGoDuration(90_500)).toBe("1m30s500ms")
   })
   it("rejects what Go rejects, naming the source", async () => {
     for (const bad of ["3", "3 s", "s", "1x", ""]) {

@@ -1,4 +1,4 @@
-import { BaseCommand } from "@coderops/cli-kit"
+import { BaseCommand, integerFlag } from "@coderops/cli-kit"
 import { type ConfigOverrides, parseGoDuration } from "@coderops/db-core"
 import {
   databaseCollectors,
@@ -37,18 +37,20 @@ Every metric is documented in the README; a Grafana dashboard ships in @coderops
       default: `${defaultMetricsAddress.host}:${defaultMetricsAddress.port}`,
     }),
     "min-refresh": Flags.string({
-      summary: "Least time between two refreshes of the database gauges (Go duration).",
+      summary:
+        "Least time between two refreshes of the database gauges (Go duration, 0 to 1h; 0 refreshes on every scrape).",
       default: "15s",
     }),
     "scrape-timeout": Flags.string({
       summary:
-        "Time limit of each collector's queries (Go duration); also their statement_timeout.",
+        "Time limit of each collector's queries (Go duration, 100ms to 5m); also their statement_timeout.",
       default: "10s",
     }),
-    tables: Flags.integer({
+    tables: integerFlag({
       summary: "How many of the largest tables to report.",
       default: 10,
       min: 1,
+      max: 1000,
     }),
   }
 
@@ -66,10 +68,15 @@ Every metric is documented in the README; a Grafana dashboard ships in @coderops
     const log = (line: string) => this.logToStderr(line)
     const program = Effect.gen(function* () {
       const address = yield* parseListenAddress(flags["metrics-addr"])
-      const minRefresh = yield* parseGoDuration(flags["min-refresh"], "--min-refresh")
+      const minRefresh = yield* parseGoDuration(flags["min-refresh"], "--min-refresh", {
+        max: 3_600_000,
+      })
+      // Below 100 ms every collector times out; Prometheus itself gives up long before 5m.
       const timeout = yield* parseGoDuration(flags["scrape-timeout"], "--scrape-timeout", {
         allowZero: false,
         serverTimeout: true,
+        min: 100,
+        max: 300_000,
       })
       const exporter = yield* makeExporter(
         [

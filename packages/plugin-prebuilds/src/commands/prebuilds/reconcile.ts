@@ -48,7 +48,7 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes), bac
     }),
     watch: Flags.boolean({ summary: "Reconcile every --interval until stopped." }),
     interval: Flags.string({
-      summary: "Time between passes with --watch (Go duration; default 1m).",
+      summary: "Time between passes with --watch (Go duration, 1s to 24h; default 1m).",
       dependsOn: ["watch"],
     }),
     "metrics-addr": Flags.string({
@@ -83,7 +83,11 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes), bac
     const log = (line: string) => this.logToStderr(`${new Date().toISOString()} ${line}`)
     const program = Effect.gen(function* () {
       const interval = flags.interval ?? "1m"
-      const intervalMs = yield* parseGoDuration(interval, "--interval", { allowZero: false })
+      const intervalMs = yield* parseGoDuration(interval, "--interval", {
+        allowZero: false,
+        min: 1000,
+        max: 86_400_000,
+      })
       if (flags["metrics-addr"] !== undefined) {
         const address = yield* parseListenAddress(flags["metrics-addr"])
         const exporter = yield* makeExporter([prebuildsHealthCollector, presetStateCollector], {
