@@ -7,9 +7,12 @@ import {
   resolveDatabaseSettings,
 } from "@coderops/db-core"
 import {
+  type InvalidListenAddress,
+  type ListenAddress,
   Metrics,
   type MetricsShape,
   makeMetrics,
+  parseListenAddress,
   QueryMetrics,
   writeTextfile,
 } from "@coderops/metrics"
@@ -31,6 +34,17 @@ export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T["args
 
 export interface RunOptions {
   readonly interruptIsSuccess?: boolean | undefined
+}
+
+/** 0.0.0.0 and :: (in any spelling): the wildcard address, every interface. */
+const isWildcardHost = (host: string): boolean => {
+  if (host === "0.0.0.0") return true
+  if (!host.includes(":")) return false
+  try {
+    return new URL(`http://[${host}]`).hostname === "[::]"
+  } catch {
+    return false
+  }
 }
 
 /** A failure a command has already turned into its report; `catch` prints it. */
@@ -55,7 +69,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     "database-url": Flags.string({
       summary: "PostgreSQL URL of the Coder database.",
       description:
-        "Default: $CODER_PG_CONNECTION_URL, then $DATABASE_URL, then the embedded server coderops starts in its data directory ($CODEROPS_DATA_DIR).",
+        "Default: $CODER_PG_CONNECTION_URL, then $DATABASE_URL, then the embedded server coderops starts in its data directory ($CODEROPS_DATA_DIR). Prefer $CODER_PG_CONNECTION_URL for a password: other local users can read a command line (ps).",
       helpGroup: "GLOBAL",
     }),
     debug: Flags.boolean({
@@ -147,13 +161,51 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return {}
   }
 
+  /** Whether this run keeps running (an exporter, a watch loop) until it is stopped. */
+  protected runsUntilStopped(): boolean {
+    return false
+  }
+
+  /** A line on stderr that does not stop the command; stdout (and --json) stays clean. */
+  protected warnLine(text: string): void {
+    process.stderr.write(`Warning: ${text}\n`)
+  }
+
   /** The database settings for this run: flag, environment, or the embedded server. */
   protected databaseSettings(): Effect.Effect<DatabaseSettings, unknown> {
     return resolveDatabaseSettings({
       databaseUrl: this.flags["database-url"],
       env: process.env,
       overrides: this.connectionOverrides(),
-    })
+    }).pipe(
+      Effect.tap((settings) =>
+        Effect.sync(() => {
+          // Any local user sees a process's arguments (ps, /proc) for as long as it runs.
+          if (
+            this.runsUntilStopped() &&
+            settings.source === "--database-url" &&
+            settings.password !== undefined
+          ) {
+            this.warnLine(
+              "the password in --database-url is visible in the process list (ps) while this runs; set CODER_PG_CONNECTION_URL instead",
+            )
+          }
+        }),
+      ),
+    )
+  }
+
+  /** --metrics-addr, with a warning when it listens on every interface. */
+  protected metricsAddress(value: string): Effect.Effect<ListenAddress, InvalidListenAddress> {
+    return Effect.tap(parseListenAddress(value), (address) =>
+      Effect.sync(() => {
+        if (isWildcardHost(address.host)) {
+          this.warnLine(
+            `--metrics-addr ${value} listens on all interfaces: anyone who can reach this host can read /metrics (table names and sizes, migration state); give 127.0.0.1 or a private address, or firewall the port`,
+          )
+        }
+      }),
+    )
   }
 
   protected metricsLayer(): Layer.Layer<Metrics> {

@@ -4,7 +4,6 @@ import {
   databaseCollectors,
   defaultMetricsAddress,
   makeExporter,
-  parseListenAddress,
   serveMetrics,
 } from "@coderops/metrics"
 import { prebuildsHealthCollector, presetStateCollector } from "@coderops/prebuilds-reconcile"
@@ -16,6 +15,8 @@ export default class MetricsServe extends BaseCommand<typeof MetricsServe> {
 
   static override description =
     `A long-running exporter. On a scrape it refreshes, at most once per --min-refresh, the database gauges: schema_migrations version and dirty flag; size and estimated rows of the largest tables and of api_keys, with the estimate of keys expired for more than 7 days; prebuilds membership health; connections by state and the age of the oldest transaction. A gauge that cannot be read (a missing table, a privilege) is skipped with a warning and counted in coderops_exporter_errors_total{collector}; the exporter keeps serving. /healthz answers "ok". SIGINT or SIGTERM stops it cleanly.
+
+Give the database in $CODER_PG_CONNECTION_URL, not --database-url: every local user can read a command line (ps) for as long as the exporter runs, so a password on it draws a warning. So does a --metrics-addr on all interfaces (0.0.0.0, [::], :PORT): /metrics names tables and their sizes.
 
 Every metric is documented in the README; a Grafana dashboard ships in @coderops/metrics (dashboards/coderops.json).`
 
@@ -33,7 +34,7 @@ Every metric is documented in the README; a Grafana dashboard ships in @coderops
 
   static override flags = {
     "metrics-addr": Flags.string({
-      summary: "HOST:PORT to listen on.",
+      summary: "HOST:PORT to listen on (0.0.0.0, [::] or :PORT: all interfaces, with a warning).",
       default: `${defaultMetricsAddress.host}:${defaultMetricsAddress.port}`,
     }),
     "min-refresh": Flags.string({
@@ -58,6 +59,10 @@ Every metric is documented in the README; a Grafana dashboard ships in @coderops
     return true
   }
 
+  protected override runsUntilStopped(): boolean {
+    return true
+  }
+
   protected override connectionOverrides(): ConfigOverrides {
     // Never hold more than a couple of connections to the production database.
     return { applicationName: "coderops-exporter", poolSize: 2 }
@@ -66,8 +71,9 @@ Every metric is documented in the README; a Grafana dashboard ships in @coderops
   async run(): Promise<void> {
     const flags = this.flags
     const log = (line: string) => this.logToStderr(line)
+    const metricsAddress = (value: string) => this.metricsAddress(value)
     const program = Effect.gen(function* () {
-      const address = yield* parseListenAddress(flags["metrics-addr"])
+      const address = yield* metricsAddress(flags["metrics-addr"])
       const minRefresh = yield* parseGoDuration(flags["min-refresh"], "--min-refresh", {
         max: 3_600_000,
       })
