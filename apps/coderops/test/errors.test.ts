@@ -108,6 +108,23 @@ describe("errors a user will hit", () => {
     }
   })
 
+  it("a URL given where it does not belong is redacted in oclif's own messages too", async () => {
+    const url = `postgres://u:${secret}@host/db`
+    for (const args of [
+      ["db", "info", url],
+      ["db", "info", "--tables", url],
+      ["db", "info", "--json", "--tables", url],
+      ["migrate", "goto", url, "--debug"],
+    ]) {
+      const result = await coderops(args)
+      expect(result.code, args.join(" ")).toBe(2)
+      expect(`${result.stdout}${result.stderr}`, args.join(" ")).not.toContain(secret)
+      expect(`${result.stdout}${result.stderr}`, args.join(" ")).toContain(
+        "postgres://u:xxxxx@host/db",
+      )
+    }
+  })
+
   it("an empty --database-url is an error, not a fall-through to another database", async () => {
     const result = await coderops(["db", "info", "--database-url", ""], {
       CODER_PG_CONNECTION_URL: database.url,

@@ -22,9 +22,11 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as References from "effect/References"
 import { ExitCode, type FailureReport, redactSecrets, reportOf } from "./ExitCode.js"
 import { FlagOutOfRange } from "./IntegerFlag.js"
+import { redactingLogger } from "./internal/redactingLogger.js"
 
 /** The flags of command class T: its own and those of every base between it and Command. */
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -128,7 +130,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       }
       // A flag or argument that does not parse is a usage error (exit 2), whatever
       // oclif's own class for it.
-      const message = error instanceof Error ? error.message : String(error)
+      // oclif quotes the value it could not parse, which may be a URL with its password.
+      const message = redactSecrets(error instanceof Error ? error.message : String(error))
       throw new CommandFailure(
         {
           tag: "UsageError",
@@ -237,8 +240,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       program.pipe(
         Effect.provide(this.metricsLayer()),
         Effect.provideService(References.MinimumLogLevel, this.flags.debug ? "Debug" : "Warn"),
-        // stdout is for results (and --json); logs go to stderr.
-        Effect.provideService(References.LogToStderr, true),
+        // stdout is for results (and --json); logs go to stderr, secrets redacted.
+        Effect.provide(Logger.layer([redactingLogger(redactSecrets)])),
       ),
     )
     let interrupted = false
