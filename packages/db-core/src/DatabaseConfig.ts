@@ -144,6 +144,8 @@ const connectionParameters: ReadonlySet<string> = new Set([
   "binary_parameters",
 ])
 
+const maxTimerMs = 2_147_483_647
+
 const settingName = /^[A-Za-z_][A-Za-z0-9_.]*$/
 
 const decodeComponent = (text: string): string | undefined => {
@@ -228,8 +230,14 @@ export const parseDatabaseUrl = (
     }
     const timeoutText = query.get("connect_timeout")
     const connectTimeoutSeconds = timeoutText === null ? undefined : parsePositiveInt(timeoutText)
-    if (timeoutText !== null && connectTimeoutSeconds === undefined) {
-      return fail(`has an invalid connect_timeout "${timeoutText}" (seconds)`)
+    // Node's timers hold at most 2^31-1 ms; a longer one fires at once ("timeout expired").
+    if (
+      timeoutText !== null &&
+      (connectTimeoutSeconds === undefined || connectTimeoutSeconds * 1000 > maxTimerMs)
+    ) {
+      return fail(
+        `has an invalid connect_timeout "${timeoutText}"; allowed: 1 to ${Math.floor(maxTimerMs / 1000)} (seconds)`,
+      )
     }
     const runtimeParameters: Record<string, string> = {}
     for (const [name, value] of query) {

@@ -53,6 +53,9 @@ describe("DatabaseConfig", () => {
     expect(await reasonOf("mysql://u:p@h/db")).toContain("scheme")
     expect(await reasonOf("postgres://u:p@h:0/db")).toContain("port")
     expect(await reasonOf("postgres://u:p@h/db?sslmode=maybe")).toContain("sslmode")
+    expect(await reasonOf("postgres://u:p@h/db?connect_timeout=99999999")).toContain(
+      "allowed: 1 to 2147483 (seconds)",
+    )
     expect(await reasonOf("not a url")).toContain("not a valid URL")
   })
 
