@@ -27,7 +27,7 @@ export const integerFlag = (options: {
   readonly helpGroup?: string
 }) =>
   Flags.custom<number>({
-    summary: `${options.summary} (${formatCount(options.min)} to ${formatCount(options.max)})`,
+    summary: `${options.summary.replace(/\.$/, "")} (${formatCount(options.min)} to ${formatCount(options.max)}).`,
     default: options.default,
     helpGroup: options.helpGroup,
     parse: async (input, _command, flag) => {

@@ -177,11 +177,12 @@ export const parseDatabaseUrl = (
       )
     // libpq ends the user info at the first "/", so "u:pa/ss@host" is host "u", port
     // "pa"; and "u:12/ss@host/db" would connect to host "u" and print the rest of the
-    // password as the database name. An "@" after the authority is a password that needs
-    // percent-encoding far more often than a database name with an "@".
+    // password as the database name. An "@" after the authority, other than in a
+    // parameter's value (?user=name@server), is a password that needs percent-encoding.
     const authority = schemePrefix.exec(url)?.[0].length
-    const at = url.lastIndexOf("@")
-    if (authority !== undefined && /[/?#]/.test(url.slice(authority, Math.max(at, authority)))) {
+    const afterAuthority =
+      authority === undefined ? "" : url.slice(authority).replace(/^[^/?#]*/, "")
+    if (afterAuthority.replace(/=[^&#]*/g, "").includes("@")) {
       return fail(
         'has an "@" after a "/", "?" or "#"; percent-encode those characters in the user name and password (/ as %2F, ? as %3F, # as %23, @ as %40)',
       )

@@ -80,6 +80,9 @@ describe("DatabaseConfig", () => {
     const slash = await failure("postgres://u:12/secretW@h/db")
     expect(slash.reason).toContain("%2F")
     expect(slash.value).toBe("postgres://u:xxxxx@h/db")
+    expect((await failure("postgres://u:12?secretY@h/db")).message).not.toContain("secretY")
+    // An "@" in a parameter's value is no password: Azure's user@server form.
+    expect((await parse("postgres://h/db?user=me@server")).user).toBe("me@server")
     const malformed = await failure("postgres://u:pa%ZZsecretX@h/db")
     expect(malformed.reason).toContain("malformed percent-encoding in its password")
     expect(malformed.message).not.toContain("secretX")
