@@ -75,6 +75,56 @@ describe("errors a user will hit", () => {
     }
   })
 
+  it("hostile URLs: exit 3, the password never printed, in text, --json or --debug", async () => {
+    for (const url of [
+      // A "/" in the password: WHATWG and libpq read "pa" as the port.
+      `postgres://u:pa/${secret}@host/db`,
+      // ... or, after a numeric "port", the rest of the password as the database name.
+      `postgres://u:12/${secret}@host/db`,
+      `postgres://u:12?${secret}@host/db`,
+      // An "@" in the password of a URL that does not parse (a port out of range).
+      `postgres://u:Zx@${secret}@host:99999/db`,
+      // A malformed percent-encoding.
+      `postgres://u:pa%ZZ${secret}@host/db`,
+      // libpq's key=value form is no URL; its password must not show either.
+      `host=db user=u password=${secret}`,
+      `host=db user=u password='${secret} with spaces'`,
+    ]) {
+      for (const mode of [[], ["--json"], ["--debug"]]) {
+        const result = await coderops(["db", "info", ...mode, "--database-url", url])
+        const output = `${result.stdout}\n${result.stderr}`
+        expect(output, `${mode} ${url}`).not.toContain(secret)
+        expect(output, `${mode} ${url}`).not.toContain("with spaces")
+        expect(result.code, `${mode} ${url}: ${output}`).toBe(3)
+        expect(output).toContain("the database URL from --database-url")
+        if (mode[0] === "--json") {
+          const body = JSON.parse(result.stdout) as {
+            error: { tag: string; details: { value: string } }
+          }
+          expect(body.error.tag).toBe("InvalidDatabaseConfig")
+          expect(body.error.details.value).toContain("xxxxx")
+        }
+      }
+    }
+  })
+
+  it("a URL given where it does not belong is redacted in oclif's own messages too", async () => {
+    const url = `postgres://u:${secret}@host/db`
+    for (const args of [
+      ["db", "info", url],
+      ["db", "info", "--tables", url],
+      ["db", "info", "--json", "--tables", url],
+      ["migrate", "goto", url, "--debug"],
+    ]) {
+      const result = await coderops(args)
+      expect(result.code, args.join(" ")).toBe(2)
+      expect(`${result.stdout}${result.stderr}`, args.join(" ")).not.toContain(secret)
+      expect(`${result.stdout}${result.stderr}`, args.join(" ")).toContain(
+        "postgres://u:xxxxx@host/db",
+      )
+    }
+  })
+
   it("an empty --database-url is an error, not a fall-through to another database", async () => {
     const result = await coderops(["db", "info", "--database-url", ""], {
       CODER_PG_CONNECTION_URL: database.url,
@@ -122,6 +172,50 @@ describe("errors a user will hit", () => {
     ])
     expect(spin.code).toBe(3)
     expect(spin.stderr).toContain("must be longer than 0")
+  })
+
+  it("numbers and durations out of range: exit 3 before any work, naming the flag and the range", async () => {
+    const cases: ReadonlyArray<[ReadonlyArray<string>, string, Record<string, string>?]> = [
+      [["db", "purge", "api-keys", "--retention", "9999999999h"], "allowed: 0s to 876000h"],
+      [
+        ["db", "purge", "api-keys", "--batch-size", "0"],
+        "--batch-size 0 is out of range; allowed: 1 to 1,000,000",
+      ],
+      [["db", "info", "--tables", "5000"], "--tables 5000 is out of range; allowed: 1 to 1,000"],
+      [["prebuilds", "reconcile", "--watch", "--interval", "1ns"], "--interval"],
+      [["prebuilds", "reconcile", "--watch", "--interval", "25h"], "allowed: 1s to 24h"],
+      [
+        ["metrics", "serve", "--metrics-addr", "127.0.0.1:0", "--scrape-timeout", "1ns"],
+        "allowed: 100ms to 5m",
+      ],
+      [
+        ["metrics", "serve", "--metrics-addr", "127.0.0.1:0", "--min-refresh", "2h"],
+        "--min-refresh",
+      ],
+      [["migrate", "up", "--lock-timeout", "1ns"], "--lock-timeout"],
+      [["migrate", "up", "--statement-timeout", "1000h"], "--statement-timeout"],
+      [
+        ["migrate", "up"],
+        "CODER_PG_MIGRATION_LOCK_TIMEOUT",
+        { CODER_PG_MIGRATION_LOCK_TIMEOUT: "500us" },
+      ],
+    ]
+    for (const [args, mentions, env] of cases) {
+      const result = await coderops([...args, "--database-url", database.url], env)
+      expect(result.code, `${args.join(" ")}: ${result.stderr}`).toBe(3)
+      // A long-running command first warns about the password on its command line.
+      const [first, ...rest] = result.stderr
+        .trim()
+        .split("\n")
+        .filter((line) => !line.startsWith("Warning: "))
+      expect(first).toMatch(/^Error: .*out of range; allowed: /)
+      expect(first).toContain(mentions)
+      expect(rest.filter((line) => !line.startsWith("Hint: "))).toEqual([])
+    }
+    const json = await coderops(["db", "info", "--json", "--tables", "0"])
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      error: { exitCode: 3, details: { flag: "tables", value: 0, min: 1, max: 1000 } },
+    })
   })
 
   it("an argument that does not parse is a usage error: exit 2, with where to look", async () => {

@@ -48,7 +48,7 @@ describe("coderops prebuilds", () => {
 
       const child = spawn(
         process.execPath,
-        [bin, "prebuilds", "reconcile", "--watch", "--interval", "500ms", "--database-url", url],
+        [bin, "prebuilds", "reconcile", "--watch", "--interval", "1s", "--database-url", url],
         {
           env: { ...process.env, NODE_ENV: "production" },
         },

@@ -7,9 +7,12 @@ import {
   resolveDatabaseSettings,
 } from "@coderops/db-core"
 import {
+  type InvalidListenAddress,
+  type ListenAddress,
   Metrics,
   type MetricsShape,
   makeMetrics,
+  parseListenAddress,
   QueryMetrics,
   writeTextfile,
 } from "@coderops/metrics"
@@ -19,8 +22,11 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as References from "effect/References"
-import { ExitCode, type FailureReport, reportOf } from "./ExitCode.js"
+import { ExitCode, type FailureReport, redactSecrets, reportOf } from "./ExitCode.js"
+import { FlagOutOfRange } from "./IntegerFlag.js"
+import { redactingLogger } from "./internal/redactingLogger.js"
 
 /** The flags of command class T: its own and those of every base between it and Command. */
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -30,6 +36,17 @@ export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T["args
 
 export interface RunOptions {
   readonly interruptIsSuccess?: boolean | undefined
+}
+
+/** 0.0.0.0 and :: (in any spelling): the wildcard address, every interface. */
+const isWildcardHost = (host: string): boolean => {
+  if (host === "0.0.0.0") return true
+  if (!host.includes(":")) return false
+  try {
+    return new URL(`http://[${host}]`).hostname === "[::]"
+  } catch {
+    return false
+  }
 }
 
 /** A failure a command has already turned into its report; `catch` prints it. */
@@ -54,7 +71,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     "database-url": Flags.string({
       summary: "PostgreSQL URL of the Coder database.",
       description:
-        "Default: $CODER_PG_CONNECTION_URL, then $DATABASE_URL, then the embedded server coderops starts in its data directory ($CODEROPS_DATA_DIR).",
+        "Default: $CODER_PG_CONNECTION_URL, then $DATABASE_URL, then the embedded server coderops starts in its data directory ($CODEROPS_DATA_DIR). Prefer $CODER_PG_CONNECTION_URL for a password: other local users can read a command line (ps).",
       helpGroup: "GLOBAL",
     }),
     debug: Flags.boolean({
@@ -98,14 +115,28 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       args: this.ctor.args,
       strict: this.ctor.strict,
     }).catch((error: unknown) => {
+      const seeHelp = `see \`${this.config.bin} ${(this.id ?? "").replaceAll(":", " ")} --help\``
+      if (error instanceof FlagOutOfRange) {
+        throw new CommandFailure(
+          {
+            tag: error._tag,
+            message: error.problem,
+            hint: seeHelp,
+            exitCode: ExitCode.invalidConfig,
+            details: { flag: error.flag, value: error.value, min: error.min, max: error.max },
+          },
+          "",
+        )
+      }
       // A flag or argument that does not parse is a usage error (exit 2), whatever
       // oclif's own class for it.
-      const message = error instanceof Error ? error.message : String(error)
+      // oclif quotes the value it could not parse, which may be a URL with its password.
+      const message = redactSecrets(error instanceof Error ? error.message : String(error))
       throw new CommandFailure(
         {
           tag: "UsageError",
           message,
-          hint: `see \`${this.config.bin} ${(this.id ?? "").replaceAll(":", " ")} --help\``,
+          hint: seeHelp,
           exitCode: ExitCode.usage,
         },
         error instanceof Error ? (error.stack ?? "") : "",
@@ -133,13 +164,51 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return {}
   }
 
+  /** Whether this run keeps running (an exporter, a watch loop) until it is stopped. */
+  protected runsUntilStopped(): boolean {
+    return false
+  }
+
+  /** A line on stderr that does not stop the command; stdout (and --json) stays clean. */
+  protected warnLine(text: string): void {
+    process.stderr.write(`Warning: ${text}\n`)
+  }
+
   /** The database settings for this run: flag, environment, or the embedded server. */
   protected databaseSettings(): Effect.Effect<DatabaseSettings, unknown> {
     return resolveDatabaseSettings({
       databaseUrl: this.flags["database-url"],
       env: process.env,
       overrides: this.connectionOverrides(),
-    })
+    }).pipe(
+      Effect.tap((settings) =>
+        Effect.sync(() => {
+          // Any local user sees a process's arguments (ps, /proc) for as long as it runs.
+          if (
+            this.runsUntilStopped() &&
+            settings.source === "--database-url" &&
+            settings.password !== undefined
+          ) {
+            this.warnLine(
+              "the password in --database-url is visible in the process list (ps) while this runs; set CODER_PG_CONNECTION_URL instead",
+            )
+          }
+        }),
+      ),
+    )
+  }
+
+  /** --metrics-addr, with a warning when it listens on every interface. */
+  protected metricsAddress(value: string): Effect.Effect<ListenAddress, InvalidListenAddress> {
+    return Effect.tap(parseListenAddress(value), (address) =>
+      Effect.sync(() => {
+        if (isWildcardHost(address.host)) {
+          this.warnLine(
+            `--metrics-addr ${value} listens on all interfaces: anyone who can reach this host can read /metrics (table names and sizes, migration state); give 127.0.0.1 or a private address, or firewall the port`,
+          )
+        }
+      }),
+    )
   }
 
   protected metricsLayer(): Layer.Layer<Metrics> {
@@ -171,8 +240,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       program.pipe(
         Effect.provide(this.metricsLayer()),
         Effect.provideService(References.MinimumLogLevel, this.flags.debug ? "Debug" : "Warn"),
-        // stdout is for results (and --json); logs go to stderr.
-        Effect.provideService(References.LogToStderr, true),
+        // stdout is for results (and --json); logs go to stderr, secrets redacted.
+        Effect.provide(Logger.layer([redactingLogger(redactSecrets)])),
       ),
     )
     let interrupted = false
@@ -264,6 +333,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
     process.stderr.write(`Error: ${failure.report.message}\n`)
     if (failure.report.hint) process.stderr.write(`Hint: ${failure.report.hint}\n`)
-    if (this.flags?.debug && failure.debugDetail) process.stderr.write(`${failure.debugDetail}\n`)
+    if (this.flags?.debug && failure.debugDetail) {
+      process.stderr.write(`${redactSecrets(failure.debugDetail)}\n`)
+    }
   }
 }

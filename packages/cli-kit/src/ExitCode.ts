@@ -76,9 +76,15 @@ const isDbCoreError = (error: unknown): error is DbCoreError =>
   "_tag" in error &&
   (error as { _tag: string })._tag in codeByTag
 
-/** Passwords never reach the terminal, even inside a driver's message. */
+/**
+ * Passwords never reach the terminal, even inside a driver's message or a stack trace:
+ * every `scheme://...` word (to its last `@`) and every libpq `password=...` is redacted.
+ */
 export const redactSecrets = (text: string) =>
-  text.replace(/postgres(?:ql)?:\/\/[^\s'"]+/g, (url) => redactUrl(url))
+  text.replace(
+    /\b[a-z][a-z0-9+.-]*:\/\/[^\s'"]+|\b(?:ssl)?password\s*=\s*(?:'(?:[^'\\]|\\.)*'?|\S+)/gi,
+    (found) => redactUrl(found),
+  )
 
 /**
  * Turns any failure into its report. Errors of other packages follow the same shape:

@@ -13,6 +13,10 @@ export const formatBytes = (bytes: number): string => {
 /** 1234567 → "1,234,567". */
 export const formatCount = (n: number): string => n.toLocaleString("en-US")
 
+/** Colours only on a terminal, and never with NO_COLOR set to anything (no-color.org). */
+export const colorsWanted = (): boolean =>
+  process.stdout.isTTY === true && (process.env.NO_COLOR ?? "") === ""
+
 export interface Column<T> {
   readonly key: keyof T & string
   readonly name: string
@@ -40,6 +44,6 @@ export const renderTable = async <T extends Record<string, unknown>>(
     borderStyle: "headers-only-with-underline",
     headerOptions: { formatter: (header: string) => header },
     overflow: "wrap",
-    noStyle: !process.stdout.isTTY,
+    noStyle: !colorsWanted(),
   })
 }

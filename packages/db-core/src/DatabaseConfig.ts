@@ -86,19 +86,24 @@ const sslModes: ReadonlySet<string> = new Set([
   "verify-full",
 ])
 
-/** `user:password@` anywhere, as in `u:p@host/db` or `postgres:/u:p@host` (no `//`). */
-const userInfo = /([^\s/:@]+):[^/@]*@/g
+/** `scheme://`, where a URL's authority starts. */
+const schemePrefix = /^\s*[a-z][a-z0-9+.-]*:\/\//i
 
-/** Replaces the password of a connection string, even one that does not parse. */
+/** libpq's `password=` / `sslpassword=` (key=value strings, URL parameters), quoted or not. */
+const passwordParameter = /(\b(?:ssl)?password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^&\s]*)/gi
+
+/**
+ * Replaces the password of a connection string, even one that does not parse: all from
+ * the first `:` after `scheme://` (or after the start, without one) to the LAST `@`,
+ * because a password may itself hold `/`, `?`, `#` or `@`. Redacting too much is safe.
+ */
 export const redactUrl = (url: string): string => {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password !== "") parsed.password = "xxxxx"
-    if (parsed.searchParams.has("password")) parsed.searchParams.set("password", "xxxxx")
-    return parsed.toString().replace(userInfo, "$1:xxxxx@")
-  } catch {
-    return url.replace(userInfo, "$1:xxxxx@").replace(/(password=)[^&\s]*/gi, "$1xxxxx")
-  }
+  const start = schemePrefix.exec(url)?.[0].length ?? 0
+  const at = url.lastIndexOf("@")
+  const colon = url.indexOf(":", start)
+  const withoutUserInfo =
+    colon !== -1 && colon < at ? `${url.slice(0, colon)}:xxxxx${url.slice(at)}` : url
+  return withoutUserInfo.replace(passwordParameter, "$1xxxxx")
 }
 
 /** The connection target for display: `user@host:port/database`, no password. */
@@ -139,7 +144,17 @@ const connectionParameters: ReadonlySet<string> = new Set([
   "binary_parameters",
 ])
 
+const maxTimerMs = 2_147_483_647
+
 const settingName = /^[A-Za-z_][A-Za-z0-9_.]*$/
+
+const decodeComponent = (text: string): string | undefined => {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return undefined
+  }
+}
 
 const parsePositiveInt = (value: string): number | undefined =>
   /^\d+$/.test(value) && Number(value) > 0 ? Number(value) : undefined
@@ -160,6 +175,18 @@ export const parseDatabaseUrl = (
           message: `the database URL from ${source} (${redactUrl(url)}) ${reason}`,
         }),
       )
+    // libpq ends the user info at the first "/", so "u:pa/ss@host" is host "u", port
+    // "pa"; and "u:12/ss@host/db" would connect to host "u" and print the rest of the
+    // password as the database name. An "@" after the authority, other than in a
+    // parameter's value (?user=name@server), is a password that needs percent-encoding.
+    const authority = schemePrefix.exec(url)?.[0].length
+    const afterAuthority =
+      authority === undefined ? "" : url.slice(authority).replace(/^[^/?#]*/, "")
+    if (afterAuthority.replace(/=[^&#]*/g, "").includes("@")) {
+      return fail(
+        'has an "@" after a "/", "?" or "#"; percent-encode those characters in the user name and password (/ as %2F, ? as %3F, # as %23, @ as %40)',
+      )
+    }
     let parsed: URL
     try {
       // libpq wants the "//": without it the rest would be read as a path.
@@ -176,27 +203,42 @@ export const parseDatabaseUrl = (
       )
     }
     const query = parsed.searchParams
-    const host =
-      decodeURIComponent(parsed.hostname).replace(/^\[(.*)\]$/, "$1") ||
-      query.get("host") ||
-      "localhost"
+    // decodeURIComponent throws on a malformed escape such as "%ZZ"; the part is named,
+    // never shown (it may be the password).
+    const decoded = {
+      host: decodeComponent(parsed.hostname),
+      user: decodeComponent(parsed.username),
+      password: decodeComponent(parsed.password),
+      database: decodeComponent(parsed.pathname.replace(/^\//, "")),
+    }
+    for (const [part, value] of Object.entries(decoded)) {
+      if (value === undefined) {
+        return fail(
+          `has a malformed percent-encoding in its ${part}; a "%" must start %XX with two hex digits (write a literal "%" as %25)`,
+        )
+      }
+    }
+    const host = decoded.host!.replace(/^\[(.*)\]$/, "$1") || query.get("host") || "localhost"
     const portText = parsed.port || query.get("port") || "5432"
     const port = parsePositiveInt(portText)
     if (port === undefined || port > 65535) return fail(`has an invalid port "${portText}"`)
-    const user = decodeURIComponent(parsed.username) || query.get("user") || "postgres"
-    const passwordText = parsed.password
-      ? decodeURIComponent(parsed.password)
-      : query.get("password")
-    const database =
-      decodeURIComponent(parsed.pathname.replace(/^\//, "")) || query.get("dbname") || user
+    const user = decoded.user || query.get("user") || "postgres"
+    const passwordText = decoded.password || query.get("password")
+    const database = decoded.database || query.get("dbname") || user
     const mode = query.get("sslmode") ?? "prefer"
     if (!sslModes.has(mode)) {
       return fail(`has sslmode=${mode}; expected one of ${[...sslModes].join(", ")}`)
     }
     const timeoutText = query.get("connect_timeout")
     const connectTimeoutSeconds = timeoutText === null ? undefined : parsePositiveInt(timeoutText)
-    if (timeoutText !== null && connectTimeoutSeconds === undefined) {
-      return fail(`has an invalid connect_timeout "${timeoutText}" (seconds)`)
+    // Node's timers hold at most 2^31-1 ms; a longer one fires at once ("timeout expired").
+    if (
+      timeoutText !== null &&
+      (connectTimeoutSeconds === undefined || connectTimeoutSeconds * 1000 > maxTimerMs)
+    ) {
+      return fail(
+        `has an invalid connect_timeout "${timeoutText}"; allowed: 1 to ${Math.floor(maxTimerMs / 1000)} (seconds)`,
+      )
     }
     const runtimeParameters: Record<string, string> = {}
     for (const [name, value] of query) {

@@ -4,6 +4,9 @@ import * as Effect from "effect/Effect"
 export class InvalidDuration extends Data.TaggedError("InvalidDuration")<{
   readonly value: string
   readonly source: string
+  /** The accepted range in milliseconds, when the value is a duration outside it. */
+  readonly min?: number | undefined
+  readonly max?: number | undefined
   readonly message: string
   readonly exitCode: 3
 }> {}
@@ -18,22 +21,55 @@ const units: Record<string, number> = {
   h: 3_600_000,
 }
 
-/**
- * Parses a Go duration ("3s", "1m30s", "250ms", "0") into milliseconds, as Coder reads
- * CODER_PG_MIGRATION_LOCK_TIMEOUT and its intervals.
- */
 /** PostgreSQL keeps lock_timeout and statement_timeout in milliseconds as a 32-bit integer. */
 export const maxServerTimeoutMs = 2_147_483_647
 
+export interface DurationOptions {
+  /**
+   * 0 means "none" for timeouts and retention and is accepted whatever `min` says; an
+   * interval of 0 would spin. Default: accepted.
+   */
+  readonly allowZero?: boolean
+  /** The least duration other than 0, in milliseconds. */
+  readonly min?: number
+  /** The greatest duration, in milliseconds. */
+  readonly max?: number
+  /**
+   * A server setting (lock_timeout, statement_timeout): whole milliseconds (the server
+   * would round 1ns to 0, "no timeout"), at most what PostgreSQL takes.
+   */
+  readonly serverTimeout?: boolean
+}
+
+const goUnits = [
+  ["h", 3_600_000],
+  ["m", 60_000],
+  ["s", 1000],
+  ["ms", 1],
+] as const
+
+/** Milliseconds in Go's form, for messages: 90000 → "1m30s", 250 → "250ms". */
+export const formatGoDuration = (ms: number): string => {
+  if (ms === 0) return "0s"
+  let rest = ms
+  let text = ""
+  for (const [unit, size] of goUnits) {
+    const count = unit === "ms" ? rest : Math.floor(rest / size)
+    if (count > 0) text += `${count}${unit}`
+    rest -= count * size
+  }
+  return text
+}
+
+/**
+ * Parses a Go duration ("3s", "1m30s", "250ms", "0") into milliseconds, as Coder reads
+ * CODER_PG_MIGRATION_LOCK_TIMEOUT and its intervals, and checks it against a range.
+ * `source` names the setting in the message (a flag, a variable).
+ */
 export const parseGoDuration = (
   value: string,
   source: string,
-  options?: {
-    /** 0 means "none" for timeouts and retention; an interval of 0 would spin. */
-    readonly allowZero?: boolean
-    /** A server setting (lock_timeout, statement_timeout): at most what PostgreSQL takes. */
-    readonly serverTimeout?: boolean
-  },
+  options?: DurationOptions,
 ): Effect.Effect<number, InvalidDuration> => {
   const text = value.trim()
   const fail = (problem: string) =>
@@ -61,9 +97,26 @@ export const parseGoDuration = (
     if (parts.length === 0 || parts.map((p) => p[0]).join("") !== body) return notDuration()
     ms = parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * units[unit!]!, 0)
   }
-  if (ms === 0 && options?.allowZero === false) return fail("must be longer than 0")
-  if (options?.serverTimeout && ms > maxServerTimeoutMs) {
-    return fail("is longer than PostgreSQL's limit for a timeout (about 596h)")
+  if (ms === 0) {
+    return options?.allowZero === false ? fail("must be longer than 0") : Effect.succeed(0)
+  }
+  const server = options?.serverTimeout === true
+  const min = Math.max(options?.min ?? 0, server ? 1 : 0)
+  const max = Math.min(options?.max ?? Infinity, server ? maxServerTimeoutMs : Infinity)
+  if (ms < min || ms > max) {
+    const range = Number.isFinite(max)
+      ? `${formatGoDuration(min)} to ${formatGoDuration(max)}`
+      : `at least ${formatGoDuration(min)}`
+    return Effect.fail(
+      new InvalidDuration({
+        value,
+        source,
+        min,
+        max: Number.isFinite(max) ? max : undefined,
+        message: `${source}: "${value}" is out of range; allowed: ${range}${options?.allowZero === false ? "" : ", or 0 for none"}${server ? " (PostgreSQL's limit for a timeout: whole milliseconds, at most about 596h)" : ""}`,
+        exitCode: 3,
+      }),
+    )
   }
   return Effect.succeed(ms)
 }

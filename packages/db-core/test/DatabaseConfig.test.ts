@@ -3,6 +3,7 @@ import * as Redacted from "effect/Redacted"
 import { describe, expect, it } from "vitest"
 import {
   findDatabaseUrl,
+  formatGoDuration,
   parseDatabaseUrl,
   parseGoDuration,
   redactedUrlOf,
@@ -52,6 +53,9 @@ describe("DatabaseConfig", () => {
     expect(await reasonOf("mysql://u:p@h/db")).toContain("scheme")
     expect(await reasonOf("postgres://u:p@h:0/db")).toContain("port")
     expect(await reasonOf("postgres://u:p@h/db?sslmode=maybe")).toContain("sslmode")
+    expect(await reasonOf("postgres://u:p@h/db?connect_timeout=99999999")).toContain(
+      "allowed: 1 to 2147483 (seconds)",
+    )
     expect(await reasonOf("not a url")).toContain("not a valid URL")
   })
 
@@ -61,6 +65,27 @@ describe("DatabaseConfig", () => {
     expect(redactUrl("u:secretA@h:5432/x")).toBe("u:xxxxx@h:5432/x")
     expect(redactUrl("postgres:/u:secretC@h/x")).not.toContain("secretC")
     expect(redactUrl("postgres://u@h/x?sslmode=bogus&password=secretR")).not.toContain("secretR")
+    // Everything up to the last "@": a password may hold "/", "?", "#" and "@".
+    expect(redactUrl("postgres://u:pa/secretS@h/db")).toBe("postgres://u:xxxxx@h/db")
+    expect(redactUrl("postgres://u:Zx@secretT@h:99999")).toBe("postgres://u:xxxxx@h:99999")
+    expect(redactUrl("postgres://u:12?secretQ#x@h/db")).toBe("postgres://u:xxxxx@h/db")
+    expect(redactUrl("host=h password='secret U' sslpassword=secretV")).toBe(
+      "host=h password=xxxxx sslpassword=xxxxx",
+    )
+  })
+
+  it("refuses an @ after the host and a malformed escape, naming the part, not its text", async () => {
+    const failure = (url: string) =>
+      Effect.runPromise(Effect.flip(parseDatabaseUrl(url, "explicit")))
+    const slash = await failure("postgres://u:12/secretW@h/db")
+    expect(slash.reason).toContain("%2F")
+    expect(slash.value).toBe("postgres://u:xxxxx@h/db")
+    expect((await failure("postgres://u:12?secretY@h/db")).message).not.toContain("secretY")
+    // An "@" in a parameter's value is no password: Azure's user@server form.
+    expect((await parse("postgres://h/db?user=me@server")).user).toBe("me@server")
+    const malformed = await failure("postgres://u:pa%ZZsecretX@h/db")
+    expect(malformed.reason).toContain("malformed percent-encoding in its password")
+    expect(malformed.message).not.toContain("secretX")
   })
 
   it("refuses a URL without // and an empty --database-url instead of guessing", async () => {
@@ -100,6 +125,18 @@ describe("parseGoDuration", () => {
     )
     expect(tooLong.message).toContain("PostgreSQL's limit")
     expect(await ms("1000h")).toBe(3_600_000_000)
+  })
+  it("checks a range, naming it in Go's form; 0 stays 'none' where allowed", async () => {
+    const failure = (text: string, options: Parameters<typeof parseGoDuration>[2]) =>
+      Effect.runPromise(Effect.flip(parseGoDuration(text, "--interval", options)))
+    const short = await failure("1ns", { allowZero: false, min: 1000, max: 86_400_000 })
+    expect(short).toMatchObject({ source: "--interval", min: 1000, max: 86_400_000 })
+    expect(short.message).toBe('--interval: "1ns" is out of range; allowed: 1s to 24h')
+    expect((await failure("1ns", { serverTimeout: true })).message).toContain(
+      "allowed: 1ms to 596h31m23s647ms, or 0 for none",
+    )
+    expect(await Effect.runPromise(parseGoDuration("0", "t", { min: 1000 }))).toBe(0)
+    expect(formatGoDuration(90_500)).toBe("1m30s500ms")
   })
   it("rejects what Go rejects, naming the source", async () => {
     for (const bad of ["3", "3 s", "s", "1x", ""]) {

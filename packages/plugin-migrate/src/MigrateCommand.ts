@@ -33,13 +33,14 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
       helpGroup: "MIGRATE",
     }),
     "lock-timeout": Flags.string({
-      summary: "lock_timeout for each migration (Go duration; 0 = none).",
+      summary: "lock_timeout for each migration (Go duration, 1ms to 596h; 0 = none).",
       description:
         "Default: $CODER_PG_MIGRATION_LOCK_TIMEOUT, else 3s, as coderd. On lock_not_available or a deadlock a migration is retried up to 5 times (250 ms → 5 s backoff).",
       helpGroup: "MIGRATE",
     }),
     "statement-timeout": Flags.string({
-      summary: "statement_timeout for each migration (Go duration); default: the server's.",
+      summary:
+        "statement_timeout for each migration (Go duration, 1ms to 596h; 0 = none); default: the server's.",
       helpGroup: "MIGRATE",
     }),
   }

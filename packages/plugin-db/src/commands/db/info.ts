@@ -1,6 +1,5 @@
-import { BaseCommand, formatBytes, formatCount, renderTable } from "@coderops/cli-kit"
+import { BaseCommand, formatBytes, formatCount, integerFlag, renderTable } from "@coderops/cli-kit"
 import { type DatabaseInfo, inspectDatabase } from "@coderops/db-core"
-import { Flags } from "@oclif/core"
 
 export default class DbInfo extends BaseCommand<typeof DbInfo> {
   static override summary =
@@ -22,10 +21,11 @@ export default class DbInfo extends BaseCommand<typeof DbInfo> {
   ]
 
   static override flags = {
-    tables: Flags.integer({
+    tables: integerFlag({
       summary: "How many of the largest tables to list.",
       default: 10,
       min: 1,
+      max: 1000,
     }),
   }
 

@@ -1,10 +1,9 @@
-import { BaseCommand } from "@coderops/cli-kit"
+import { BaseCommand, integerFlag } from "@coderops/cli-kit"
 import { type ConfigOverrides, parseGoDuration } from "@coderops/db-core"
 import {
   databaseCollectors,
   defaultMetricsAddress,
   makeExporter,
-  parseListenAddress,
   serveMetrics,
 } from "@coderops/metrics"
 import { prebuildsHealthCollector, presetStateCollector } from "@coderops/prebuilds-reconcile"
@@ -16,6 +15,8 @@ export default class MetricsServe extends BaseCommand<typeof MetricsServe> {
 
   static override description =
     `A long-running exporter. On a scrape it refreshes, at most once per --min-refresh, the database gauges: schema_migrations version and dirty flag; size and estimated rows of the largest tables and of api_keys, with the estimate of keys expired for more than 7 days; prebuilds membership health; connections by state and the age of the oldest transaction. The collectors run in parallel over the exporter's 2 connections, and a scrape answers within --scrape-timeout: a collector that cannot read (a missing table, a privilege, a lock held past a quarter of the timeout) or misses the deadline is skipped with a warning, its gauges are dropped (never left at old values), and coderops_exporter_collector_up{collector} is 0 and coderops_exporter_errors_total{collector} counts it; the exporter keeps serving. /healthz answers "ok". SIGINT or SIGTERM stops it cleanly.
+
+Give the database in $CODER_PG_CONNECTION_URL, not --database-url: every local user can read a command line (ps) for as long as the exporter runs, so a password on it draws a warning. So does a --metrics-addr on all interfaces (0.0.0.0, [::], :PORT): /metrics names tables and their sizes.
 
 Every metric is documented in the README; a Grafana dashboard ships in @coderops/metrics (dashboards/coderops.json).`
 
@@ -33,26 +34,32 @@ Every metric is documented in the README; a Grafana dashboard ships in @coderops
 
   static override flags = {
     "metrics-addr": Flags.string({
-      summary: "HOST:PORT to listen on.",
+      summary: "HOST:PORT to listen on (0.0.0.0, [::] or :PORT: all interfaces, with a warning).",
       default: `${defaultMetricsAddress.host}:${defaultMetricsAddress.port}`,
     }),
     "min-refresh": Flags.string({
-      summary: "Least time between two refreshes of the database gauges (Go duration).",
+      summary:
+        "Least time between two refreshes of the database gauges (Go duration, 0 to 1h; 0 refreshes on every scrape).",
       default: "15s",
     }),
     "scrape-timeout": Flags.string({
       summary:
-        "Deadline of a scrape's refresh (Go duration): connecting and every collector; also their statement_timeout.",
+        "Deadline of a scrape's refresh (Go duration, 100ms to 5m): connecting and every collector; also their statement_timeout.",
       default: "10s",
     }),
-    tables: Flags.integer({
+    tables: integerFlag({
       summary: "How many of the largest tables to report.",
       default: 10,
       min: 1,
+      max: 1000,
     }),
   }
 
   protected override exposesMetrics(): boolean {
+    return true
+  }
+
+  protected override runsUntilStopped(): boolean {
     return true
   }
 
@@ -64,12 +71,18 @@ Every metric is documented in the README; a Grafana dashboard ships in @coderops
   async run(): Promise<void> {
     const flags = this.flags
     const log = (line: string) => this.logToStderr(line)
+    const metricsAddress = (value: string) => this.metricsAddress(value)
     const program = Effect.gen(function* () {
-      const address = yield* parseListenAddress(flags["metrics-addr"])
-      const minRefresh = yield* parseGoDuration(flags["min-refresh"], "--min-refresh")
+      const address = yield* metricsAddress(flags["metrics-addr"])
+      const minRefresh = yield* parseGoDuration(flags["min-refresh"], "--min-refresh", {
+        max: 3_600_000,
+      })
+      // Below 100 ms every collector times out; Prometheus itself gives up long before 5m.
       const timeout = yield* parseGoDuration(flags["scrape-timeout"], "--scrape-timeout", {
         allowZero: false,
         serverTimeout: true,
+        min: 100,
+        max: 300_000,
       })
       const exporter = yield* makeExporter(
         [

@@ -1,11 +1,6 @@
 import { BaseCommand } from "@coderops/cli-kit"
 import { parseGoDuration } from "@coderops/db-core"
-import {
-  defaultMetricsAddress,
-  makeExporter,
-  parseListenAddress,
-  serveMetrics,
-} from "@coderops/metrics"
+import { defaultMetricsAddress, makeExporter, serveMetrics } from "@coderops/metrics"
 import {
   defaultLeaderLockKey,
   prebuildsHealthCollector,
@@ -29,7 +24,7 @@ export default class PrebuildsReconcile extends BaseCommand<typeof PrebuildsReco
   static override description =
     `One pass: one status query; then, only where missing and in order, the organization membership, the coderprebuiltworkspaces group (display name "Prebuilt Workspaces", quota 0), and the group membership. A converged deployment costs exactly one query. Safe alongside coderd and other reconcilers: rows someone else wrote first count as done, and the pass takes Coder's leader lock (pg_try_advisory_xact_lock(7)); a pass that does not get it does nothing.
 
-With --watch it runs every --interval until SIGINT/SIGTERM (between passes), backs off while the database is unreachable, and can serve metrics on --metrics-addr.`
+With --watch it runs every --interval until SIGINT/SIGTERM (between passes), backs off while the database is unreachable, and can serve metrics on --metrics-addr. For such a long run give the database in $CODER_PG_CONNECTION_URL, not --database-url: every local user can read a command line (ps), so a password on it draws a warning, as does a --metrics-addr on all interfaces.`
 
   static override examples = [
     { description: "What would change.", command: "<%= config.bin %> <%= command.id %> --dry-run" },
@@ -48,7 +43,7 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes), bac
     }),
     watch: Flags.boolean({ summary: "Reconcile every --interval until stopped." }),
     interval: Flags.string({
-      summary: "Time between passes with --watch (Go duration; default 1m).",
+      summary: "Time between passes with --watch (Go duration, 1s to 24h; default 1m).",
       dependsOn: ["watch"],
     }),
     "metrics-addr": Flags.string({
@@ -60,6 +55,10 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes), bac
       default: true,
       allowNo: true,
     }),
+  }
+
+  protected override runsUntilStopped(): boolean {
+    return this.flags.watch
   }
 
   protected override exposesMetrics(): boolean {
@@ -81,11 +80,16 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes), bac
       return report
     }
     const log = (line: string) => this.logToStderr(`${new Date().toISOString()} ${line}`)
+    const metricsAddress = (value: string) => this.metricsAddress(value)
     const program = Effect.gen(function* () {
       const interval = flags.interval ?? "1m"
-      const intervalMs = yield* parseGoDuration(interval, "--interval", { allowZero: false })
+      const intervalMs = yield* parseGoDuration(interval, "--interval", {
+        allowZero: false,
+        min: 1000,
+        max: 86_400_000,
+      })
       if (flags["metrics-addr"] !== undefined) {
-        const address = yield* parseListenAddress(flags["metrics-addr"])
+        const address = yield* metricsAddress(flags["metrics-addr"])
         const exporter = yield* makeExporter([prebuildsHealthCollector, presetStateCollector], {
           minRefresh: "15 seconds",
           timeout: "10 seconds",

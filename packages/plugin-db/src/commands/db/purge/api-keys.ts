@@ -1,8 +1,11 @@
-import { BaseCommand, formatCount } from "@coderops/cli-kit"
+import { BaseCommand, formatCount, integerFlag } from "@coderops/cli-kit"
 import { parseGoDuration } from "@coderops/db-core"
 import { type ApiKeyPurgeReport, purgeExpiredApiKeys } from "@coderops/dbpurge"
 import { Flags } from "@oclif/core"
 import * as Effect from "effect/Effect"
+
+/** 100 years: far inside PostgreSQL's interval range, far beyond any key's lifetime. */
+const maxRetentionMs = 876_000 * 3_600_000
 
 export default class DbPurgeApiKeys extends BaseCommand<typeof DbPurgeApiKeys> {
   static override summary =
@@ -27,13 +30,15 @@ Run it before upgrading to Coder v2.27: migration 000371 rewrites every row of a
 
   static override flags = {
     retention: Flags.string({
-      summary: "Keep keys that expired less than this long ago (Go duration: 168h is 7 days).",
+      summary:
+        "Keep keys that expired less than this long ago (Go duration: 168h is 7 days; 0 to 876000h, 100 years).",
       default: "168h",
     }),
-    "batch-size": Flags.integer({
+    "batch-size": integerFlag({
       summary: "Keys deleted per batch transaction.",
       default: 10_000,
       min: 1,
+      max: 1_000_000,
     }),
     "dry-run": Flags.boolean({ summary: "Count what would be deleted; delete nothing." }),
   }
@@ -42,16 +47,18 @@ Run it before upgrading to Coder v2.27: migration 000371 rewrites every row of a
     const flags = this.flags
     const progress = (line: string) => this.logToStderr(line)
     const report = await this.runDb(
-      Effect.flatMap(parseGoDuration(flags.retention, "--retention"), (retentionMs) =>
-        purgeExpiredApiKeys({
-          retentionMs,
-          batchSize: flags["batch-size"],
-          dryRun: flags["dry-run"],
-          onBatch: ({ batch, deleted, total, seconds }) =>
-            progress(
-              `batch ${batch}: deleted ${formatCount(deleted)} in ${seconds.toFixed(2)} s (${formatCount(total)} so far)`,
-            ),
-        }),
+      Effect.flatMap(
+        parseGoDuration(flags.retention, "--retention", { max: maxRetentionMs }),
+        (retentionMs) =>
+          purgeExpiredApiKeys({
+            retentionMs,
+            batchSize: flags["batch-size"],
+            dryRun: flags["dry-run"],
+            onBatch: ({ batch, deleted, total, seconds }) =>
+              progress(
+                `batch ${batch}: deleted ${formatCount(deleted)} in ${seconds.toFixed(2)} s (${formatCount(total)} so far)`,
+              ),
+          }),
       ),
     )
     this.log(
