@@ -1,4 +1,4 @@
-import { Db } from "@coderops/db-core"
+import { Db, type SqlError } from "@coderops/db-core"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { prebuildsGroupDisplayName, prebuildsGroupName, prebuildsUserId } from "./CoderSchema.js"
@@ -782,14 +782,13 @@ export const seedDeployment = Effect.fn("SyntheticDeployment.seed")(function* (
     })
   const scopeColumn = scopeColumns.includes("scopes") ? "scopes" : "scope"
 
+  /** Times one table's COPY and reports it. */
   const load = Effect.fn("SyntheticDeployment.load")(function* (
     table: string,
-    name: string,
-    columns: string,
-    source: Iterable<string>,
+    copy: Effect.Effect<number, SqlError>,
   ) {
     const tableStarted = performance.now()
-    const rows = yield* db.copyFrom(name, `COPY ${table} (${columns}) FROM STDIN`, source)
+    const rows = yield* copy
     options.onProgress?.(table, rows, (performance.now() - tableStarted) / 1000)
     return rows
   })
@@ -809,69 +808,91 @@ export const seedDeployment = Effect.fn("SyntheticDeployment.seed")(function* (
         })
       const organizations = yield* load(
         "organizations",
-        "CopySeedOrganizations",
-        "id, name, display_name, description, created_at, updated_at, is_default",
-        chunked(organizationRows(plan)),
+        db.copyFrom(
+          "CopySeedOrganizations",
+          `COPY organizations (id, name, display_name, description, created_at, updated_at, is_default) FROM STDIN`,
+          chunked(organizationRows(plan)),
+        ),
       )
       const users = yield* load(
         "users",
-        "CopySeedUsers",
-        "id, email, username, name, hashed_password, created_at, updated_at, status, rbac_roles, login_type, last_seen_at",
-        chunked(userRows(plan)),
+        db.copyFrom(
+          "CopySeedUsers",
+          `COPY users (id, email, username, name, hashed_password, created_at, updated_at, status, rbac_roles, login_type, last_seen_at) FROM STDIN`,
+          chunked(userRows(plan)),
+        ),
       )
       yield* load(
         "organization_members",
-        "CopySeedOrganizationMembers",
-        "user_id, organization_id, created_at, updated_at, roles",
-        chunked(membershipRows(plan)),
+        db.copyFrom(
+          "CopySeedOrganizationMembers",
+          `COPY organization_members (user_id, organization_id, created_at, updated_at, roles) FROM STDIN`,
+          chunked(membershipRows(plan)),
+        ),
       )
       yield* load(
         "groups",
-        "CopySeedGroups",
-        "id, name, organization_id, display_name, quota_allowance",
-        chunked(groupRows(plan)),
+        db.copyFrom(
+          "CopySeedGroups",
+          `COPY groups (id, name, organization_id, display_name, quota_allowance) FROM STDIN`,
+          chunked(groupRows(plan)),
+        ),
       )
       yield* load(
         "group_members",
-        "CopySeedGroupMembers",
-        "user_id, group_id",
-        chunked(groupMemberRows(plan)),
+        db.copyFrom(
+          "CopySeedGroupMembers",
+          `COPY group_members (user_id, group_id) FROM STDIN`,
+          chunked(groupMemberRows(plan)),
+        ),
       )
       const templates = yield* load(
         "templates",
-        "CopySeedTemplates",
-        "id, created_at, updated_at, organization_id, name, provisioner, active_version_id, display_name, created_by",
-        chunked(templateRows(plan)),
+        db.copyFrom(
+          "CopySeedTemplates",
+          `COPY templates (id, created_at, updated_at, organization_id, name, provisioner, active_version_id, display_name, created_by) FROM STDIN`,
+          chunked(templateRows(plan)),
+        ),
       )
       const templateVersions = yield* load(
         "template_versions",
-        "CopySeedTemplateVersions",
-        "id, template_id, organization_id, created_at, updated_at, name, readme, job_id, created_by",
-        chunked(versionRows(plan)),
+        db.copyFrom(
+          "CopySeedTemplateVersions",
+          `COPY template_versions (id, template_id, organization_id, created_at, updated_at, name, readme, job_id, created_by) FROM STDIN`,
+          chunked(versionRows(plan)),
+        ),
       )
       const presets = yield* load(
         "template_version_presets",
-        "CopySeedPresets",
-        "id, template_version_id, name, created_at, desired_instances",
-        chunked(presetRows(plan)),
+        db.copyFrom(
+          "CopySeedPresets",
+          `COPY template_version_presets (id, template_version_id, name, created_at, desired_instances) FROM STDIN`,
+          chunked(presetRows(plan)),
+        ),
       )
       const prebuiltWorkspaces = yield* load(
         "workspaces",
-        "CopySeedWorkspaces",
-        "id, created_at, updated_at, owner_id, organization_id, template_id, name",
-        chunked(workspaceRows(plan)),
+        db.copyFrom(
+          "CopySeedWorkspaces",
+          `COPY workspaces (id, created_at, updated_at, owner_id, organization_id, template_id, name) FROM STDIN`,
+          chunked(workspaceRows(plan)),
+        ),
       )
       yield* load(
         "provisioner_jobs",
-        "CopySeedProvisionerJobs",
-        "id, created_at, updated_at, started_at, completed_at, error, organization_id, initiator_id, provisioner, storage_method, type, input, file_id",
-        chunked(buildJobRows(plan)),
+        db.copyFrom(
+          "CopySeedProvisionerJobs",
+          `COPY provisioner_jobs (id, created_at, updated_at, started_at, completed_at, error, organization_id, initiator_id, provisioner, storage_method, type, input, file_id) FROM STDIN`,
+          chunked(buildJobRows(plan)),
+        ),
       )
       yield* load(
         "workspace_builds",
-        "CopySeedWorkspaceBuilds",
-        "id, created_at, updated_at, workspace_id, template_version_id, build_number, transition, initiator_id, job_id, reason, template_version_preset_id",
-        chunked(buildRows(plan)),
+        db.copyFrom(
+          "CopySeedWorkspaceBuilds",
+          `COPY workspace_builds (id, created_at, updated_at, workspace_id, template_version_id, build_number, transition, initiator_id, job_id, reason, template_version_preset_id) FROM STDIN`,
+          chunked(buildRows(plan)),
+        ),
       )
       return { organizations, users, templates, templateVersions, presets, prebuiltWorkspaces }
     }),
