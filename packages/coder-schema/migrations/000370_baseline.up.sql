@@ -12,12 +12,13 @@
 -- Column for column as Coder has them at 000370: names, types, nullability, defaults,
 -- primary and unique keys (with Coder's constraint and index names), indexes, check
 -- constraints, foreign keys and their actions, and every value of each enum used.
--- Taken from Coder's coderd/database/dump.sql (the facts, not the text) as of migration
--- 000363 plus what 000364-000370 change in these tables. Later Coder migrations add or
--- change columns here (e.g. users.is_service_account, workspaces' ACL checks, the
--- dropped workspace_builds.ai_task_sidebar_app_id, api_key_scope's 'coder:*' values);
--- those are not part of 000370 and are not here. Not carried over: Coder's triggers
--- and their functions, and the tables none of the above references.
+-- Taken (the facts, not the text) from Coder's coderd/database/dump.sql as generated
+-- between migrations 000366 (tasks) and 000370 (its tasks tables present, its AI Bridge
+-- tables not yet); 000370 itself only adds the AI Bridge tables. Later Coder migrations
+-- change these tables (users.is_service_account, the workspaces ACL checks, dropping
+-- workspace_builds.ai_task_sidebar_app_id, the 'coder:*' api_key_scope values, ...):
+-- they are not part of 000370 and are not here. Not carried over: Coder's triggers and
+-- their functions, and the tables none of the above references.
 --
 -- golang-migrate style: plain SQL, no transaction control, no schema_migrations writes
 -- (the runner owns both).
@@ -337,6 +338,9 @@ CREATE INDEX idx_provisioner_jobs_status ON provisioner_jobs USING btree (job_st
 
 CREATE INDEX provisioner_jobs_started_at_idx ON provisioner_jobs USING btree (started_at) WHERE started_at IS NULL;
 
+-- DESC puts NULLs (jobs not completed) first.
+CREATE INDEX provisioner_jobs_worker_id_organization_id_completed_at_idx ON provisioner_jobs USING btree (worker_id, organization_id, completed_at DESC);
+
 -- workspaces and their builds ---------------------------------------------------------------
 
 -- No index on owner_id alone, as in Coder: the unique (owner_id, lower(name)) index of
@@ -458,6 +462,7 @@ CREATE TABLE workspace_apps (
     hidden boolean NOT NULL DEFAULT false,
     open_in workspace_app_open_in NOT NULL DEFAULT 'slim-window',
     display_group text,
+    tooltip character varying(2048) NOT NULL DEFAULT '',
     CONSTRAINT workspace_apps_pkey PRIMARY KEY (id),
     CONSTRAINT workspace_apps_agent_id_slug_idx UNIQUE (agent_id, slug),
     CONSTRAINT workspace_apps_agent_id_fkey FOREIGN KEY (agent_id) REFERENCES workspace_agents (id) ON DELETE CASCADE
@@ -577,7 +582,8 @@ SELECT p.id,
 
 -- API keys ------------------------------------------------------------------------------
 
--- No index on expires_at, as in Coder: purging expired keys scans the table.
+-- No index on expires_at, as in Coder: purging expired keys scans the table (the
+-- index on last_used does not help it).
 CREATE TABLE api_keys (
     id text NOT NULL,
     hashed_secret bytea NOT NULL,
@@ -600,6 +606,8 @@ COMMENT ON COLUMN api_keys.scope IS 'Replaced by the scopes and allow_list array
 CREATE UNIQUE INDEX idx_api_key_name ON api_keys USING btree (user_id, token_name) WHERE login_type = 'token'::login_type;
 
 CREATE INDEX idx_api_keys_user ON api_keys USING btree (user_id);
+
+CREATE INDEX api_keys_last_used_idx ON api_keys USING btree (last_used DESC);
 
 -- OAuth2 provider ----------------------------------------------------------------------
 
