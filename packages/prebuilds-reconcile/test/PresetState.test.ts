@@ -1,9 +1,8 @@
 import { prebuildsUserId } from "@coderops/coder-schema"
-import { Db } from "@coderops/db-core"
 import { useTestDatabase } from "@coderops/test-postgres"
 import { beforeAll, describe, expect, it } from "vitest"
 import { getPresetStates } from "../src/index.js"
-import { organizationId, organizationSql, owner, prepareSchema, run } from "./support.js"
+import { organizationId, organizationSql, owner, prepareSchema, run, seed } from "./support.js"
 
 const database = useTestDatabase()
 
@@ -48,39 +47,31 @@ const workspaceSql = (
 
 beforeAll(async () => {
   await run(database.url, prepareSchema)
-  await run(
-    database.url,
-    Db.use((db) =>
-      db.script(
-        "SeedPrebuiltWorkspaces",
-        [
-          // preset-0 wants 3, preset-1 wants 2, preset-2 has no prebuilds configured.
-          organizationSql(1, [3, 2, null]),
-          // Running: the latest build is a start whose job succeeded.
-          workspaceSql(prebuildsUserId, [["start", "succeeded", "preset-0"]]),
-          workspaceSql(prebuildsUserId, [
-            ["start", "succeeded", "preset-0"],
-            ["stop", "succeeded", "preset-0"],
-            ["start", "succeeded", "preset-0"],
-          ]),
-          // The preset is that of the latest build naming one.
-          workspaceSql(prebuildsUserId, [
-            ["start", "succeeded", "preset-1"],
-            ["start", "succeeded", null],
-          ]),
-          // Not running: stopped, failed, still building, deleted, or not a prebuild.
-          workspaceSql(prebuildsUserId, [
-            ["start", "succeeded", "preset-0"],
-            ["stop", "succeeded", "preset-0"],
-          ]),
-          workspaceSql(prebuildsUserId, [["start", "failed", "preset-0"]]),
-          workspaceSql(prebuildsUserId, [["start", "running", "preset-1"]]),
-          workspaceSql(prebuildsUserId, [["start", "succeeded", "preset-1"]], true),
-          workspaceSql(owner, [["start", "succeeded", "preset-1"]]),
-        ].join("\n"),
-      ),
-    ),
-  )
+  await seed(database.url, [
+    // preset-0 wants 3, preset-1 wants 2, preset-2 has no prebuilds configured.
+    organizationSql(1, [3, 2, null]),
+    // Running: the latest build is a start whose job succeeded.
+    workspaceSql(prebuildsUserId, [["start", "succeeded", "preset-0"]]),
+    workspaceSql(prebuildsUserId, [
+      ["start", "succeeded", "preset-0"],
+      ["stop", "succeeded", "preset-0"],
+      ["start", "succeeded", "preset-0"],
+    ]),
+    // The preset is that of the latest build naming one.
+    workspaceSql(prebuildsUserId, [
+      ["start", "succeeded", "preset-1"],
+      ["start", "succeeded", null],
+    ]),
+    // Not running: stopped, failed, still building, deleted, or not a prebuild.
+    workspaceSql(prebuildsUserId, [
+      ["start", "succeeded", "preset-0"],
+      ["stop", "succeeded", "preset-0"],
+    ]),
+    workspaceSql(prebuildsUserId, [["start", "failed", "preset-0"]]),
+    workspaceSql(prebuildsUserId, [["start", "running", "preset-1"]]),
+    workspaceSql(prebuildsUserId, [["start", "succeeded", "preset-1"]], true),
+    workspaceSql(owner, [["start", "succeeded", "preset-1"]]),
+  ])
 })
 
 describe("getPresetStates", () => {

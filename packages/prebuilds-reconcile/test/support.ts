@@ -6,6 +6,13 @@ import * as Effect from "effect/Effect"
 export const run = <A, E>(url: string, program: Effect.Effect<A, E, Db | Metrics>) =>
   Effect.runPromise(Effect.provide(program, instrumentedDatabase(url)))
 
+/** Runs SQL statements as one script (test data). */
+export const seed = (url: string, statements: ReadonlyArray<string>) =>
+  run(
+    url,
+    Db.use((db) => db.script("Seed", statements.join("\n"))),
+  )
+
 export const owner = "11111111-1111-4111-8111-111111111111"
 
 /** An organization with one template, one version and presets with these desired_instances. */
