@@ -79,12 +79,12 @@ describe("the Grafana dashboard", () => {
         Db.use((db) =>
           db.script(
             "SeedPrebuilds",
-            `INSERT INTO users (id, email, username, created_at, updated_at) VALUES ('11111111-1111-4111-8111-111111111111', 'o@example.com', 'o', now(), now());
-             INSERT INTO organizations (id, name, display_name, created_at, updated_at) VALUES ('22222222-2222-4222-8222-000000000001', 'org', 'Org', now(), now());
-             INSERT INTO templates (id, created_at, updated_at, organization_id, name, active_version_id, created_by)
-               VALUES ('33333333-3333-4333-8333-000000000001', now(), now(), '22222222-2222-4222-8222-000000000001', 'tpl', '44444444-4444-4444-8444-000000000001', '11111111-1111-4111-8111-111111111111');
-             INSERT INTO template_versions (id, template_id, organization_id, created_at, updated_at, name, job_id, created_by)
-               VALUES ('44444444-4444-4444-8444-000000000001', '33333333-3333-4333-8333-000000000001', '22222222-2222-4222-8222-000000000001', now(), now(), 'v1', gen_random_uuid(), '11111111-1111-4111-8111-111111111111');
+            `INSERT INTO users (id, email, username, created_at, updated_at, hashed_password) VALUES ('11111111-1111-4111-8111-111111111111', 'o@example.com', 'o', now(), now(), '');
+             INSERT INTO organizations (id, name, display_name, created_at, updated_at, description) VALUES ('22222222-2222-4222-8222-000000000001', 'org', 'Org', now(), now(), '');
+             INSERT INTO templates (id, created_at, updated_at, organization_id, name, active_version_id, created_by, provisioner)
+               VALUES ('33333333-3333-4333-8333-000000000001', now(), now(), '22222222-2222-4222-8222-000000000001', 'tpl', '44444444-4444-4444-8444-000000000001', '11111111-1111-4111-8111-111111111111', 'terraform');
+             INSERT INTO template_versions (id, template_id, organization_id, created_at, updated_at, name, job_id, created_by, readme)
+               VALUES ('44444444-4444-4444-8444-000000000001', '33333333-3333-4333-8333-000000000001', '22222222-2222-4222-8222-000000000001', now(), now(), 'v1', gen_random_uuid(), '11111111-1111-4111-8111-111111111111', '');
              INSERT INTO template_version_presets (template_version_id, name, desired_instances) VALUES ('44444444-4444-4444-8444-000000000001', 'small', 1);`,
           ),
         ),

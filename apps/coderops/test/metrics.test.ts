@@ -20,23 +20,23 @@ const prepare = Effect.gen(function* () {
   yield* applyCoderSchemaForTests()
   yield* db.script(
     "SeedPrebuilds",
-    `INSERT INTO users (id, email, username, created_at, updated_at)
-       VALUES ('11111111-1111-4111-8111-111111111111', 'owner@example.com', 'owner', now(), now());
-     INSERT INTO organizations (id, name, display_name, created_at, updated_at) VALUES
-       ('22222222-2222-4222-8222-000000000001', 'with-prebuilds', 'With', now(), now()),
-       ('22222222-2222-4222-8222-000000000002', 'member-already', 'Member', now(), now()),
-       ('22222222-2222-4222-8222-000000000003', 'no-prebuilds', 'None', now(), now());
+    `INSERT INTO users (id, email, username, created_at, updated_at, hashed_password)
+       VALUES ('11111111-1111-4111-8111-111111111111', 'owner@example.com', 'owner', now(), now(), '');
+     INSERT INTO organizations (id, name, display_name, created_at, updated_at, description) VALUES
+       ('22222222-2222-4222-8222-000000000001', 'with-prebuilds', 'With', now(), now(), ''),
+       ('22222222-2222-4222-8222-000000000002', 'member-already', 'Member', now(), now(), ''),
+       ('22222222-2222-4222-8222-000000000003', 'no-prebuilds', 'None', now(), now(), '');
      INSERT INTO organization_members (user_id, organization_id, created_at, updated_at)
        VALUES ('c42fdf75-3097-471c-8c33-fb52454d81c0', '22222222-2222-4222-8222-000000000002', now(), now());
-     INSERT INTO templates (id, created_at, updated_at, organization_id, name, active_version_id, created_by)
+     INSERT INTO templates (id, created_at, updated_at, organization_id, name, active_version_id, created_by, provisioner)
        SELECT ('33333333-3333-4333-8333-00000000000' || n)::uuid, now(), now(),
               ('22222222-2222-4222-8222-00000000000' || n)::uuid, 't' || n, gen_random_uuid(),
-              '11111111-1111-4111-8111-111111111111'
+              '11111111-1111-4111-8111-111111111111', 'terraform'
          FROM generate_series(1, 3) n;
-     INSERT INTO template_versions (id, template_id, organization_id, created_at, updated_at, name, job_id, created_by)
+     INSERT INTO template_versions (id, template_id, organization_id, created_at, updated_at, name, job_id, created_by, readme)
        SELECT ('44444444-4444-4444-8444-00000000000' || n)::uuid, ('33333333-3333-4333-8333-00000000000' || n)::uuid,
               ('22222222-2222-4222-8222-00000000000' || n)::uuid, now(), now(), 'v1', gen_random_uuid(),
-              '11111111-1111-4111-8111-111111111111'
+              '11111111-1111-4111-8111-111111111111', ''
          FROM generate_series(1, 3) n;
      INSERT INTO template_version_presets (template_version_id, name, desired_instances) VALUES
        ('44444444-4444-4444-8444-000000000001', 'small', 2),

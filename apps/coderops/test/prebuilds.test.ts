@@ -15,11 +15,11 @@ const organizations = (from: number, to: number) =>
     const i = from + k
     const id = (prefix: string) => `${prefix}-${String(i).padStart(12, "0")}`
     return `
-      INSERT INTO organizations (id, name, display_name, created_at, updated_at) VALUES ('${id("22222222-2222-4222-8222")}', 'org-${i}', 'Org ${i}', now(), now());
-      INSERT INTO templates (id, created_at, updated_at, organization_id, name, active_version_id, created_by)
-        VALUES ('${id("33333333-3333-4333-8333")}', now(), now(), '${id("22222222-2222-4222-8222")}', 'tpl', '${id("44444444-4444-4444-8444")}', '11111111-1111-4111-8111-111111111111');
-      INSERT INTO template_versions (id, template_id, organization_id, created_at, updated_at, name, job_id, created_by)
-        VALUES ('${id("44444444-4444-4444-8444")}', '${id("33333333-3333-4333-8333")}', '${id("22222222-2222-4222-8222")}', now(), now(), 'v1', gen_random_uuid(), '11111111-1111-4111-8111-111111111111');
+      INSERT INTO organizations (id, name, display_name, created_at, updated_at, description) VALUES ('${id("22222222-2222-4222-8222")}', 'org-${i}', 'Org ${i}', now(), now(), '');
+      INSERT INTO templates (id, created_at, updated_at, organization_id, name, active_version_id, created_by, provisioner)
+        VALUES ('${id("33333333-3333-4333-8333")}', now(), now(), '${id("22222222-2222-4222-8222")}', 'tpl', '${id("44444444-4444-4444-8444")}', '11111111-1111-4111-8111-111111111111', 'terraform');
+      INSERT INTO template_versions (id, template_id, organization_id, created_at, updated_at, name, job_id, created_by, readme)
+        VALUES ('${id("44444444-4444-4444-8444")}', '${id("33333333-3333-4333-8333")}', '${id("22222222-2222-4222-8222")}', now(), now(), 'v1', gen_random_uuid(), '11111111-1111-4111-8111-111111111111', '');
       INSERT INTO template_version_presets (template_version_id, name, desired_instances) VALUES ('${id("44444444-4444-4444-8444")}', 'small', 2);`
   }).join("\n")
 
@@ -43,7 +43,7 @@ describe("coderops prebuilds", () => {
       expect((await coderops(["migrate", "up", "--database-url", url])).code).toBe(0)
       await sql(
         url,
-        `INSERT INTO users (id, email, username, created_at, updated_at) VALUES ('11111111-1111-4111-8111-111111111111', 'o@example.com', 'o', now(), now()); ${organizations(1, 3)}`,
+        `INSERT INTO users (id, email, username, created_at, updated_at, hashed_password) VALUES ('11111111-1111-4111-8111-111111111111', 'o@example.com', 'o', now(), now(), ''); ${organizations(1, 3)}`,
       )
 
       const child = spawn(

@@ -1,11 +1,20 @@
--- Reverses 000370_baseline: drops every table (dependents first), then the types.
--- schema_migrations belongs to the runner and is not touched.
+-- Reverses 000370_baseline: drops the views, every table (dependents first), then the
+-- types. schema_migrations belongs to the runner and is not touched.
+
+DROP VIEW workspace_prebuilds;
+DROP VIEW workspace_prebuild_builds;
+DROP VIEW workspace_latest_builds;
 
 DROP TABLE oauth2_provider_app_tokens;
 DROP TABLE oauth2_provider_app_secrets;
 DROP TABLE oauth2_provider_apps;
 DROP TABLE api_keys;
+DROP TABLE workspace_builds;
+DROP TABLE workspace_apps;
+DROP TABLE workspace_agents;
+DROP TABLE workspace_resources;
 DROP TABLE workspaces;
+DROP TABLE provisioner_jobs;
 DROP TABLE template_version_presets;
 DROP TABLE template_versions;
 DROP TABLE templates;
@@ -15,6 +24,22 @@ DROP TABLE organization_members;
 DROP TABLE organizations;
 DROP TABLE users;
 
+DROP TYPE workspace_app_open_in;
+DROP TYPE workspace_app_health;
+DROP TYPE agent_key_scope_enum;
+DROP TYPE display_app;
+DROP TYPE workspace_agent_subsystem;
+DROP TYPE workspace_agent_lifecycle_state;
+DROP TYPE prebuild_status;
+DROP TYPE provisioner_job_status;
+DROP TYPE provisioner_job_type;
+DROP TYPE provisioner_storage_method;
+DROP TYPE provisioner_type;
+DROP TYPE workspace_transition;
+DROP TYPE build_reason;
+DROP TYPE automatic_updates;
+DROP TYPE cors_behavior;
+DROP TYPE app_sharing_level;
 DROP TYPE group_source;
 DROP TYPE api_key_scope;
 DROP TYPE user_status;

@@ -1,4 +1,4 @@
-import { Db } from "@coderops/db-core"
+import { Db, type SqlError } from "@coderops/db-core"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { prebuildsGroupDisplayName, prebuildsGroupName, prebuildsUserId } from "./CoderSchema.js"
@@ -94,6 +94,9 @@ const streams = [
   "presets",
   "workspaces",
   "apiKeys",
+  // Appended, so that the streams above keep their keys.
+  "builds",
+  "buildJobs",
 ] as const
 
 type StreamKeys = Readonly<Record<(typeof streams)[number], number>>
@@ -313,7 +316,7 @@ function* organizationRows(plan: Plan) {
     )
     const name = o === 0 ? "coder" : `org-${o + 1}`
     const display = o === 0 ? "Coder" : `Organization ${o + 1}`
-    yield line([orgId(plan, o), name, display, created, created, o === 0 ? "t" : "f"])
+    yield line([orgId(plan, o), name, display, "", created, created, o === 0 ? "t" : "f"])
   }
 }
 
@@ -335,6 +338,8 @@ function* userRows(plan: Plan) {
       copyText(`${first}.${last}.${u + 1}@example.com`),
       copyText(`${first}-${last}-${u + 1}`),
       copyText(name),
+      // An empty hashed_password (bytea; the backslash escaped for COPY).
+      "\\\\x",
       timestamp(created),
       timestamp(lastSeen),
       status,
@@ -402,6 +407,7 @@ function* templateRows(plan: Plan) {
         created,
         orgId(plan, o),
         `template-${t + 1}`,
+        "terraform",
         uuid(plan.keys.versions, versionIndex(plan, ti, last)),
         `Template ${t + 1}`,
         userId(plan, templateCreator(plan, o, ti)),
@@ -426,6 +432,7 @@ function* versionRows(plan: Plan) {
           created,
           created,
           `v${v + 1}`,
+          "",
           uuid(plan.keys.jobs, vi),
           creator,
         ])
@@ -454,9 +461,18 @@ function* presetRows(plan: Plan) {
   }
 }
 
+/** One prebuilt workspace: its index and what it belongs to. */
+interface Prebuilt {
+  readonly index: number
+  readonly o: number
+  readonly ti: number
+  readonly vi: number
+  readonly pi: number
+  readonly k: number
+}
+
 /** Prebuilt workspaces exist only for presets of active versions, as Coder's reconciler keeps them. */
-function* workspaceRows(plan: Plan) {
-  const created = timestamp(plan.now - day)
+function* prebuiltWorkspaces(plan: Plan): Generator<Prebuilt> {
   const active = plan.versionsPerTemplate - 1
   for (let o = 0; o < plan.orgs; o++) {
     for (let t = 0; t < plan.templatesPerOrg; t++) {
@@ -468,21 +484,71 @@ function* workspaceRows(plan: Plan) {
           desiredInstances(plan, pi) ?? 0,
           plan.prebuiltWorkspacesPerPreset,
         )
-        for (let k = 0; k < instances; k++) {
-          yield line([
-            uuid(plan.keys.workspaces, pi * plan.prebuiltWorkspacesPerPreset + k),
-            created,
-            created,
-            prebuildsUserId,
-            orgId(plan, o),
-            uuid(plan.keys.templates, ti),
-            `prebuild-${pi + 1}-${k + 1}`,
-            uuid(plan.keys.presets, pi),
-          ])
-        }
+        for (let k = 0; k < instances; k++)
+          yield { index: pi * plan.prebuiltWorkspacesPerPreset + k, o, ti, vi, pi, k }
       }
     }
   }
+}
+
+/** Every prebuilt workspace was created a day ago, by a build whose job took 2 minutes. */
+const builtAt = (plan: Plan) => plan.now - day
+
+function* workspaceRows(plan: Plan) {
+  const created = timestamp(builtAt(plan))
+  for (const w of prebuiltWorkspaces(plan))
+    yield line([
+      uuid(plan.keys.workspaces, w.index),
+      created,
+      created,
+      prebuildsUserId,
+      orgId(plan, w.o),
+      uuid(plan.keys.templates, w.ti),
+      `prebuild-${w.pi + 1}-${w.k + 1}`,
+    ])
+}
+
+/** The succeeded job of each prebuilt workspace's build. */
+function* buildJobRows(plan: Plan) {
+  const created = builtAt(plan)
+  for (const w of prebuiltWorkspaces(plan)) {
+    const build = uuid(plan.keys.builds, w.index)
+    yield line([
+      uuid(plan.keys.buildJobs, w.index),
+      timestamp(created),
+      timestamp(created + 120),
+      timestamp(created + 5),
+      timestamp(created + 120),
+      "",
+      orgId(plan, w.o),
+      prebuildsUserId,
+      "terraform",
+      "file",
+      "workspace_build",
+      `{"workspace_build_id": "${build}"}`,
+      // The version's template files, as Coder points a build's job at them.
+      uuid(plan.keys.jobs, w.vi),
+    ])
+  }
+}
+
+/** Build 1 of each prebuilt workspace: a start by the prebuilds user, with its preset. */
+function* buildRows(plan: Plan) {
+  const created = builtAt(plan)
+  for (const w of prebuiltWorkspaces(plan))
+    yield line([
+      uuid(plan.keys.builds, w.index),
+      timestamp(created),
+      timestamp(created + 120),
+      uuid(plan.keys.workspaces, w.index),
+      uuid(plan.keys.versions, w.vi),
+      1,
+      "start",
+      prebuildsUserId,
+      uuid(plan.keys.buildJobs, w.index),
+      "initiator",
+      uuid(plan.keys.presets, w.pi),
+    ])
 }
 
 const tokenLifetimes = [30 * day, 90 * day, 365 * day]
@@ -676,6 +742,8 @@ const seededTables = [
   "template_versions",
   "template_version_presets",
   "workspaces",
+  "provisioner_jobs",
+  "workspace_builds",
   "api_keys",
 ] as const
 
@@ -714,14 +782,13 @@ export const seedDeployment = Effect.fn("SyntheticDeployment.seed")(function* (
     })
   const scopeColumn = scopeColumns.includes("scopes") ? "scopes" : "scope"
 
+  /** Times one table's COPY and reports it. */
   const load = Effect.fn("SyntheticDeployment.load")(function* (
     table: string,
-    name: string,
-    columns: string,
-    source: Iterable<string>,
+    copy: Effect.Effect<number, SqlError>,
   ) {
     const tableStarted = performance.now()
-    const rows = yield* db.copyFrom(name, `COPY ${table} (${columns}) FROM STDIN`, source)
+    const rows = yield* copy
     options.onProgress?.(table, rows, (performance.now() - tableStarted) / 1000)
     return rows
   })
@@ -741,57 +808,91 @@ export const seedDeployment = Effect.fn("SyntheticDeployment.seed")(function* (
         })
       const organizations = yield* load(
         "organizations",
-        "CopySeedOrganizations",
-        "id, name, display_name, created_at, updated_at, is_default",
-        chunked(organizationRows(plan)),
+        db.copyFrom(
+          "CopySeedOrganizations",
+          `COPY organizations (id, name, display_name, description, created_at, updated_at, is_default) FROM STDIN`,
+          chunked(organizationRows(plan)),
+        ),
       )
       const users = yield* load(
         "users",
-        "CopySeedUsers",
-        "id, email, username, name, created_at, updated_at, status, rbac_roles, login_type, last_seen_at",
-        chunked(userRows(plan)),
+        db.copyFrom(
+          "CopySeedUsers",
+          `COPY users (id, email, username, name, hashed_password, created_at, updated_at, status, rbac_roles, login_type, last_seen_at) FROM STDIN`,
+          chunked(userRows(plan)),
+        ),
       )
       yield* load(
         "organization_members",
-        "CopySeedOrganizationMembers",
-        "user_id, organization_id, created_at, updated_at, roles",
-        chunked(membershipRows(plan)),
+        db.copyFrom(
+          "CopySeedOrganizationMembers",
+          `COPY organization_members (user_id, organization_id, created_at, updated_at, roles) FROM STDIN`,
+          chunked(membershipRows(plan)),
+        ),
       )
       yield* load(
         "groups",
-        "CopySeedGroups",
-        "id, name, organization_id, display_name, quota_allowance",
-        chunked(groupRows(plan)),
+        db.copyFrom(
+          "CopySeedGroups",
+          `COPY groups (id, name, organization_id, display_name, quota_allowance) FROM STDIN`,
+          chunked(groupRows(plan)),
+        ),
       )
       yield* load(
         "group_members",
-        "CopySeedGroupMembers",
-        "user_id, group_id",
-        chunked(groupMemberRows(plan)),
+        db.copyFrom(
+          "CopySeedGroupMembers",
+          `COPY group_members (user_id, group_id) FROM STDIN`,
+          chunked(groupMemberRows(plan)),
+        ),
       )
       const templates = yield* load(
         "templates",
-        "CopySeedTemplates",
-        "id, created_at, updated_at, organization_id, name, active_version_id, display_name, created_by",
-        chunked(templateRows(plan)),
+        db.copyFrom(
+          "CopySeedTemplates",
+          `COPY templates (id, created_at, updated_at, organization_id, name, provisioner, active_version_id, display_name, created_by) FROM STDIN`,
+          chunked(templateRows(plan)),
+        ),
       )
       const templateVersions = yield* load(
         "template_versions",
-        "CopySeedTemplateVersions",
-        "id, template_id, organization_id, created_at, updated_at, name, job_id, created_by",
-        chunked(versionRows(plan)),
+        db.copyFrom(
+          "CopySeedTemplateVersions",
+          `COPY template_versions (id, template_id, organization_id, created_at, updated_at, name, readme, job_id, created_by) FROM STDIN`,
+          chunked(versionRows(plan)),
+        ),
       )
       const presets = yield* load(
         "template_version_presets",
-        "CopySeedPresets",
-        "id, template_version_id, name, created_at, desired_instances",
-        chunked(presetRows(plan)),
+        db.copyFrom(
+          "CopySeedPresets",
+          `COPY template_version_presets (id, template_version_id, name, created_at, desired_instances) FROM STDIN`,
+          chunked(presetRows(plan)),
+        ),
       )
       const prebuiltWorkspaces = yield* load(
         "workspaces",
-        "CopySeedWorkspaces",
-        "id, created_at, updated_at, owner_id, organization_id, template_id, name, template_version_preset_id",
-        chunked(workspaceRows(plan)),
+        db.copyFrom(
+          "CopySeedWorkspaces",
+          `COPY workspaces (id, created_at, updated_at, owner_id, organization_id, template_id, name) FROM STDIN`,
+          chunked(workspaceRows(plan)),
+        ),
+      )
+      yield* load(
+        "provisioner_jobs",
+        db.copyFrom(
+          "CopySeedProvisionerJobs",
+          `COPY provisioner_jobs (id, created_at, updated_at, started_at, completed_at, error, organization_id, initiator_id, provisioner, storage_method, type, input, file_id) FROM STDIN`,
+          chunked(buildJobRows(plan)),
+        ),
+      )
+      yield* load(
+        "workspace_builds",
+        db.copyFrom(
+          "CopySeedWorkspaceBuilds",
+          `COPY workspace_builds (id, created_at, updated_at, workspace_id, template_version_id, build_number, transition, initiator_id, job_id, reason, template_version_preset_id) FROM STDIN`,
+          chunked(buildRows(plan)),
+        ),
       )
       return { organizations, users, templates, templateVersions, presets, prebuiltWorkspaces }
     }),

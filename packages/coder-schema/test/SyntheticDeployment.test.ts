@@ -60,6 +60,8 @@ const tables = [
   "template_versions",
   "template_version_presets",
   "workspaces",
+  "provisioner_jobs",
+  "workspace_builds",
   "api_keys",
 ]
 
@@ -203,9 +205,12 @@ describe("seedDeployment", () => {
     expect(
       await countOf(
         url,
-        `workspaces w JOIN template_version_presets p ON p.id = w.template_version_preset_id
+        `workspaces w JOIN workspace_latest_builds b ON b.workspace_id = w.id
+         JOIN template_version_presets p ON p.id = b.template_version_preset_id
          JOIN templates t ON t.id = w.template_id AND t.active_version_id = p.template_version_id
-         WHERE w.owner_id = $1 AND w.organization_id = t.organization_id`,
+         WHERE w.owner_id = $1 AND w.organization_id = t.organization_id
+           AND b.transition = 'start' AND b.job_status = 'succeeded'
+           AND b.template_version_id = p.template_version_id`,
         [prebuildsUserId],
       ),
     ).toBe(wanted)

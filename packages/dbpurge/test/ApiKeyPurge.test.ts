@@ -31,8 +31,8 @@ beforeEach(async () => {
       db.script(
         "SeedKeys",
         `TRUNCATE api_keys CASCADE;
-         INSERT INTO users (id, email, username, created_at, updated_at)
-           VALUES ('11111111-1111-4111-8111-111111111111', 'a@example.com', 'a', now(), now()) ON CONFLICT DO NOTHING;
+         INSERT INTO users (id, email, username, created_at, updated_at, hashed_password)
+           VALUES ('11111111-1111-4111-8111-111111111111', 'a@example.com', 'a', now(), now(), '') ON CONFLICT DO NOTHING;
          INSERT INTO api_keys (id, hashed_secret, user_id, last_used, expires_at, created_at, updated_at, login_type, scopes, allow_list)
            SELECT 'k' || g, '\\x00', '11111111-1111-4111-8111-111111111111', now(),
                   CASE WHEN g % 10 < 6 THEN now() - interval '8 days'

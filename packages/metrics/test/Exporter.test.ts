@@ -54,8 +54,8 @@ describe("metrics exporter against a Coder database", () => {
       coder.url,
       `CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL);
        INSERT INTO schema_migrations VALUES (371, false);
-       INSERT INTO users (id, email, username, created_at, updated_at)
-         VALUES ('11111111-1111-4111-8111-111111111111', 'a@example.com', 'a', now(), now());
+       INSERT INTO users (id, email, username, created_at, updated_at, hashed_password)
+         VALUES ('11111111-1111-4111-8111-111111111111', 'a@example.com', 'a', now(), now(), '');
        INSERT INTO api_keys (id, hashed_secret, user_id, last_used, expires_at, created_at, updated_at, login_type, scopes, allow_list)
          SELECT 'key' || g, '\\x00', '11111111-1111-4111-8111-111111111111', now(),
                 CASE WHEN g % 4 = 0 THEN now() - interval '30 days' ELSE now() + interval '1 day' END,

@@ -9,14 +9,21 @@ export interface PresetState {
   readonly presetName: string
   readonly presetId: string
   readonly desired: number
-  /** Prebuilt workspaces of the preset: owned by the prebuilds user, not deleted. */
+  /**
+   * Running prebuilt workspaces of the preset, counted as Coder counts them: owned by the
+   * prebuilds user, not deleted, their latest build a start whose job succeeded; the
+   * preset is that of the workspace's latest build that names one.
+   */
   readonly running: number
 }
 
 /**
  * Desired against running prebuilt workspaces, per preset of each template's active
- * version that has prebuilds configured. Read-only. Running workspaces are counted in
- * one aggregate over the prebuilds user's workspaces (workspaces is indexed by owner).
+ * version that has prebuilds configured. Read-only. A workspace's preset is recorded on
+ * its builds (workspace_builds.template_version_preset_id), not on the workspace. The
+ * prebuilds user's live workspaces come from the (owner_id, lower(name)) index of live
+ * workspaces, and each one's latest build from the unique (workspace_id, build_number)
+ * index, read backwards: no scan of workspace_builds, however many builds it holds.
  */
 export const getPresetStates = Effect.fn("PresetState.get")(function* () {
   const db = yield* Db
@@ -29,17 +36,29 @@ export const getPresetStates = Effect.fn("PresetState.get")(function* () {
     running: number
   }>(
     "GetPrebuildPresetStates",
-    `SELECT o.name AS organization_name, t.name AS template_name, p.name AS preset_name, p.id AS preset_id,
-            p.desired_instances AS desired, coalesce(w.running, 0)::int AS running
+    `WITH running AS (
+       SELECT preset.id AS preset_id, count(*) AS running
+         FROM workspaces w
+         CROSS JOIN LATERAL (
+           SELECT b.transition, b.job_id FROM workspace_builds b
+            WHERE b.workspace_id = w.id ORDER BY b.build_number DESC LIMIT 1
+         ) latest
+         JOIN provisioner_jobs j ON j.id = latest.job_id
+         CROSS JOIN LATERAL (
+           SELECT b.template_version_preset_id AS id FROM workspace_builds b
+            WHERE b.workspace_id = w.id AND b.template_version_preset_id IS NOT NULL
+            ORDER BY b.build_number DESC LIMIT 1
+         ) preset
+        WHERE w.owner_id = $1 AND w.deleted = false
+          AND latest.transition = 'start' AND j.job_status = 'succeeded'
+        GROUP BY preset.id
+     )
+     SELECT o.name AS organization_name, t.name AS template_name, p.name AS preset_name, p.id AS preset_id,
+            p.desired_instances AS desired, coalesce(r.running, 0)::int AS running
        FROM template_version_presets p
        JOIN templates t ON t.active_version_id = p.template_version_id AND NOT t.deleted
        JOIN organizations o ON o.id = t.organization_id
-       LEFT JOIN (
-         SELECT template_version_preset_id, count(*) AS running
-           FROM workspaces
-          WHERE owner_id = $1 AND NOT deleted AND template_version_preset_id IS NOT NULL
-          GROUP BY template_version_preset_id
-       ) w ON w.template_version_preset_id = p.id
+       LEFT JOIN running r ON r.preset_id = p.id
       WHERE p.desired_instances IS NOT NULL
       ORDER BY o.name, t.name, p.name`,
     [prebuildsUserId],
@@ -70,7 +89,7 @@ export const presetStateCollector: Collector = {
     })
     const running = metrics.gauge({
       name: "coderops_prebuilt_workspaces_running",
-      help: "Prebuilt workspaces of a preset that exist: owned by the prebuilds user, not deleted.",
+      help: "Running prebuilt workspaces of a preset: owned by the prebuilds user, not deleted, latest build a successful start.",
       labelNames,
     })
     desired.reset()

@@ -81,7 +81,7 @@ describe("reconcileAll", () => {
         groupMember(6),
         organizationSql(7, [null, null]),
         organizationSql(8, []),
-        `INSERT INTO organizations (id, name, display_name, created_at, updated_at) VALUES ('${organizationId(9)}', 'org-0009', 'Unrelated', now(), now());`,
+        `INSERT INTO organizations (id, name, display_name, created_at, updated_at, description) VALUES ('${organizationId(9)}', 'org-0009', 'Unrelated', now(), now(), '');`,
       ].join("\n"),
     )
     const report = await run(url, reconcileAll())

@@ -4,34 +4,26 @@ import { useTestDatabase } from "@coderops/test-postgres"
 import * as Effect from "effect/Effect"
 import { beforeAll, describe, expect, it } from "vitest"
 import { getOrganizationsWithPrebuildStatus } from "../src/index.js"
-import { organizationId, organizationSql, prepareSchema, run } from "./support.js"
+import { organizationId, organizationSql, prepareSchema, run, seed } from "./support.js"
 
 const database = useTestDatabase()
 
 beforeAll(async () => {
   await run(database.url, prepareSchema)
-  await run(
-    database.url,
-    Db.use((db) =>
-      db.script(
-        "SeedOrganizations",
-        [
-          organizationSql(1, [2]), // nothing in place
-          organizationSql(2, [0, null]), // 0 counts as configured; member only
-          organizationSql(3, [1]), // member, group, group member
-          organizationSql(4, [null, null]), // presets without desired_instances: no prebuilds
-          organizationSql(5, []), // no presets at all
-          `INSERT INTO organization_members (user_id, organization_id, created_at, updated_at) VALUES
-             ('${prebuildsUserId}', '${organizationId(2)}', now(), now()),
-             ('${prebuildsUserId}', '${organizationId(3)}', now(), now());
-           INSERT INTO groups (id, name, organization_id) VALUES
-             ('55555555-5555-4555-8555-000000000003', '${prebuildsGroupName}', '${organizationId(3)}');
-           INSERT INTO group_members (user_id, group_id) VALUES
-             ('${prebuildsUserId}', '55555555-5555-4555-8555-000000000003');`,
-        ].join("\n"),
-      ),
-    ),
-  )
+  await seed(database.url, [
+    organizationSql(1, [2]), // nothing in place
+    organizationSql(2, [0, null]), // 0 counts as configured; member only
+    organizationSql(3, [1]), // member, group, group member
+    organizationSql(4, [null, null]), // presets without desired_instances: no prebuilds
+    organizationSql(5, []), // no presets at all
+    `INSERT INTO organization_members (user_id, organization_id, created_at, updated_at) VALUES
+       ('${prebuildsUserId}', '${organizationId(2)}', now(), now()),
+       ('${prebuildsUserId}', '${organizationId(3)}', now(), now());
+     INSERT INTO groups (id, name, organization_id) VALUES
+       ('55555555-5555-4555-8555-000000000003', '${prebuildsGroupName}', '${organizationId(3)}');
+     INSERT INTO group_members (user_id, group_id) VALUES
+       ('${prebuildsUserId}', '55555555-5555-4555-8555-000000000003');`,
+  ])
 })
 
 describe("getOrganizationsWithPrebuildStatus", () => {

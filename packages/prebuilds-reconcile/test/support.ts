@@ -6,6 +6,13 @@ import * as Effect from "effect/Effect"
 export const run = <A, E>(url: string, program: Effect.Effect<A, E, Db | Metrics>) =>
   Effect.runPromise(Effect.provide(program, instrumentedDatabase(url)))
 
+/** Runs SQL statements as one script (test data). */
+export const seed = (url: string, statements: ReadonlyArray<string>) =>
+  run(
+    url,
+    Db.use((db) => db.script("Seed", statements.join("\n"))),
+  )
+
 export const owner = "11111111-1111-4111-8111-111111111111"
 
 /** An organization with one template, one version and presets with these desired_instances. */
@@ -17,12 +24,12 @@ export const organizationSql = (index: number, desired: ReadonlyArray<number | n
     .map((d, i) => `('${version}', 'preset-${i}', ${d === null ? "NULL" : d})`)
     .join(", ")
   return `
-    INSERT INTO organizations (id, name, display_name, created_at, updated_at)
-      VALUES ('${id}', 'org-${String(index).padStart(4, "0")}', 'Org ${index}', now(), now());
-    INSERT INTO templates (id, created_at, updated_at, organization_id, name, active_version_id, created_by)
-      VALUES ('${template}', now(), now(), '${id}', 'template', '${version}', '${owner}');
-    INSERT INTO template_versions (id, template_id, organization_id, created_at, updated_at, name, job_id, created_by)
-      VALUES ('${version}', '${template}', '${id}', now(), now(), 'v1', gen_random_uuid(), '${owner}');
+    INSERT INTO organizations (id, name, display_name, created_at, updated_at, description)
+      VALUES ('${id}', 'org-${String(index).padStart(4, "0")}', 'Org ${index}', now(), now(), '');
+    INSERT INTO templates (id, created_at, updated_at, organization_id, name, active_version_id, created_by, provisioner)
+      VALUES ('${template}', now(), now(), '${id}', 'template', '${version}', '${owner}', 'terraform');
+    INSERT INTO template_versions (id, template_id, organization_id, created_at, updated_at, name, job_id, created_by, readme)
+      VALUES ('${version}', '${template}', '${id}', now(), now(), 'v1', gen_random_uuid(), '${owner}', '');
     ${presets ? `INSERT INTO template_version_presets (template_version_id, name, desired_instances) VALUES ${presets};` : ""}`
 }
 
@@ -35,7 +42,7 @@ export const prepareSchema = Effect.andThen(
   Db.use((db) =>
     db.execute(
       "InsertOwner",
-      "INSERT INTO users (id, email, username, created_at, updated_at) VALUES ($1, 'owner@example.com', 'owner', now(), now())",
+      "INSERT INTO users (id, email, username, created_at, updated_at, hashed_password) VALUES ($1, 'owner@example.com', 'owner', now(), now(), '')",
       [owner],
     ),
   ),

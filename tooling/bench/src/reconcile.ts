@@ -23,16 +23,16 @@ const seed = Effect.gen(function* () {
   yield* applyCoderSchemaForTests()
   yield* db.script(
     "SeedDeployment",
-    `INSERT INTO users (id, email, username, created_at, updated_at)
-       VALUES ('11111111-1111-4111-8111-111111111111', 'owner@example.com', 'owner', now(), now());
-     INSERT INTO organizations (id, name, display_name, created_at, updated_at)
-       SELECT md5('org' || g)::uuid, 'org-' || g, 'Org ' || g, now(), now() FROM generate_series(1, ${organizations}) g;
-     INSERT INTO templates (id, created_at, updated_at, organization_id, name, active_version_id, created_by)
+    `INSERT INTO users (id, email, username, created_at, updated_at, hashed_password)
+       VALUES ('11111111-1111-4111-8111-111111111111', 'owner@example.com', 'owner', now(), now(), '');
+     INSERT INTO organizations (id, name, display_name, created_at, updated_at, description)
+       SELECT md5('org' || g)::uuid, 'org-' || g, 'Org ' || g, now(), now(), '' FROM generate_series(1, ${organizations}) g;
+     INSERT INTO templates (id, created_at, updated_at, organization_id, name, active_version_id, created_by, provisioner)
        SELECT md5('tpl' || g)::uuid, now(), now(), md5('org' || g)::uuid, 'template', md5('ver' || g)::uuid,
-              '11111111-1111-4111-8111-111111111111' FROM generate_series(1, ${organizations}) g;
-     INSERT INTO template_versions (id, template_id, organization_id, created_at, updated_at, name, job_id, created_by)
+              '11111111-1111-4111-8111-111111111111', 'terraform' FROM generate_series(1, ${organizations}) g;
+     INSERT INTO template_versions (id, template_id, organization_id, created_at, updated_at, name, job_id, created_by, readme)
        SELECT md5('ver' || g)::uuid, md5('tpl' || g)::uuid, md5('org' || g)::uuid, now(), now(), 'v1',
-              md5('job' || g)::uuid, '11111111-1111-4111-8111-111111111111' FROM generate_series(1, ${organizations}) g;
+              md5('job' || g)::uuid, '11111111-1111-4111-8111-111111111111', '' FROM generate_series(1, ${organizations}) g;
      INSERT INTO template_version_presets (template_version_id, name, desired_instances)
        SELECT md5('ver' || g)::uuid, 'preset-' || p, p % 4 FROM generate_series(1, ${organizations}) g, generate_series(1, ${presetsPerOrg}) p;
      ANALYZE;`,

@@ -27,7 +27,7 @@ export default class DbSeed extends BaseCommand<typeof DbSeed> {
     "Fill a fresh database with a synthetic Coder deployment, deterministically."
 
   static override description =
-    `Generates organizations (each with its Everyone group), users and their memberships, templates with versions and presets, prebuilt workspaces, and API keys — a share of them expired long ago — and loads them with COPY: millions of API keys in well under a minute. The same --seed, --now and options give byte-identical rows, ids included.
+    `Generates organizations (each with its Everyone group), users and their memberships, templates with versions and presets, prebuilt workspaces (each with the successful start build, and its provisioner job, that names its preset), and API keys — a share of them expired long ago — and loads them with COPY: millions of API keys in well under a minute. The same --seed, --now and options give byte-identical rows, ids included.
 
 Use it to rehearse a migration on realistic data before an upgrade: on the schema before Coder's migration 000371 it fills api_keys.scope, after it api_keys.scopes and allow_list. It refuses a database that already has organizations or API keys: seed a database created for the rehearsal, never Coder's own.
 

@@ -14,7 +14,7 @@ export default class PrebuildsStatus extends BaseCommand<typeof PrebuildsStatus>
     "Show each organization with prebuilds and the prebuilds user's membership state, then every preset."
 
   static override description =
-    "An organization has prebuilds when a preset of one of its templates sets desired_instances (0 counts). The prebuilds user (c42fdf75-3097-471c-8c33-fb52454d81c0) must be a member of it and of its coderprebuiltworkspaces group. Presets: desired against running prebuilt workspaces, for each template's active version. Read-only."
+    "An organization has prebuilds when a preset of one of its templates sets desired_instances (0 counts). The prebuilds user (c42fdf75-3097-471c-8c33-fb52454d81c0) must be a member of it and of its coderprebuiltworkspaces group. Presets: desired against running prebuilt workspaces (those whose latest build is a successful start), for each template's active version. Read-only."
 
   static override examples = [
     "<%= config.bin %> <%= command.id %>",
