@@ -335,6 +335,52 @@ describe("Migrator behaviour", () => {
     expect(await version(own)).toEqual({ version: 1, dirty: false })
   })
 
+  it("locates a failure the server does not position without running any statement again", async () => {
+    const setup = {
+      "000001_t.up.sql": "CREATE TABLE t (id int CHECK (id > 0));\nCREATE SEQUENCE s;",
+      "000001_t.down.sql": "DROP TABLE t; DROP SEQUENCE s;",
+    }
+    // nextval is not undone by a rollback: each run of the file advances it once.
+    const lastValue = async (url: string) =>
+      (await sql(url, "SELECT last_value::int AS n FROM s"))[0]
+    const effects =
+      "-- a side effect no rollback undoes, then a check violation (no error position)\nSELECT nextval('s');\nINSERT INTO t VALUES (1);\n\n  INSERT INTO t VALUES (-1);\nSELECT 2;\n"
+
+    // In a chain of messages (the first attempt) and on its own (the retry path).
+    const url = await fresh()
+    const dir = await migrationDir({
+      ...setup,
+      "000002_effects.up.sql": effects,
+      "000002_effects.down.sql": "SELECT 1;",
+    })
+    const { result: failed } = await withMigrator(url, dir, (m) => Effect.flip(m.up()))
+    expect(failed).toMatchObject({ version: 2, line: 5, column: 3, sqlState: "23514" })
+    expect(failed.message).toContain("000002_effects.up.sql:5:3")
+    expect(await lastValue(url)).toEqual({ n: 1 })
+    const { result: again } = await withMigrator(url, dir, (m) => Effect.flip(m.up()))
+    expect(again).toMatchObject({ version: 2, line: 5, column: 3 })
+    expect(await lastValue(url)).toEqual({ n: 2 })
+
+    // --tx-mode all: the file inside the run's transaction.
+    const all = await fresh()
+    const { result: whole } = await withMigrator(all, dir, (m) => Effect.flip(m.up()), {
+      txMode: "all",
+    })
+    expect(whole).toMatchObject({ version: 2, line: 5, column: 3, sqlState: "23514" })
+
+    // A no-transaction file: sent alone, in autocommit; a division by zero has no position.
+    const dirty = await fresh()
+    const autocommit = await migrationDir({
+      ...setup,
+      "000002_effects.up.sql":
+        "-- coder:no-transaction\nSELECT nextval('s');\nSELECT 1;\nSELECT 1 / 0;\n",
+      "000002_effects.down.sql": "SELECT 1;",
+    })
+    const { result: broken } = await withMigrator(dirty, autocommit, (m) => Effect.flip(m.up()))
+    expect(broken).toMatchObject({ version: 2, dirty: true, line: 4, column: 1, sqlState: "22012" })
+    expect(await lastValue(dirty)).toEqual({ n: 1 })
+  })
+
   it("sends each migration as one message, and a file that ends unfinished takes in nothing after it", async () => {
     const url = await fresh()
     const good = await migrationDir({
