@@ -19,6 +19,7 @@ import {
   syntaxErrorOf,
 } from "./internal/locateFailure.js"
 import { findLockHolders, type LockHolder } from "./internal/lockHolders.js"
+import { findTransactionControl } from "./internal/ownTransactions.js"
 import type { Migration, MigrationFile, MigrationSet } from "./MigrationSource.js"
 import {
   type Direction,
@@ -885,6 +886,28 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         })
     }
 
+    /**
+     * --tx-mode all promises all or nothing: a file with its own COMMIT would commit the
+     * migrations before it (and its own first part) while a later failure reported the
+     * whole run rolled back. Refused before anything runs.
+     */
+    const refuseOwnTransactions = (steps: ReadonlyArray<PlannedStep>) =>
+      Effect.flatMap(
+        findTransactionControl(
+          steps.map((step) => fileOf(byVersion.get(step.version)!, step.direction)),
+        ),
+        (found) =>
+          found === undefined
+            ? Effect.void
+            : Effect.fail(
+                new InvalidMigrationRequest({
+                  message: `--tx-mode all runs every migration in one transaction, but ${found.file.path}:${found.statement.line}:${found.statement.column} controls the transaction itself (${found.statement.text.split(/\s/, 1)[0]!.toUpperCase()}): it would commit part of the run, and a later failure could not roll that back`,
+                  hint: "run it with the default --tx-mode per-migration, or remove its BEGIN/COMMIT",
+                  exitCode: 3,
+                }),
+              ),
+      )
+
     /** Plans under the lock (so the plan is what will run), then runs or only reports it. */
     const execute = (
       plan: (
@@ -909,6 +932,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
               exitCode: 3,
             })
           }
+          if (txMode === "all") yield* refuseOwnTransactions(steps)
           if (dryRun)
             return {
               from: from?.version,

@@ -381,6 +381,28 @@ describe("Migrator behaviour", () => {
     expect(await lastValue(dirty)).toEqual({ n: 1 })
   })
 
+  it("--tx-mode all refuses, before running anything, a file that commits by itself", async () => {
+    const url = await fresh()
+    const dir = await migrationDir({
+      "000001_t.up.sql": "CREATE TABLE t (id int);",
+      "000001_t.down.sql": "DROP TABLE t;",
+      "000002_rows.up.sql": "INSERT INTO t VALUES (1);",
+      "000002_rows.down.sql": "DELETE FROM t;",
+      "000003_commits.up.sql": "INSERT INTO t VALUES (2);\n  COMMIT;\nSELECT 1 / 0;\n",
+      "000003_commits.down.sql": "SELECT 1;",
+    })
+    const { result: refused } = await withMigrator(url, dir, (m) => Effect.flip(m.up()), {
+      txMode: "all",
+    })
+    expect(refused).toMatchObject({ _tag: "InvalidMigrationRequest", exitCode: 3 })
+    expect(refused.message).toContain("000003_commits.up.sql:2:3")
+    expect(refused.message).toContain("(COMMIT)")
+    // Nothing ran: its COMMIT would have kept versions 1 and 2 while the run "rolled back".
+    expect(
+      await sql(url, "SELECT to_regclass('t')::text AS t, to_regclass('schema_migrations')::text AS s"),
+    ).toEqual([{ t: null, s: null }])
+  })
+
   it("sends each migration as one message, and a file that ends unfinished takes in nothing after it", async () => {
     const url = await fresh()
     const good = await migrationDir({
