@@ -202,7 +202,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       const error = Cause.findErrorOption(exit.cause)
       const report =
         error._tag === "Some"
-          ? reportOf(error.value)
+          ? this.reportFailure(error.value)
           : reportOf(new Error(`unexpected failure: ${Cause.squash(exit.cause)}`))
       throw new CommandFailure(report, Cause.pretty(exit.cause))
     } finally {
@@ -227,6 +227,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       }
     }
     return super.finally(error)
+  }
+
+  /**
+   * The words for a library's failure: its own message and hint by default; a plugin
+   * adds what only the CLI can say (which command to run next).
+   */
+  protected reportFailure(error: unknown): FailureReport {
+    return reportOf(error)
   }
 
   /** Fails the command with a report (exit code, hint) without a stack trace. */

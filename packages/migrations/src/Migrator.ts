@@ -20,6 +20,7 @@ import {
 } from "./internal/locateFailure.js"
 import { findLockHolders, type LockHolder } from "./internal/lockHolders.js"
 import { findTransactionControl } from "./internal/ownTransactions.js"
+import { unflushedOf } from "./internal/unflushed.js"
 import type { Migration, MigrationFile, MigrationSet } from "./MigrationSource.js"
 import {
   type Direction,
@@ -105,6 +106,12 @@ export class MigrationFailed extends Data.TaggedError("MigrationFailed")<{
   readonly attempts: number
   /** True when the database was left dirty (a no-transaction migration). */
   readonly dirty: boolean
+  /**
+   * Versions this run reported applied whose commits did not wait for the disk
+   * (`synchronous_commit = off`) and that no later commit is known to have flushed: set
+   * when the connection was lost, as a server crash then loses them. Otherwise empty.
+   */
+  readonly unflushedVersions: ReadonlyArray<number>
   readonly message: string
   readonly hint: string
   readonly exitCode: number
@@ -336,7 +343,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           }
         case "ConnectionFailed":
           return {
-            hint: "the connection to the server was lost; PostgreSQL rolls back a transaction it could not finish. Check the server, then run again",
+            hint: "check the server, then run again",
             exitCode: 4,
           }
         case "QueryCanceled":
@@ -387,7 +394,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         // PROGRAM, dblink) would happen twice.
         const at =
           where === undefined
-            ? failed._tag === "FileFailed"
+            ? failed._tag === "FileFailed" && "sqlState" in error
               ? " (the failing line is unknown)"
               : ""
             : `:${where.line}:${where.column}`
@@ -403,7 +410,9 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
             ? `${file.name} has its own BEGIN/COMMIT, so what ran before its COMMIT may be committed while the version stayed at ${(step.direction === "up" ? previousOf(step.version) : step.version) ?? "none"}. Check the schema and finish or undo that part by hand`
             : attempt.wholeRun
               ? "--tx-mode all rolled back the whole run: none of its migrations was applied"
-              : "nothing of this migration was applied (it ran in a transaction)"
+              : error._tag === "ConnectionFailed"
+                ? "the server never confirmed this migration: it was rolled back, unless the connection was lost just as its COMMIT ran"
+                : "nothing of this migration was applied (it ran in a transaction)"
         return new MigrationFailed({
           version: step.version,
           direction: step.direction,
@@ -414,6 +423,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           cause: error,
           attempts: attempt.tried,
           dirty: attempt.dirty,
+          unflushedVersions: [],
           message: `${what} failed at ${file.path}${at}: ${error.message}${sqlState ? ` (SQLSTATE ${sqlState})` : ""}${attempt.tried > 1 ? ` after ${attempt.tried} attempts` : ""}`,
           hint: attempt.dirty ? applied : `${applied}; ${advice.hint}`,
           exitCode: advice.exitCode,
@@ -908,6 +918,20 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
               ),
       )
 
+    /** A lost connection: which versions reported applied a server crash could take back. */
+    const withUnflushed =
+      (done: ReadonlyArray<Done>) =>
+      <E>(error: E): E =>
+        // A dirty failure's marker was committed with a wait, which flushed all before it.
+        error instanceof MigrationFailed && error.cause._tag === "ConnectionFailed" && !error.dirty
+          ? (new MigrationFailed({
+              ...error,
+              message: error.message,
+              cause: error.cause,
+              unflushedVersions: unflushedOf(done),
+            }) as E)
+          : error
+
     /** Plans under the lock (so the plan is what will run), then runs or only reports it. */
     const execute = (
       plan: (
@@ -949,6 +973,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
             // Failed or interrupted, the migrations committed so far are made durable too.
             yield* runSteps(steps, done, ownTransactions, runStep).pipe(
               Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : makeDurable)),
+              Effect.mapError(withUnflushed(done)),
             )
           }
           return {

@@ -1,10 +1,11 @@
-import { BaseCommand } from "@coderops/cli-kit"
+import { BaseCommand, type FailureReport } from "@coderops/cli-kit"
 import { migrationsDir } from "@coderops/coder-schema"
 import { type Db, type InvalidDuration, parseGoDuration } from "@coderops/db-core"
 import type { Metrics } from "@coderops/metrics"
 import {
   describeLockHolders,
   loadMigrations,
+  type MigrationFailed,
   type Migrator,
   type MigratorEvent,
   type MigratorOptions,
@@ -42,6 +43,23 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
       summary: "statement_timeout for each migration (Go duration); default: the server's.",
       helpGroup: "MIGRATE",
     }),
+  }
+
+  /** After a lost connection, what a crash may have taken back, and how to find out. */
+  protected override reportFailure(error: unknown): FailureReport {
+    const report = super.reportFailure(error)
+    const failed = error as Partial<MigrationFailed> | undefined
+    if (failed?._tag !== "MigrationFailed" || failed.cause?._tag !== "ConnectionFailed" || failed.dirty)
+      return report
+    const unflushed = failed.unflushedVersions ?? []
+    const lost =
+      unflushed.length === 0
+        ? ""
+        : `. ${unflushed.length === 1 ? "Migration" : "Migrations"} ${unflushed.join(", ")}, reported applied before it, were committed without waiting for the disk: if the server crashed (rather than only the connection dropping) ${unflushed.length === 1 ? "it" : "they"} may be lost`
+    return {
+      ...report,
+      hint: `${report.hint}${lost}. Run \`${this.config.bin} migrate status\` to see the version the database is at`,
+    }
   }
 
   protected directory(): string {
