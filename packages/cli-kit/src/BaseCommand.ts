@@ -1,4 +1,4 @@
-import { access, constants } from "node:fs/promises"
+import { access, constants, stat } from "node:fs/promises"
 import { dirname, resolve } from "node:path"
 import {
   type ConfigOverrides,
@@ -116,7 +116,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // Find out now, not after the work, that --metrics-file cannot be written.
     const metricsFile = this.flags["metrics-file"]
     if (metricsFile !== undefined) {
-      const folder = dirname(resolve(metricsFile))
+      const path = resolve(metricsFile)
+      const folder = dirname(path)
       await access(folder, constants.W_OK).catch(() => {
         this.metricsFileWritable = false
         this.fail({
@@ -125,6 +126,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
           exitCode: ExitCode.invalidConfig,
         })
       })
+      // The file is replaced by a rename, which cannot replace a folder.
+      if ((await stat(path).catch(() => undefined))?.isDirectory()) {
+        this.metricsFileWritable = false
+        this.fail({
+          message: `--metrics-file ${metricsFile} is a folder, not a file`,
+          hint: "name a file inside it, e.g. coderops.prom",
+          exitCode: ExitCode.invalidConfig,
+        })
+      }
     }
   }
 

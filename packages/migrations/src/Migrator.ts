@@ -29,6 +29,7 @@ import {
   makeSchemaMigrations,
   type SchemaMigrations,
 } from "./SchemaMigrations.js"
+import { printable } from "./printable.js"
 
 /** Coder's migration lock: holding it, coderops and coderd never migrate at once. */
 export const coderMigrationLockKey = 1037453835920848937n
@@ -401,13 +402,13 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         const sqlState = "sqlState" in error ? error.sqlState : undefined
         const what =
           kind === "fixture"
-            ? `fixture ${file.name} of migration ${migrationFile.name}`
-            : `migration ${file.name}`
+            ? `fixture ${printable(file.name)} of migration ${printable(migrationFile.name)}`
+            : `migration ${printable(file.name)}`
         const advice = adviceFor(error, kind)
         const applied = attempt.dirty
           ? `the database is now dirty: this migration ran outside a transaction. Check what it did and finish or undo it by hand, then run \`coderops migrate force ${step.direction === "up" ? step.version : (step.resultingVersion ?? -1)}\` if it completed, or \`coderops migrate force ${step.direction === "up" ? (previousOf(step.version) ?? -1) : step.version}\` if it did not`
           : committedItself
-            ? `${file.name} has its own BEGIN/COMMIT, so what ran before its COMMIT may be committed while the version stayed at ${(step.direction === "up" ? previousOf(step.version) : step.version) ?? "none"}. Check the schema and finish or undo that part by hand`
+            ? `${printable(file.name)} has its own BEGIN/COMMIT, so what ran before its COMMIT may be committed while the version stayed at ${(step.direction === "up" ? previousOf(step.version) : step.version) ?? "none"}. Check the schema and finish or undo that part by hand`
             : attempt.wholeRun
               ? "--tx-mode all rolled back the whole run: none of its migrations was applied"
               : error._tag === "ConnectionFailed"
@@ -424,7 +425,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           attempts: attempt.tried,
           dirty: attempt.dirty,
           unflushedVersions: [],
-          message: `${what} failed at ${file.path}${at}: ${error.message}${sqlState ? ` (SQLSTATE ${sqlState})` : ""}${attempt.tried > 1 ? ` after ${attempt.tried} attempts` : ""}`,
+          message: `${what} failed at ${printable(file.path)}${at}: ${error.message}${sqlState ? ` (SQLSTATE ${sqlState})` : ""}${attempt.tried > 1 ? ` after ${attempt.tried} attempts` : ""}`,
           hint: attempt.dirty ? applied : `${applied}; ${advice.hint}`,
           exitCode: advice.exitCode,
         })
@@ -856,7 +857,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         ? Effect.void
         : Effect.fail(
             new InvalidMigrationRequest({
-              message: `the database is at version ${version}, which is not in ${source.dir}`,
+              message: `the database is at version ${version}, which is not in ${printable(source.dir)}`,
               hint: "use the migration directory of the Coder release this database came from (or a newer one)",
               exitCode: 3,
             }),
@@ -911,7 +912,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
             ? Effect.void
             : Effect.fail(
                 new InvalidMigrationRequest({
-                  message: `--tx-mode all runs every migration in one transaction, but ${found.file.path}:${found.statement.line}:${found.statement.column} controls the transaction itself (${found.statement.text.split(/\s/, 1)[0]!.toUpperCase()}): it would commit part of the run, and a later failure could not roll that back`,
+                  message: `--tx-mode all runs every migration in one transaction, but ${printable(found.file.path)}:${found.statement.line}:${found.statement.column} controls the transaction itself (${found.statement.text.split(/\s/, 1)[0]!.toUpperCase()}): it would commit part of the run, and a later failure could not roll that back`,
                   hint: "run it with the default --tx-mode per-migration, or remove its BEGIN/COMMIT",
                   exitCode: 3,
                 }),
@@ -951,7 +952,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           const outsideTransaction = steps.find((step) => step.noTransaction)
           if (txMode === "all" && outsideTransaction !== undefined) {
             return yield* new InvalidMigrationRequest({
-              message: `--tx-mode all runs every migration in one transaction, but ${outsideTransaction.name} has \`-- coder:no-transaction\` (it cannot run inside a transaction)`,
+              message: `--tx-mode all runs every migration in one transaction, but ${printable(outsideTransaction.name)} has \`-- coder:no-transaction\` (it cannot run inside a transaction)`,
               hint: "run it with the default --tx-mode per-migration, as coderd does",
               exitCode: 3,
             })
@@ -1041,7 +1042,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           !byVersion.has(target)
             ? Effect.fail(
                 new InvalidMigrationRequest({
-                  message: `version ${target} is not in ${source.dir}`,
+                  message: `version ${target} is not in ${printable(source.dir)}`,
                   hint: `choose one of ${versions.slice(-5).join(", ")}${versions.length > 5 ? ", ..." : ""}`,
                   exitCode: 3,
                 }),
@@ -1063,7 +1064,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           yield* state.refuseCoderV1
           if (version !== -1 && !byVersion.has(version)) {
             return yield* new InvalidMigrationRequest({
-              message: `version ${version} is not in ${source.dir}`,
+              message: `version ${version} is not in ${printable(source.dir)}`,
               hint: "force a version of this directory, or -1 for no version",
               exitCode: 3,
             })

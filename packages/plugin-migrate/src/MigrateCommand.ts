@@ -10,6 +10,7 @@ import {
   type MigratorEvent,
   type MigratorOptions,
   makeMigrator,
+  printable,
 } from "@coderops/migrations"
 import { type Command, Flags } from "@oclif/core"
 import * as Effect from "effect/Effect"
@@ -27,6 +28,11 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
       description:
         "NNNNNN_title.up.sql / .down.sql files; archive folders such as 000001-000100 are flattened; testdata/fixtures holds fixtures. Default: the bundled Coder-compatible schema.",
       helpGroup: "MIGRATE",
+      // An empty path would read the current directory (an unset variable in a script).
+      parse: async (input) => {
+        if (input === "") throw new Error("--dir is empty: pass a migration directory (. for the current one)")
+        return input
+      },
     }),
     table: Flags.string({
       summary: "The golang-migrate state table.",
@@ -82,7 +88,7 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
         return
       case "done":
         this.logToStderr(
-          `${event.direction === "up" ? "↑" : "↓"} ${event.name}  ${event.seconds.toFixed(3)} s`,
+          `${event.direction === "up" ? "↑" : "↓"} ${printable(event.name)}  ${event.seconds.toFixed(3)} s`,
         )
         return
       case "retry":
@@ -91,7 +97,7 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
         )
         return
       case "fixture":
-        this.logToStderr(`  fixture ${event.name}`)
+        this.logToStderr(`  fixture ${printable(event.name)}`)
         return
     }
   }
