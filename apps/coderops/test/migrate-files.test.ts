@@ -96,7 +96,15 @@ describe("coderops migrate and the file system", () => {
     const dir = await folder()
     const metrics = join(dir, "metrics.prom")
     await mkdir(metrics)
-    const result = await coderops(["migrate", "create", "next", "--dir", dir, "--metrics-file", metrics])
+    const result = await coderops([
+      "migrate",
+      "create",
+      "next",
+      "--dir",
+      dir,
+      "--metrics-file",
+      metrics,
+    ])
     expect(result.code).toBe(3)
     expect(result.stderr).toContain("is a folder, not a file")
     expect(await readdir(dir)).toEqual(["metrics.prom"])

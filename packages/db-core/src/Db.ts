@@ -7,8 +7,8 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import type pg from "pg"
 import { DatabaseConfig, type DatabaseSettings, describeTarget } from "./DatabaseConfig.js"
-import { PgPool } from "./PgPool.js"
 import { sendScript } from "./internal/scriptQuery.js"
+import { PgPool } from "./PgPool.js"
 import { type ErrorContext, fromPgError, type SqlError } from "./SqlError.js"
 
 /** What the query hook sees of every statement: never SQL text or parameters. */

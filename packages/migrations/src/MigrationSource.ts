@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto"
-import { readFileSync } from "node:fs"
 import type { Dirent } from "node:fs"
+import { readFileSync } from "node:fs"
 import { readdir, stat } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import * as Data from "effect/Data"
@@ -156,7 +156,10 @@ interface Entry {
   readonly special: string | undefined
 }
 
-type FileKind = Pick<Dirent, "isDirectory" | "isFile" | "isFIFO" | "isSocket" | "isCharacterDevice" | "isBlockDevice">
+type FileKind = Pick<
+  Dirent,
+  "isDirectory" | "isFile" | "isFIFO" | "isSocket" | "isCharacterDevice" | "isBlockDevice"
+>
 
 const specialKind = (kind: FileKind): string | undefined =>
   kind.isFile() || kind.isDirectory()

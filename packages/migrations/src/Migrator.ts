@@ -22,6 +22,7 @@ import { findLockHolders, type LockHolder } from "./internal/lockHolders.js"
 import { findTransactionControl } from "./internal/ownTransactions.js"
 import { unflushedOf } from "./internal/unflushed.js"
 import type { Migration, MigrationFile, MigrationSet } from "./MigrationSource.js"
+import { printable } from "./printable.js"
 import {
   type Direction,
   type HistoryEntry,
@@ -29,7 +30,6 @@ import {
   makeSchemaMigrations,
   type SchemaMigrations,
 } from "./SchemaMigrations.js"
-import { printable } from "./printable.js"
 
 /** Coder's migration lock: holding it, coderops and coderd never migrate at once. */
 export const coderMigrationLockKey = 1037453835920848937n
@@ -286,25 +286,21 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
     const runFile = (file: MigrationFile, kind: FileFailed["kind"] = "migration") =>
       file.empty
         ? Effect.void
-        : db
-            .script(kind === "fixture" ? "ApplyFixture" : "ApplyMigration", file.sql)
-            .pipe(
-              Effect.catch((cause) =>
-                Effect.flatMap(
-                  locateError(file.sql, cause, { lines: 0, statements: 0 }),
-                  (located) =>
-                    Effect.fail(
-                      new FileFailed({
-                        file,
-                        kind,
-                        cause,
-                        line: located.in === "file" ? located.line : undefined,
-                        column: located.in === "file" ? located.column : undefined,
-                      }),
-                    ),
+        : db.script(kind === "fixture" ? "ApplyFixture" : "ApplyMigration", file.sql).pipe(
+            Effect.catch((cause) =>
+              Effect.flatMap(locateError(file.sql, cause, { lines: 0, statements: 0 }), (located) =>
+                Effect.fail(
+                  new FileFailed({
+                    file,
+                    kind,
+                    cause,
+                    line: located.in === "file" ? located.line : undefined,
+                    column: located.in === "file" ? located.column : undefined,
+                  }),
                 ),
               ),
-            )
+            ),
+          )
 
     const fixturesOf = (version: number) =>
       Effect.forEach(
@@ -566,7 +562,8 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         retryable(sqlErrorOf(error)) && ownsTransactions === false
       const once = Effect.suspend(() => {
         tried++
-        if (tried === 1 && sent !== undefined) return settleMessage(file, last, Effect.fail(sent.failure))
+        if (tried === 1 && sent !== undefined)
+          return settleMessage(file, last, Effect.fail(sent.failure))
         return hasFixtures(step) || !state.writesInline
           ? transactionAttempt(step, file, last)
           : messageAttempt(step, file, last)
@@ -597,10 +594,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       return once.pipe(
         Effect.retry({ schedule, while: retryAllowed }),
         Effect.catch((error: StepError) =>
-          Effect.flatMap(
-            failure(step, file, error, { tried, dirty: false }),
-            Effect.fail,
-          ),
+          Effect.flatMap(failure(step, file, error, { tried, dirty: false }), Effect.fail),
         ),
       )
     }

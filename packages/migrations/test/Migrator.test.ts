@@ -399,7 +399,10 @@ describe("Migrator behaviour", () => {
     expect(refused.message).toContain("(COMMIT)")
     // Nothing ran: its COMMIT would have kept versions 1 and 2 while the run "rolled back".
     expect(
-      await sql(url, "SELECT to_regclass('t')::text AS t, to_regclass('schema_migrations')::text AS s"),
+      await sql(
+        url,
+        "SELECT to_regclass('t')::text AS t, to_regclass('schema_migrations')::text AS s",
+      ),
     ).toEqual([{ t: null, s: null }])
   })
 

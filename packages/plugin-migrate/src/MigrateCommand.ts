@@ -30,7 +30,8 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
       helpGroup: "MIGRATE",
       // An empty path would read the current directory (an unset variable in a script).
       parse: async (input) => {
-        if (input === "") throw new Error("--dir is empty: pass a migration directory (. for the current one)")
+        if (input === "")
+          throw new Error("--dir is empty: pass a migration directory (. for the current one)")
         return input
       },
     }),
@@ -55,7 +56,11 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
   protected override reportFailure(error: unknown): FailureReport {
     const report = super.reportFailure(error)
     const failed = error as Partial<MigrationFailed> | undefined
-    if (failed?._tag !== "MigrationFailed" || failed.cause?._tag !== "ConnectionFailed" || failed.dirty)
+    if (
+      failed?._tag !== "MigrationFailed" ||
+      failed.cause?._tag !== "ConnectionFailed" ||
+      failed.dirty
+    )
       return report
     const unflushed = failed.unflushedVersions ?? []
     const lost =

@@ -7,9 +7,11 @@ import pg from "pg"
 export const statementsCompleted = new WeakMap<object, number>()
 
 // The handler a custom query class implements (as pg-cursor does); @types/pg leaves it out.
-const countCompleted = (pg.Query.prototype as unknown as {
-  handleCommandComplete: (this: pg.Query, ...args: Array<unknown>) => void
-}).handleCommandComplete
+const countCompleted = (
+  pg.Query.prototype as unknown as {
+    handleCommandComplete: (this: pg.Query, ...args: Array<unknown>) => void
+  }
+).handleCommandComplete
 
 /**
  * Counts the server's CommandComplete messages: in the simple query protocol each
