@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto"
 import type { Dirent } from "node:fs"
-import { readFileSync } from "node:fs"
+import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs"
 import { readdir, stat } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import * as Data from "effect/Data"
@@ -103,6 +103,22 @@ const invalidUtf8Offset = (bytes: Uint8Array): number | undefined => {
   return undefined
 }
 
+type FileKind = Pick<
+  Dirent,
+  "isDirectory" | "isFile" | "isFIFO" | "isSocket" | "isCharacterDevice" | "isBlockDevice"
+>
+
+const specialKind = (kind: FileKind): string | undefined =>
+  kind.isFile() || kind.isDirectory()
+    ? undefined
+    : kind.isFIFO()
+      ? "a FIFO (named pipe)"
+      : kind.isSocket()
+        ? "a socket"
+        : kind.isCharacterDevice() || kind.isBlockDevice()
+          ? "a device"
+          : "of an unknown kind"
+
 const osError = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
 
 /**
@@ -117,10 +133,17 @@ const readMigrationFile = (
 ): MigrationFile | string => {
   if (special !== undefined) return `${special}, not a regular file: not read`
   let bytes: Buffer
+  let fd: number | undefined
   try {
-    bytes = readFileSync(path)
+    // Listed as a regular file, but replaced since? Non-blocking, a FIFO opens at once.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
+    const kind = specialKind(fstatSync(fd))
+    if (kind !== undefined) return `${kind}, not a regular file: not read`
+    bytes = readFileSync(fd)
   } catch (cause) {
     return `cannot read: ${osError(cause)}`
+  } finally {
+    if (fd !== undefined) closeSync(fd)
   }
   let sql: string
   try {
@@ -155,22 +178,6 @@ interface Entry {
    */
   readonly special: string | undefined
 }
-
-type FileKind = Pick<
-  Dirent,
-  "isDirectory" | "isFile" | "isFIFO" | "isSocket" | "isCharacterDevice" | "isBlockDevice"
->
-
-const specialKind = (kind: FileKind): string | undefined =>
-  kind.isFile() || kind.isDirectory()
-    ? undefined
-    : kind.isFIFO()
-      ? "a FIFO (named pipe)"
-      : kind.isSocket()
-        ? "a socket"
-        : kind.isCharacterDevice() || kind.isBlockDevice()
-          ? "a device"
-          : "not a regular file"
 
 /** A folder's entries sorted by name; a symbolic link counts as what it points to. */
 const listFolder = async (path: string): Promise<ReadonlyArray<Entry>> => {
