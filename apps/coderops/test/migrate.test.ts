@@ -112,6 +112,32 @@ describe("coderops migrate", () => {
     ])
   })
 
+  it("a connection lost mid-run exits 4 and says which migrations reported applied a crash could lose", async () => {
+    const url = databaseUrl(await createTestDatabase())
+    const dir = await migrationDir({
+      ...slowChain(2, 0),
+      "000003_slow.up.sql": "SELECT pg_sleep(60);",
+      "000003_slow.down.sql": "SELECT 1;",
+    })
+    const run = start(["up", "--dir", dir], url)
+    // The backend running migration 3, from another session.
+    let terminated = false
+    for (let i = 0; i < 300 && !terminated; i++) {
+      const rows = await sql(
+        url,
+        "SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()",
+      )
+      terminated = rows.length > 0
+      if (!terminated) await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect(terminated).toBe(true)
+    expect(await run.exited).toBe(4)
+    expect(run.stderr()).toContain("Migrations 1, 2, reported applied before it")
+    expect(run.stderr()).toContain("may be lost")
+    expect(run.stderr()).toContain("coderops migrate status")
+    expect(run.stderr()).not.toContain("nothing of this migration was applied")
+  })
+
   it("after SIGKILL in a no-transaction migration the database is dirty, and up refuses until force", async () => {
     const url = databaseUrl(await createTestDatabase())
     const dir = await migrationDir({

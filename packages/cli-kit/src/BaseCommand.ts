@@ -1,4 +1,4 @@
-import { access, constants } from "node:fs/promises"
+import { access, constants, stat } from "node:fs/promises"
 import { dirname, resolve } from "node:path"
 import {
   type ConfigOverrides,
@@ -147,7 +147,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // Find out now, not after the work, that --metrics-file cannot be written.
     const metricsFile = this.flags["metrics-file"]
     if (metricsFile !== undefined) {
-      const folder = dirname(resolve(metricsFile))
+      const path = resolve(metricsFile)
+      const folder = dirname(path)
       await access(folder, constants.W_OK).catch(() => {
         this.metricsFileWritable = false
         this.fail({
@@ -156,6 +157,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
           exitCode: ExitCode.invalidConfig,
         })
       })
+      // The file is replaced by a rename, which cannot replace a folder.
+      if ((await stat(path).catch(() => undefined))?.isDirectory()) {
+        this.metricsFileWritable = false
+        this.fail({
+          message: `--metrics-file ${metricsFile} is a folder, not a file`,
+          hint: "name a file inside it, e.g. coderops.prom",
+          exitCode: ExitCode.invalidConfig,
+        })
+      }
     }
   }
 
@@ -271,7 +281,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       const error = Cause.findErrorOption(exit.cause)
       const report =
         error._tag === "Some"
-          ? reportOf(error.value)
+          ? this.reportFailure(error.value)
           : reportOf(new Error(`unexpected failure: ${Cause.squash(exit.cause)}`))
       throw new CommandFailure(report, Cause.pretty(exit.cause))
     } finally {
@@ -296,6 +306,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       }
     }
     return super.finally(error)
+  }
+
+  /**
+   * The words for a library's failure: its own message and hint by default; a plugin
+   * adds what only the CLI can say (which command to run next).
+   */
+  protected reportFailure(error: unknown): FailureReport {
+    return reportOf(error)
   }
 
   /** Fails the command with a report (exit code, hint) without a stack trace. */

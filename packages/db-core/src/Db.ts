@@ -8,6 +8,7 @@ import * as Layer from "effect/Layer"
 import type pg from "pg"
 import { DatabaseConfig, type DatabaseSettings, describeTarget } from "./DatabaseConfig.js"
 import { sendCancelRequest } from "./internal/cancelRequest.js"
+import { sendScript } from "./internal/scriptQuery.js"
 import { PgPool } from "./PgPool.js"
 import { type ErrorContext, fromPgError, type SqlError } from "./SqlError.js"
 
@@ -277,8 +278,7 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
         "script",
         text,
         // No values: pg uses the simple query protocol, several statements in one message.
-        (client) =>
-          client.query(text) as unknown as Promise<pg.QueryResult | Array<pg.QueryResult>>,
+        (client) => sendScript(client, text),
         rowsOfScript,
       ),
     )
@@ -345,10 +345,7 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
               if (text === undefined) return finish()
               const sql = text
               const started = now()
-              // pg refusing the query outright (a closed client) becomes a rejection too.
-              const sent = new Promise<pg.QueryResult | Array<pg.QueryResult>>((resolve) =>
-                resolve(client.query(sql) as unknown as Promise<pg.QueryResult>),
-              )
+              const sent = sendScript(client, sql)
               sent.then(
                 (result) => {
                   const durationSeconds = (now() - started) / 1000

@@ -3,6 +3,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import type { DatabaseError } from "pg"
+import { statementsCompleted } from "./internal/scriptQuery.js"
 import { lineAndColumn } from "./internal/textPosition.js"
 
 /** Fields every error from a statement carries, so a person can find what failed. */
@@ -15,6 +16,11 @@ interface StatementFields {
   /** Where in the text sent the server placed the error (1-based), when it said. */
   readonly line?: number | undefined
   readonly column?: number | undefined
+  /**
+   * For a multi-statement script: the 0-based index of the failing statement among the
+   * statements of the text sent (how many the server completed before it).
+   */
+  readonly statementIndex?: number | undefined
 }
 
 export class UniqueViolation extends Data.TaggedError("UniqueViolation")<
@@ -132,6 +138,7 @@ export const fromPgError = (cause: unknown, context: ErrorContext): SqlError => 
       detail: cause.detail,
       line: where?.line,
       column: where?.column,
+      statementIndex: statementsCompleted.get(cause),
     }
     switch (cause.code) {
       case "23505":

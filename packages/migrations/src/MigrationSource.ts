@@ -1,9 +1,12 @@
 import { createHash } from "node:crypto"
-import { readFileSync } from "node:fs"
+import type { Dirent } from "node:fs"
+import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs"
 import { readdir, stat } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import { lineAndColumnAt } from "./internal/statements.js"
+import { printable } from "./printable.js"
 
 export interface MigrationFile {
   /** Absolute path. */
@@ -100,6 +103,22 @@ const invalidUtf8Offset = (bytes: Uint8Array): number | undefined => {
   return undefined
 }
 
+type FileKind = Pick<
+  Dirent,
+  "isDirectory" | "isFile" | "isFIFO" | "isSocket" | "isCharacterDevice" | "isBlockDevice"
+>
+
+const specialKind = (kind: FileKind): string | undefined =>
+  kind.isFile() || kind.isDirectory()
+    ? undefined
+    : kind.isFIFO()
+      ? "a FIFO (named pipe)"
+      : kind.isSocket()
+        ? "a socket"
+        : kind.isCharacterDevice() || kind.isBlockDevice()
+          ? "a device"
+          : "of an unknown kind"
+
 const osError = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
 
 /**
@@ -107,12 +126,24 @@ const osError = (cause: unknown) => (cause instanceof Error ? cause.message : St
  * small files, and one thread-pool round trip per file cost five times as much (Coder's
  * ~750 files: about 50 ms against 10) on every command's start.
  */
-const readMigrationFile = (path: string, name: string): MigrationFile | string => {
+const readMigrationFile = (
+  path: string,
+  name: string,
+  special: string | undefined,
+): MigrationFile | string => {
+  if (special !== undefined) return `${special}, not a regular file: not read`
   let bytes: Buffer
+  let fd: number | undefined
   try {
-    bytes = readFileSync(path)
+    // Listed as a regular file, but replaced since? Non-blocking, a FIFO opens at once.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
+    const kind = specialKind(fstatSync(fd))
+    if (kind !== undefined) return `${kind}, not a regular file: not read`
+    bytes = readFileSync(fd)
   } catch (cause) {
     return `cannot read: ${osError(cause)}`
+  } finally {
+    if (fd !== undefined) closeSync(fd)
   }
   let sql: string
   try {
@@ -120,6 +151,12 @@ const readMigrationFile = (path: string, name: string): MigrationFile | string =
   } catch {
     const offset = invalidUtf8Offset(bytes)
     return offset === undefined ? "not valid UTF-8" : `not valid UTF-8 (byte offset ${offset})`
+  }
+  // The server reads a query up to its first NUL: the rest of the file would vanish.
+  const nul = sql.indexOf("\0")
+  if (nul !== -1) {
+    const { line, column } = lineAndColumnAt(sql, nul)
+    return `contains a NUL byte at line ${line}, column ${column} (byte offset ${bytes.indexOf(0)}), which PostgreSQL cannot take in SQL text`
   }
   return {
     path,
@@ -134,22 +171,29 @@ const readMigrationFile = (path: string, name: string): MigrationFile | string =
 interface Entry {
   readonly name: string
   readonly isDirectory: boolean
+  /**
+   * What the entry is when it is neither a regular file nor a folder (a FIFO, a socket,
+   * a device): such a file is never opened, as reading a FIFO blocks until a writer
+   * comes, and a device may never end.
+   */
+  readonly special: string | undefined
 }
 
 /** A folder's entries sorted by name; a symbolic link counts as what it points to. */
 const listFolder = async (path: string): Promise<ReadonlyArray<Entry>> => {
   const entries = await readdir(path, { withFileTypes: true })
   const listed = await Promise.all(
-    entries.map(async (entry) => ({
-      name: entry.name,
-      isDirectory: entry.isSymbolicLink()
-        ? await stat(join(path, entry.name)).then(
-            (target) => target.isDirectory(),
-            // A dangling link is reported when it is read, if it is a migration.
-            () => false,
-          )
-        : entry.isDirectory(),
-    })),
+    entries.map(async (entry): Promise<Entry> => {
+      const kind: FileKind | undefined = entry.isSymbolicLink()
+        ? // A dangling link is reported when it is read, if it is a migration.
+          await stat(join(path, entry.name)).catch(() => undefined)
+        : entry
+      return {
+        name: entry.name,
+        isDirectory: kind?.isDirectory() ?? false,
+        special: kind === undefined ? undefined : specialKind(kind),
+      }
+    }),
   )
   return listed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 }
@@ -159,6 +203,7 @@ interface Found {
   readonly relative: string
   readonly path: string
   readonly name: string
+  readonly special: string | undefined
 }
 
 interface Named extends Found {
@@ -198,13 +243,23 @@ const scanDirectory = async (dir: string): Promise<Scan> => {
   // Files directly in the directory first, then those of each archive folder.
   const found: Found[] = top
     .filter((entry) => !entry.isDirectory)
-    .map((entry) => ({ relative: entry.name, path: join(dir, entry.name), name: entry.name }))
+    .map((entry) => ({
+      relative: entry.name,
+      path: join(dir, entry.name),
+      name: entry.name,
+      special: entry.special,
+    }))
   for (const folder of top.filter((e) => e.isDirectory && archiveFolder.test(e.name))) {
     try {
       for (const entry of await listFolder(join(dir, folder.name))) {
         if (entry.isDirectory) continue
         const relative = `${folder.name}/${entry.name}`
-        found.push({ relative, path: join(dir, folder.name, entry.name), name: entry.name })
+        found.push({
+          relative,
+          path: join(dir, folder.name, entry.name),
+          name: entry.name,
+          special: entry.special,
+        })
       }
     } catch (cause) {
       problem(folder.name, `cannot read archive folder: ${osError(cause)}`)
@@ -236,7 +291,7 @@ const scanDirectory = async (dir: string): Promise<Scan> => {
   }
 
   const named = candidates.map((candidate): Named => {
-    const file = readMigrationFile(candidate.path, candidate.name)
+    const file = readMigrationFile(candidate.path, candidate.name, candidate.special)
     if (typeof file === "string") problem(candidate.relative, file)
     return { ...candidate, file: typeof file === "string" ? undefined : file }
   })
@@ -314,7 +369,7 @@ const scanFixtures = async (
       problem(relative, version)
       return undefined
     }
-    const file = readMigrationFile(join(folder, entry.name), entry.name)
+    const file = readMigrationFile(join(folder, entry.name), entry.name, entry.special)
     if (typeof file === "string") {
       problem(relative, file)
       return undefined
@@ -345,8 +400,9 @@ export const loadMigrations = Effect.fn("MigrationSource.load")(function* (dir: 
         dir: absolute,
         problems: sorted,
         message: [
-          `${sorted.length} problem(s) in migration directory ${absolute}:`,
-          ...sorted.map(({ file, problem }) => `  ${file}: ${problem}`),
+          `${sorted.length} problem(s) in migration directory ${printable(absolute)}:`,
+          // One line per problem, whatever the names hold.
+          ...sorted.map(({ file, problem }) => `  ${printable(`${file}: ${problem}`)}`),
         ].join("\n"),
         hint: unreadable
           ? "pass the folder that holds the NNNNNN_title.up.sql / .down.sql files, and check that it can be read"

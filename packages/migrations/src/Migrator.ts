@@ -13,12 +13,16 @@ import * as Exit from "effect/Exit"
 import * as Schedule from "effect/Schedule"
 import {
   controlsTransactions,
-  locateFailure,
+  locateError,
+  type Preamble,
   statementsOf,
   syntaxErrorOf,
 } from "./internal/locateFailure.js"
 import { findLockHolders, type LockHolder } from "./internal/lockHolders.js"
+import { findTransactionControl } from "./internal/ownTransactions.js"
+import { unflushedOf } from "./internal/unflushed.js"
 import type { Migration, MigrationFile, MigrationSet } from "./MigrationSource.js"
+import { printable } from "./printable.js"
 import {
   type Direction,
   type HistoryEntry,
@@ -103,6 +107,12 @@ export class MigrationFailed extends Data.TaggedError("MigrationFailed")<{
   readonly attempts: number
   /** True when the database was left dirty (a no-transaction migration). */
   readonly dirty: boolean
+  /**
+   * Versions this run reported applied whose commits did not wait for the disk
+   * (`synchronous_commit = off`) and that no later commit is known to have flushed: set
+   * when the connection was lost, as a server crash then loses them. Otherwise empty.
+   */
+  readonly unflushedVersions: ReadonlyArray<number>
   readonly message: string
   readonly hint: string
   readonly exitCode: number
@@ -162,7 +172,7 @@ class FileFailed extends Data.TaggedError("FileFailed")<{
   readonly file: MigrationFile
   readonly kind: "migration" | "fixture"
   readonly cause: SqlError
-  /** Where in the file the server positioned the error, when it did. */
+  /** Where in the file the failing statement is, when known. */
   readonly line: number | undefined
   readonly column: number | undefined
 }> {}
@@ -180,24 +190,8 @@ type StepError = FileFailed | SqlError
 const sqlErrorOf = (error: StepError): SqlError =>
   error._tag === "FileFailed" ? error.cause : error
 
-/** Where the server positioned an error in the text sent (statement errors only). */
-const positionOf = (error: SqlError) =>
-  "line" in error && error.line !== undefined
-    ? { line: error.line, column: error.column }
-    : { line: undefined, column: undefined }
-
 const retryable = (error: SqlError) =>
   error._tag === "LockNotAvailable" || error._tag === "DeadlockDetected"
-
-/** Errors that come from a statement itself, which replaying can locate (not lock waits). */
-const statementProblem = (error: SqlError) =>
-  ![
-    "LockNotAvailable",
-    "DeadlockDetected",
-    "SerializationFailure",
-    "QueryCanceled",
-    "ConnectionFailed",
-  ].includes(error._tag)
 
 const fileOf = (migration: Migration, direction: Direction): MigrationFile =>
   direction === "up" ? migration.up : migration.down
@@ -292,13 +286,21 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
     const runFile = (file: MigrationFile, kind: FileFailed["kind"] = "migration") =>
       file.empty
         ? Effect.void
-        : db
-            .script(kind === "fixture" ? "ApplyFixture" : "ApplyMigration", file.sql)
-            .pipe(
-              Effect.mapError(
-                (cause) => new FileFailed({ file, kind, cause, ...positionOf(cause) }),
+        : db.script(kind === "fixture" ? "ApplyFixture" : "ApplyMigration", file.sql).pipe(
+            Effect.catch((cause) =>
+              Effect.flatMap(locateError(file.sql, cause, { lines: 0, statements: 0 }), (located) =>
+                Effect.fail(
+                  new FileFailed({
+                    file,
+                    kind,
+                    cause,
+                    line: located.in === "file" ? located.line : undefined,
+                    column: located.in === "file" ? located.column : undefined,
+                  }),
+                ),
               ),
-            )
+            ),
+          )
 
     const fixturesOf = (version: number) =>
       Effect.forEach(
@@ -338,7 +340,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           }
         case "ConnectionFailed":
           return {
-            hint: "the connection to the server was lost; PostgreSQL rolls back a transaction it could not finish. Check the server, then run again",
+            hint: "check the server, then run again",
             exitCode: 4,
           }
         case "QueryCanceled":
@@ -369,7 +371,6 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         readonly tried: number
         /** The migration ran outside a transaction: the database is dirty. */
         readonly dirty: boolean
-        readonly ms: number
         /** Every pending migration ran in one transaction (--tx-mode all). */
         readonly wholeRun?: boolean
       },
@@ -378,39 +379,37 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         const error = failed._tag === "FileFailed" ? failed.cause : failed
         const kind = failed._tag === "FileFailed" ? failed.kind : "migration"
         const file = failed._tag === "FileFailed" ? failed.file : migrationFile
-        const position =
+        const where =
           failed._tag === "FileFailed" && failed.line !== undefined
             ? { line: failed.line, column: failed.column }
             : undefined
-        // Replaying to find the failing statement costs what the attempt cost: only for
-        // quick failures, never inside an upgrade window's long migration. Only the
-        // migration itself can be replayed: its fixtures need it applied first.
-        const replayable =
-          failed._tag === "FileFailed" &&
-          kind === "migration" &&
-          !attempt.dirty &&
-          !attempt.wholeRun &&
-          attempt.ms <= 10_000 &&
-          statementProblem(error)
         const statements =
           failed._tag === "FileFailed" && !attempt.dirty ? yield* statementsOf(file.sql) : []
-        const where = position ?? (replayable ? yield* locateFailure(statements) : undefined)
         // A file's own COMMIT persists what ran before it, whatever our transaction does.
         const committedItself = !attempt.dirty && controlsTransactions(statements)
-        const at = where?.line === undefined ? "" : `:${where.line}:${where.column}`
+        // Never found by running the file again: its side effects (nextval, COPY TO
+        // PROGRAM, dblink) would happen twice.
+        const at =
+          where === undefined
+            ? failed._tag === "FileFailed" && "sqlState" in error
+              ? " (the failing line is unknown)"
+              : ""
+            : `:${where.line}:${where.column}`
         const sqlState = "sqlState" in error ? error.sqlState : undefined
         const what =
           kind === "fixture"
-            ? `fixture ${file.name} of migration ${migrationFile.name}`
-            : `migration ${file.name}`
+            ? `fixture ${printable(file.name)} of migration ${printable(migrationFile.name)}`
+            : `migration ${printable(file.name)}`
         const advice = adviceFor(error, kind)
         const applied = attempt.dirty
           ? `the database is now dirty: this migration ran outside a transaction. Check what it did and finish or undo it by hand, then run \`coderops migrate force ${step.direction === "up" ? step.version : (step.resultingVersion ?? -1)}\` if it completed, or \`coderops migrate force ${step.direction === "up" ? (previousOf(step.version) ?? -1) : step.version}\` if it did not`
           : committedItself
-            ? `${file.name} has its own BEGIN/COMMIT, so what ran before its COMMIT may be committed while the version stayed at ${(step.direction === "up" ? previousOf(step.version) : step.version) ?? "none"}. Check the schema and finish or undo that part by hand`
+            ? `${printable(file.name)} has its own BEGIN/COMMIT, so what ran before its COMMIT may be committed while the version stayed at ${(step.direction === "up" ? previousOf(step.version) : step.version) ?? "none"}. Check the schema and finish or undo that part by hand`
             : attempt.wholeRun
               ? "--tx-mode all rolled back the whole run: none of its migrations was applied"
-              : "nothing of this migration was applied (it ran in a transaction)"
+              : error._tag === "ConnectionFailed"
+                ? "the server never confirmed this migration: it was rolled back, unless the connection was lost just as its COMMIT ran"
+                : "nothing of this migration was applied (it ran in a transaction)"
         return new MigrationFailed({
           version: step.version,
           direction: step.direction,
@@ -421,7 +420,8 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           cause: error,
           attempts: attempt.tried,
           dirty: attempt.dirty,
-          message: `${what} failed at ${file.path}${at}: ${error.message}${sqlState ? ` (SQLSTATE ${sqlState})` : ""}${attempt.tried > 1 ? ` after ${attempt.tried} attempts` : ""}`,
+          unflushedVersions: [],
+          message: `${what} failed at ${printable(file.path)}${at}: ${error.message}${sqlState ? ` (SQLSTATE ${sqlState})` : ""}${attempt.tried > 1 ? ` after ${attempt.tried} attempts` : ""}`,
           hint: attempt.dirty ? applied : `${applied}; ${advice.hint}`,
           exitCode: advice.exitCode,
         })
@@ -452,22 +452,26 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
     const migrationMessage = (step: PlannedStep, file: MigrationFile, last: boolean) =>
       `${last ? beginLines.last : beginLines.other}${fileThenVersion(step, file)}COMMIT;`
 
-    /**
-     * Maps an error of the message back to the file, or to our own statements after it;
-     * `linesBefore` of ours precede the file.
-     */
-    const messageFailure = (file: MigrationFile, error: SqlError, linesBefore: number) =>
+    /** Our statements ahead of the file in its message: BEGIN and the SET LOCALs, one line. */
+    const preambleOf = (last: boolean): Preamble => ({
+      lines: 1,
+      statements: 1 + Object.keys(transactionSettings(last)).length,
+    })
+    /** Inside the run's transaction (--tx-mode all) the file comes first. */
+    const noPreamble: Preamble = { lines: 0, statements: 0 }
+
+    /** Maps an error of the message back to the file, or to our own statements around it. */
+    const messageFailure = (file: MigrationFile, error: SqlError, before: Preamble) =>
       Effect.gen(function* () {
         const failed = (
           cause: SqlError,
           at: { readonly line: number | undefined; readonly column: number | undefined },
         ): StepError => new FileFailed({ file, kind: "migration", cause, ...at })
-        const { line: messageLine, column } = positionOf(error)
-        if (messageLine === undefined) return failed(error, { line: undefined, column: undefined })
-        const line = messageLine - linesBefore
-        const fileLines = file.empty ? 0 : file.sql.split("\n").length
-        const inFile = line >= 1 && line <= fileLines
-        if (error._tag === "SqlSyntaxError") {
+        const located = yield* locateError(file.empty ? "" : file.sql, error, before)
+        const inFile = located.in === "file"
+        if (error._tag === "SqlSyntaxError" && error.line !== undefined) {
+          const line = error.line - before.lines
+          const column = error.column
           // A file that ends inside a string or a comment: the server's message quotes
           // our text after it, or points past the file. The parser, on the file alone,
           // says what is unfinished and where, as the server would have. When it finds
@@ -485,20 +489,30 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
               alone,
             )
         }
-        return inFile ? failed(error, { line, column }) : error
+        return located.in === "file"
+          ? failed(error, { line: located.line, column: located.column })
+          : located.in === "unknown"
+            ? failed(error, { line: undefined, column: undefined })
+            : error
       })
 
     /** A migration's message, sent: its error mapped to the file, its transaction ended. */
-    const settleMessage = (file: MigrationFile, sent: Effect.Effect<void, SqlError>) =>
+    const settleMessage = (
+      file: MigrationFile,
+      last: boolean,
+      sent: Effect.Effect<void, SqlError>,
+    ) =>
       sent.pipe(
-        Effect.catch((error) => Effect.flatMap(messageFailure(file, error, 1), Effect.fail)),
+        Effect.catch((error) =>
+          Effect.flatMap(messageFailure(file, error, preambleOf(last)), Effect.fail),
+        ),
         // A failure after BEGIN leaves the transaction open and aborted; a message the
         // server rejected whole opened none, and ROLLBACK only warns.
         Effect.tapError(() => Effect.ignore(db.script("RollbackMigration", "ROLLBACK"))),
       )
 
     const messageAttempt = (step: PlannedStep, file: MigrationFile, last: boolean) =>
-      settleMessage(file, db.script("ApplyMigration", migrationMessage(step, file, last)))
+      settleMessage(file, last, db.script("ApplyMigration", migrationMessage(step, file, last)))
 
     /**
      * With fixtures (verify), each file is its own message, so a failure names its file;
@@ -534,7 +548,6 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
     ) => {
       const file = fileOf(migration, step.direction)
       let tried = 0
-      let attemptStarted = sent?.started ?? 0
       // A file with its own COMMIT may have committed part of itself before the conflict:
       // running it again would apply that part twice. Its statements are parsed on the
       // first lock conflict, to know.
@@ -549,8 +562,8 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         retryable(sqlErrorOf(error)) && ownsTransactions === false
       const once = Effect.suspend(() => {
         tried++
-        if (tried === 1 && sent !== undefined) return settleMessage(file, Effect.fail(sent.failure))
-        attemptStarted = performance.now()
+        if (tried === 1 && sent !== undefined)
+          return settleMessage(file, last, Effect.fail(sent.failure))
         return hasFixtures(step) || !state.writesInline
           ? transactionAttempt(step, file, last)
           : messageAttempt(step, file, last)
@@ -581,14 +594,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       return once.pipe(
         Effect.retry({ schedule, while: retryAllowed }),
         Effect.catch((error: StepError) =>
-          Effect.flatMap(
-            failure(step, file, error, {
-              tried,
-              dirty: false,
-              ms: performance.now() - attemptStarted,
-            }),
-            Effect.fail,
-          ),
+          Effect.flatMap(failure(step, file, error, { tried, dirty: false }), Effect.fail),
         ),
       )
     }
@@ -602,7 +608,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       const file = fileOf(migration, step.direction)
       const startedAt = new Date()
       const dirtyFailure = (error: StepError) =>
-        Effect.flatMap(failure(step, file, error, { tried: 1, dirty: true, ms: 0 }), Effect.fail)
+        Effect.flatMap(failure(step, file, error, { tried: 1, dirty: true }), Effect.fail)
       return Effect.gen(function* () {
         // As golang-migrate: the dirty marker carries the version being migrated to.
         yield* db.transaction("MarkMigrationDirty", state.write(step.resultingVersion, true))
@@ -690,18 +696,12 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       recover: (step, last, sent) => runStep(step, last, sent),
     }
 
-    /** A step of --tx-mode all failed (started at `started`): so did the whole run. */
-    const failWholeRun =
-      (step: PlannedStep, file: MigrationFile, started: number) => (error: StepError) =>
-        Effect.flatMap(
-          failure(step, file, error, {
-            tried: 1,
-            dirty: false,
-            ms: performance.now() - started,
-            wholeRun: true,
-          }),
-          Effect.fail,
-        )
+    /** A step of --tx-mode all failed: so did the whole run. */
+    const failWholeRun = (step: PlannedStep, file: MigrationFile) => (error: StepError) =>
+      Effect.flatMap(
+        failure(step, file, error, { tried: 1, dirty: false, wholeRun: true }),
+        Effect.fail,
+      )
 
     /** Inside the run's one transaction: a failed step fails the run (--tx-mode all). */
     const runTransaction: ChainMode = {
@@ -710,8 +710,8 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       recover: (step, _last, sent) => {
         const file = fileOf(byVersion.get(step.version)!, step.direction)
         return Effect.flatMap(
-          messageFailure(file, sent.failure, 0),
-          failWholeRun(step, file, sent.started),
+          messageFailure(file, sent.failure, noPreamble),
+          failWholeRun(step, file),
         )
       },
     }
@@ -851,7 +851,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         ? Effect.void
         : Effect.fail(
             new InvalidMigrationRequest({
-              message: `the database is at version ${version}, which is not in ${source.dir}`,
+              message: `the database is at version ${version}, which is not in ${printable(source.dir)}`,
               hint: "use the migration directory of the Coder release this database came from (or a newer one)",
               exitCode: 3,
             }),
@@ -891,6 +891,42 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         })
     }
 
+    /**
+     * --tx-mode all promises all or nothing: a file with its own COMMIT would commit the
+     * migrations before it (and its own first part) while a later failure reported the
+     * whole run rolled back. Refused before anything runs.
+     */
+    const refuseOwnTransactions = (steps: ReadonlyArray<PlannedStep>) =>
+      Effect.flatMap(
+        findTransactionControl(
+          steps.map((step) => fileOf(byVersion.get(step.version)!, step.direction)),
+        ),
+        (found) =>
+          found === undefined
+            ? Effect.void
+            : Effect.fail(
+                new InvalidMigrationRequest({
+                  message: `--tx-mode all runs every migration in one transaction, but ${printable(found.file.path)}:${found.statement.line}:${found.statement.column} controls the transaction itself (${found.statement.text.split(/\s/, 1)[0]!.toUpperCase()}): it would commit part of the run, and a later failure could not roll that back`,
+                  hint: "run it with the default --tx-mode per-migration, or remove its BEGIN/COMMIT",
+                  exitCode: 3,
+                }),
+              ),
+      )
+
+    /** A lost connection: which versions reported applied a server crash could take back. */
+    const withUnflushed =
+      (done: ReadonlyArray<Done>) =>
+      <E>(error: E): E =>
+        // A dirty failure's marker was committed with a wait, which flushed all before it.
+        error instanceof MigrationFailed && error.cause._tag === "ConnectionFailed" && !error.dirty
+          ? (new MigrationFailed({
+              ...error,
+              message: error.message,
+              cause: error.cause,
+              unflushedVersions: unflushedOf(done),
+            }) as E)
+          : error
+
     /** Plans under the lock (so the plan is what will run), then runs or only reports it. */
     const execute = (
       plan: (
@@ -910,11 +946,12 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           const outsideTransaction = steps.find((step) => step.noTransaction)
           if (txMode === "all" && outsideTransaction !== undefined) {
             return yield* new InvalidMigrationRequest({
-              message: `--tx-mode all runs every migration in one transaction, but ${outsideTransaction.name} has \`-- coder:no-transaction\` (it cannot run inside a transaction)`,
+              message: `--tx-mode all runs every migration in one transaction, but ${printable(outsideTransaction.name)} has \`-- coder:no-transaction\` (it cannot run inside a transaction)`,
               hint: "run it with the default --tx-mode per-migration, as coderd does",
               exitCode: 3,
             })
           }
+          if (txMode === "all") yield* refuseOwnTransactions(steps)
           if (dryRun)
             return {
               from: from?.version,
@@ -931,6 +968,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
             // Failed or interrupted, the migrations committed so far are made durable too.
             yield* runSteps(steps, done, ownTransactions, runStep).pipe(
               Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : makeDurable)),
+              Effect.mapError(withUnflushed(done)),
             )
           }
           return {
@@ -955,7 +993,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         yield* Effect.gen(function* () {
           yield* runFile(file)
           if (step.direction === "up") yield* fixturesOf(step.version)
-        }).pipe(Effect.catch(failWholeRun(step, file, started)))
+        }).pipe(Effect.catch(failWholeRun(step, file)))
         yield* state.write(step.resultingVersion, false, historyEntry(step, file, startedAt))
         return reportDone(step, (performance.now() - started) / 1000)
       })
@@ -998,7 +1036,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           !byVersion.has(target)
             ? Effect.fail(
                 new InvalidMigrationRequest({
-                  message: `version ${target} is not in ${source.dir}`,
+                  message: `version ${target} is not in ${printable(source.dir)}`,
                   hint: `choose one of ${versions.slice(-5).join(", ")}${versions.length > 5 ? ", ..." : ""}`,
                   exitCode: 3,
                 }),
@@ -1020,7 +1058,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           yield* state.refuseCoderV1
           if (version !== -1 && !byVersion.has(version)) {
             return yield* new InvalidMigrationRequest({
-              message: `version ${version} is not in ${source.dir}`,
+              message: `version ${version} is not in ${printable(source.dir)}`,
               hint: "force a version of this directory, or -1 for no version",
               exitCode: 3,
             })

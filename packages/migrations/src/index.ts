@@ -1,6 +1,7 @@
 export type { LockHolder } from "./internal/lockHolders.js"
 export * from "./MigrationSource.js"
 export * from "./Migrator.js"
+export * from "./printable.js"
 export * from "./SchemaMigrations.js"
 export * from "./SchemaSnapshot.js"
 export * from "./Verify.js"

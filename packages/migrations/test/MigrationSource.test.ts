@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
@@ -262,6 +263,23 @@ describe("loadMigrations on a bad directory", () => {
       "000001_init.down.sql",
       /^not valid UTF-8 \(byte offset 14\)$/,
     ))
+
+  it("rejects a file holding a NUL byte, with its line, column and byte offset", () =>
+    expectProblem(
+      { ...pair("000001_init"), "000001_init.down.sql": "SELECT 1;\nSELECT 'é\u0000';\n" },
+      "000001_init.down.sql",
+      /^contains a NUL byte at line 2, column 10 \(byte offset 20\), which PostgreSQL cannot take in SQL text$/,
+    ))
+
+  it("rejects a FIFO named like a migration without opening it", async () => {
+    const dir = await directory(pair("000001_init"))
+    execFileSync("mkfifo", [join(dir, "000002_pipe.up.sql")])
+    await writeFile(join(dir, "000002_pipe.down.sql"), "SELECT 1;\n")
+    const error = await failure(dir)
+    expect(error.problems).toEqual([
+      { file: "000002_pipe.up.sql", problem: "a FIFO (named pipe), not a regular file: not read" },
+    ])
+  })
 
   it("rejects a fixture that is not valid UTF-8", () =>
     expectProblem(

@@ -305,7 +305,7 @@ describe("Migrator behaviour", () => {
     expect(bad).toMatchObject({ _tag: "MigrationFailed", line: 2, column: 1, sqlState: "42601" })
   })
 
-  it("locates errors the server positions without replaying, and never replays a file with its own COMMIT", async () => {
+  it("locates errors the server positions, and reports what a file with its own COMMIT kept", async () => {
     const url = await fresh()
     const dir = await migrationDir({
       "000001_t.up.sql": "CREATE TABLE t (id int);",
@@ -327,12 +327,82 @@ describe("Migrator behaviour", () => {
     })
     const { result: failed } = await withMigrator(own, committing, (m) => Effect.flip(m.up()))
     expect(failed).toMatchObject({ _tag: "MigrationFailed", version: 2, sqlState: "22012" })
-    // Its own COMMIT kept row 1. A statement-by-statement replay would have committed
-    // rows 1 and 2 again (its COMMIT ends the replay's transaction).
+    // Its own COMMIT kept row 1, and only once: nothing of the file runs again.
     expect(await sql(own, "SELECT id FROM t ORDER BY id")).toEqual([{ id: 1 }])
     expect((failed as { hint: string }).hint).toContain("has its own BEGIN/COMMIT")
     expect((failed as { hint: string }).hint).not.toContain("nothing of this migration was applied")
     expect(await version(own)).toEqual({ version: 1, dirty: false })
+  })
+
+  it("locates a failure the server does not position without running any statement again", async () => {
+    const setup = {
+      "000001_t.up.sql": "CREATE TABLE t (id int CHECK (id > 0));\nCREATE SEQUENCE s;",
+      "000001_t.down.sql": "DROP TABLE t; DROP SEQUENCE s;",
+    }
+    // nextval is not undone by a rollback: each run of the file advances it once.
+    const lastValue = async (url: string) =>
+      (await sql(url, "SELECT last_value::int AS n FROM s"))[0]
+    const effects =
+      "-- a side effect no rollback undoes, then a check violation (no error position)\nSELECT nextval('s');\nINSERT INTO t VALUES (1);\n\n  INSERT INTO t VALUES (-1);\nSELECT 2;\n"
+
+    // In a chain of messages (the first attempt) and on its own (the retry path).
+    const url = await fresh()
+    const dir = await migrationDir({
+      ...setup,
+      "000002_effects.up.sql": effects,
+      "000002_effects.down.sql": "SELECT 1;",
+    })
+    const { result: failed } = await withMigrator(url, dir, (m) => Effect.flip(m.up()))
+    expect(failed).toMatchObject({ version: 2, line: 5, column: 3, sqlState: "23514" })
+    expect(failed.message).toContain("000002_effects.up.sql:5:3")
+    expect(await lastValue(url)).toEqual({ n: 1 })
+    const { result: again } = await withMigrator(url, dir, (m) => Effect.flip(m.up()))
+    expect(again).toMatchObject({ version: 2, line: 5, column: 3 })
+    expect(await lastValue(url)).toEqual({ n: 2 })
+
+    // --tx-mode all: the file inside the run's transaction.
+    const all = await fresh()
+    const { result: whole } = await withMigrator(all, dir, (m) => Effect.flip(m.up()), {
+      txMode: "all",
+    })
+    expect(whole).toMatchObject({ version: 2, line: 5, column: 3, sqlState: "23514" })
+
+    // A no-transaction file: sent alone, in autocommit; a division by zero has no position.
+    const dirty = await fresh()
+    const autocommit = await migrationDir({
+      ...setup,
+      "000002_effects.up.sql":
+        "-- coder:no-transaction\nSELECT nextval('s');\nSELECT 1;\nSELECT 1 / 0;\n",
+      "000002_effects.down.sql": "SELECT 1;",
+    })
+    const { result: broken } = await withMigrator(dirty, autocommit, (m) => Effect.flip(m.up()))
+    expect(broken).toMatchObject({ version: 2, dirty: true, line: 4, column: 1, sqlState: "22012" })
+    expect(await lastValue(dirty)).toEqual({ n: 1 })
+  })
+
+  it("--tx-mode all refuses, before running anything, a file that commits by itself", async () => {
+    const url = await fresh()
+    const dir = await migrationDir({
+      "000001_t.up.sql": "CREATE TABLE t (id int);",
+      "000001_t.down.sql": "DROP TABLE t;",
+      "000002_rows.up.sql": "INSERT INTO t VALUES (1);",
+      "000002_rows.down.sql": "DELETE FROM t;",
+      "000003_commits.up.sql": "INSERT INTO t VALUES (2);\n  COMMIT;\nSELECT 1 / 0;\n",
+      "000003_commits.down.sql": "SELECT 1;",
+    })
+    const { result: refused } = await withMigrator(url, dir, (m) => Effect.flip(m.up()), {
+      txMode: "all",
+    })
+    expect(refused).toMatchObject({ _tag: "InvalidMigrationRequest", exitCode: 3 })
+    expect(refused.message).toContain("000003_commits.up.sql:2:3")
+    expect(refused.message).toContain("(COMMIT)")
+    // Nothing ran: its COMMIT would have kept versions 1 and 2 while the run "rolled back".
+    expect(
+      await sql(
+        url,
+        "SELECT to_regclass('t')::text AS t, to_regclass('schema_migrations')::text AS s",
+      ),
+    ).toEqual([{ t: null, s: null }])
   })
 
   it("sends each migration as one message, and a file that ends unfinished takes in nothing after it", async () => {

@@ -1,14 +1,16 @@
-import { BaseCommand } from "@coderops/cli-kit"
+import { BaseCommand, type FailureReport } from "@coderops/cli-kit"
 import { migrationsDir } from "@coderops/coder-schema"
 import { type Db, type InvalidDuration, parseGoDuration } from "@coderops/db-core"
 import type { Metrics } from "@coderops/metrics"
 import {
   describeLockHolders,
   loadMigrations,
+  type MigrationFailed,
   type Migrator,
   type MigratorEvent,
   type MigratorOptions,
   makeMigrator,
+  printable,
 } from "@coderops/migrations"
 import { type Command, Flags } from "@oclif/core"
 import * as Effect from "effect/Effect"
@@ -26,6 +28,12 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
       description:
         "NNNNNN_title.up.sql / .down.sql files; archive folders such as 000001-000100 are flattened; testdata/fixtures holds fixtures. Default: the bundled Coder-compatible schema.",
       helpGroup: "MIGRATE",
+      // An empty path would read the current directory (an unset variable in a script).
+      parse: async (input) => {
+        if (input === "")
+          throw new Error("--dir is empty: pass a migration directory (. for the current one)")
+        return input
+      },
     }),
     table: Flags.string({
       summary: "The golang-migrate state table.",
@@ -43,6 +51,27 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
         "statement_timeout for each migration (Go duration, 1ms to 596h; 0 = none); default: the server's.",
       helpGroup: "MIGRATE",
     }),
+  }
+
+  /** After a lost connection, what a crash may have taken back, and how to find out. */
+  protected override reportFailure(error: unknown): FailureReport {
+    const report = super.reportFailure(error)
+    const failed = error as Partial<MigrationFailed> | undefined
+    if (
+      failed?._tag !== "MigrationFailed" ||
+      failed.cause?._tag !== "ConnectionFailed" ||
+      failed.dirty
+    )
+      return report
+    const unflushed = failed.unflushedVersions ?? []
+    const lost =
+      unflushed.length === 0
+        ? ""
+        : `. ${unflushed.length === 1 ? "Migration" : "Migrations"} ${unflushed.join(", ")}, reported applied before it, were committed without waiting for the disk: if the server crashed (rather than only the connection dropping) ${unflushed.length === 1 ? "it" : "they"} may be lost`
+    return {
+      ...report,
+      hint: `${report.hint}${lost}. Run \`${this.config.bin} migrate status\` to see the version the database is at`,
+    }
   }
 
   protected directory(): string {
@@ -65,7 +94,7 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
         return
       case "done":
         this.logToStderr(
-          `${event.direction === "up" ? "↑" : "↓"} ${event.name}  ${event.seconds.toFixed(3)} s`,
+          `${event.direction === "up" ? "↑" : "↓"} ${printable(event.name)}  ${event.seconds.toFixed(3)} s`,
         )
         return
       case "retry":
@@ -74,7 +103,7 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
         )
         return
       case "fixture":
-        this.logToStderr(`  fixture ${event.name}`)
+        this.logToStderr(`  fixture ${printable(event.name)}`)
         return
     }
   }

@@ -1,4 +1,4 @@
-import type { MigrationResult } from "@coderops/migrations"
+import { type MigrationResult, printable } from "@coderops/migrations"
 
 const versionText = (version: number | undefined) =>
   version === undefined ? "no version" : String(version)
@@ -11,7 +11,7 @@ export const describeResult = (result: MigrationResult): string => {
       `plan (dry run, nothing applied): ${versionText(result.from)} → ${versionText(result.to)}`,
       ...result.steps.map(
         (step) =>
-          `  ${step.direction === "up" ? "↑" : "↓"} ${step.name}${step.noTransaction ? "  (no transaction: can leave the database dirty)" : ""}`,
+          `  ${step.direction === "up" ? "↑" : "↓"} ${printable(step.name)}${step.noTransaction ? "  (no transaction: can leave the database dirty)" : ""}`,
       ),
     ].join("\n")
   }

@@ -1,17 +1,13 @@
-import { Db } from "@coderops/db-core"
-import * as Data from "effect/Data"
+import type { SqlError } from "@coderops/db-core"
 import * as Effect from "effect/Effect"
 import { SqlParseError, type Statement, splitStatements } from "./statements.js"
-
-class Located extends Data.TaggedError("Located")<{
-  readonly line: number
-  readonly column: number
-}> {}
 
 interface Parsed {
   /** Text that does not parse gives none: it never ran, as the server parses it whole first. */
   readonly statements: ReadonlyArray<Statement>
   readonly syntaxError: SqlParseError | undefined
+  /** False when the parser itself failed (not the text): nothing is known of the text. */
+  readonly readable: boolean
 }
 
 // A failure asks several questions of one file (where it failed, whether it commits by
@@ -21,10 +17,11 @@ let lastParsed: { readonly sql: string; readonly parsed: Promise<Parsed> } | und
 const parse = (sql: string): Promise<Parsed> => {
   if (lastParsed?.sql !== sql) {
     const parsed = splitStatements(sql).then(
-      (statements): Parsed => ({ statements, syntaxError: undefined }),
+      (statements): Parsed => ({ statements, syntaxError: undefined, readable: true }),
       (cause: unknown): Parsed => ({
         statements: [],
         syntaxError: cause instanceof SqlParseError ? cause : undefined,
+        readable: false,
       }),
     )
     lastParsed = { sql, parsed }
@@ -32,7 +29,7 @@ const parse = (sql: string): Promise<Parsed> => {
   return lastParsed.parsed
 }
 
-/** A failed file's statements, as PostgreSQL's parser splits them. */
+/** A file's statements, as PostgreSQL's parser splits them; none when it does not parse. */
 export const statementsOf = (sql: string) =>
   Effect.promise(() => parse(sql).then((parsed) => parsed.statements))
 
@@ -44,43 +41,43 @@ export const syntaxErrorOf = (sql: string) =>
 export const controlsTransactions = (statements: ReadonlyArray<Statement>) =>
   statements.some((statement) => statement.transactionControl)
 
+/** What was sent ahead of a file in the same text: our own lines and statements. */
+export interface Preamble {
+  readonly lines: number
+  readonly statements: number
+}
+
+export type Located =
+  | { readonly in: "file"; readonly line: number; readonly column: number }
+  /** The error came from our statements before or after the file. */
+  | { readonly in: "ours" }
+  | { readonly in: "unknown" }
+
 /**
- * PostgreSQL does not say which statement of a multi-statement query failed unless the
- * error has a position. This replays the migration statement by statement inside a
- * transaction that is always rolled back, and returns where the first failure is.
- * Only for migrations that ran in a transaction (nothing of them persisted), and never
- * for a file with its own BEGIN/COMMIT: its COMMIT would end the replay's transaction
- * and persist what follows.
+ * Where in a file sent inside a larger text an error happened, without running anything
+ * again: the server's position when it gives one, else the start of the statement the
+ * server was running (the statements it had completed before the error, counted in
+ * PostgreSQL's own split of the file). A file the parser cannot read, or an error that
+ * is not a statement's (a lost connection), is unknown.
  */
-export const locateFailure = (statements: ReadonlyArray<Statement>) =>
+export const locateError = (sql: string, error: SqlError, before: Preamble) =>
   Effect.gen(function* () {
-    const db = yield* Db
-    if (controlsTransactions(statements)) return undefined
-    if (statements.length < 2)
-      return statements[0] ? { line: statements[0].line, column: statements[0].column } : undefined
-    const outcome = yield* Effect.flip(
-      db.transaction(
-        "LocateMigrationFailure",
-        Effect.gen(function* () {
-          // The replay must never wait on locks or run long: it only looks for the failure.
-          yield* db.script(
-            "LimitReplay",
-            "SET LOCAL lock_timeout = '1s'; SET LOCAL statement_timeout = '30s'",
-          )
-          for (const statement of statements) {
-            const failed = yield* Effect.result(
-              db.script("ReplayMigrationStatement", statement.text),
-            )
-            if (failed._tag === "Failure") {
-              return yield* new Located({ line: statement.line, column: statement.column })
-            }
-          }
-          // Everything passed on replay (e.g. a lock conflict that went away): roll back anyway.
-          return yield* new Located({ line: 0, column: 0 })
-        }),
-      ),
-    )
-    return outcome._tag === "Located" && outcome.line > 0
-      ? { line: outcome.line, column: outcome.column }
-      : undefined
+    if ("line" in error && error.line !== undefined) {
+      const line = error.line - before.lines
+      const lines = sql === "" ? 0 : sql.split("\n").length
+      return line >= 1 && line <= lines
+        ? ({ in: "file", line, column: error.column ?? 1 } satisfies Located)
+        : ({ in: "ours" } satisfies Located)
+    }
+    if (!("statementIndex" in error) || error.statementIndex === undefined)
+      return { in: "unknown" } satisfies Located
+    const index = error.statementIndex - before.statements
+    if (index < 0) return { in: "ours" } satisfies Located
+    const { statements, readable } = yield* Effect.promise(() => parse(sql))
+    // The server split a text this parser cannot: say nothing rather than guess.
+    if (!readable) return { in: "unknown" } satisfies Located
+    const statement = statements[index]
+    return statement === undefined
+      ? ({ in: "ours" } satisfies Located)
+      : ({ in: "file", line: statement.line, column: statement.column } satisfies Located)
   })

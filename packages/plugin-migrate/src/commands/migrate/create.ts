@@ -1,8 +1,12 @@
-import { mkdir, writeFile } from "node:fs/promises"
+import { mkdir, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { loadMigrations } from "@coderops/migrations"
+import { withFileLock } from "@coderops/db-core"
+import { loadMigrations, printable } from "@coderops/migrations"
 import { Args, Flags } from "@oclif/core"
 import { MigrateCommand } from "../../MigrateCommand.js"
+
+/** NAME_MAX of Linux and macOS file systems, in bytes (a snake_case name is ASCII). */
+const fileNameMax = 255
 
 export default class MigrateCreate extends MigrateCommand<typeof MigrateCreate> {
   static override summary =
@@ -44,18 +48,46 @@ export default class MigrateCreate extends MigrateCommand<typeof MigrateCreate> 
         exitCode: 2,
       })
     }
+    // The longest name whose down file fits in a file name with a six-digit version.
+    const longest = fileNameMax - "000000_.down.sql".length
+    if (name.length > longest) {
+      this.fail({
+        message: `the name is ${name.length} characters; at most ${longest} fit in a file name (NNNNNN_name.down.sql, ${fileNameMax} bytes at most)`,
+        hint: "choose a shorter name",
+        exitCode: 2,
+      })
+    }
     await mkdir(dir, { recursive: true })
-    // The next version after the highest the directory holds (a broken directory is
-    // reported, not extended).
+    // Two creates at once would both take the same next version: one at a time. The lock
+    // file's name is no migration's, so a reader of the directory ignores it.
+    const created = await withFileLock(join(dir, ".coderops-create.lock"), 30_000, () =>
+      this.createNext(dir, name),
+    )
+    this.log(`created ${printable(created.up)}\ncreated ${printable(created.down)}`)
+    return created
+  }
+
+  /** The next version after the highest the directory holds (a broken directory is reported, not extended). */
+  private async createNext(dir: string, name: string) {
     const source = await this.runEffect(loadMigrations(dir))
     const version = (source.migrations.at(-1)?.version ?? 0) + 1
     const base = `${String(version).padStart(6, "0")}_${name}`
+    if (base.length + ".down.sql".length > fileNameMax) {
+      this.fail({
+        message: `${base}.down.sql would be longer than the ${fileNameMax} bytes a file name can hold`,
+        hint: "choose a shorter name",
+        exitCode: 2,
+      })
+    }
     const up = join(dir, `${base}.up.sql`)
     const down = join(dir, `${base}.down.sql`)
     const directive = this.flags["no-transaction"] ? "-- coder:no-transaction\n" : ""
     await writeFile(up, `${directive}-- ${name}\n`, { flag: "wx" })
-    await writeFile(down, `-- undo ${name}\n`, { flag: "wx" })
-    this.log(`created ${up}\ncreated ${down}`)
+    // Never half a pair: the directory would no longer load.
+    await writeFile(down, `-- undo ${name}\n`, { flag: "wx" }).catch(async (cause: unknown) => {
+      await rm(up, { force: true })
+      throw cause
+    })
     return { up, down, version }
   }
 }

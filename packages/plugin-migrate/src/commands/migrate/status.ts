@@ -1,5 +1,5 @@
 import { renderTable } from "@coderops/cli-kit"
-import type { MigrationStatus } from "@coderops/migrations"
+import { type MigrationStatus, printable } from "@coderops/migrations"
 import { Flags } from "@oclif/core"
 import { MigrateCommand } from "../../MigrateCommand.js"
 
@@ -27,11 +27,11 @@ export default class MigrateStatus extends MigrateCommand<typeof MigrateStatus> 
     this.log(
       [
         `Version   ${status.version ?? "none"}${status.dirty ? "  DIRTY: a migration failed part-way; repair, then `coderops migrate force`" : ""}`,
-        `Latest    ${status.latest ?? "none"} in ${this.directory()}`,
+        `Latest    ${status.latest ?? "none"} in ${printable(this.directory())}`,
         `Pending   ${status.pending}`,
         ...(drifted.length > 0
           ? [
-              `Drift     ${drifted.length} applied file(s) changed since they ran: ${drifted.map((m) => m.name).join(", ")}`,
+              `Drift     ${drifted.length} applied file(s) changed since they ran: ${drifted.map((m) => printable(m.name)).join(", ")}`,
             ]
           : []),
         "",
@@ -45,7 +45,7 @@ export default class MigrateStatus extends MigrateCommand<typeof MigrateStatus> 
       this.log(
         await renderTable(
           shown.map((m) => ({
-            migration: m.name,
+            migration: printable(m.name),
             state: m.applied ? (m.drift ? "applied, CHANGED since" : "applied") : "pending",
             took: m.durationMs === undefined ? "" : `${(m.durationMs / 1000).toFixed(2)} s`,
             at: m.appliedAt ?? "",
