@@ -4,7 +4,12 @@ import { fileURLToPath } from "node:url"
 import { applyCoderSchemaForTests, migrationsDir, seedDeployment } from "@coderops/coder-schema"
 import { Db, inspectDatabase, runDoctor } from "@coderops/db-core"
 import { purgeExpiredApiKeys } from "@coderops/dbpurge"
-import { databaseCollectors, instrumentedDatabase, type Metrics } from "@coderops/metrics"
+import {
+  databaseCollectors,
+  instrumentedDatabase,
+  type Metrics,
+  makeExporter,
+} from "@coderops/metrics"
 import { loadMigrations, makeMigrator } from "@coderops/migrations"
 import {
   getPresetStates,
@@ -166,12 +171,14 @@ beforeAll(async () => {
       )
       yield* attempt("purge --dry-run", purgeExpiredApiKeys({ retentionMs: day, dryRun: true }))
       yield* attempt("purge", purgeExpiredApiKeys({ retentionMs: day, batchSize: 50 }))
-      for (const collector of [
-        ...databaseCollectors(),
-        prebuildsHealthCollector,
-        presetStateCollector,
-      ])
+      const collectors = [...databaseCollectors(), prebuildsHealthCollector, presetStateCollector]
+      for (const collector of collectors)
         yield* attempt(`collector ${collector.name}`, collector.collect)
+      // The exporter wraps each collector in statements of its own (its server-side limits).
+      yield* attempt(
+        "exporter refresh",
+        Effect.flatMap(makeExporter(collectors), (exporter) => exporter.refresh),
+      )
       yield* attempt("db info", inspectDatabase())
       yield* attempt("doctor", runDoctor())
     }),
