@@ -17,7 +17,6 @@ import {
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import pg from "pg"
 import type { ConfigOverrides, DatabaseSettings } from "./DatabaseConfig.js"
 import { embeddedClientClass } from "./internal/embeddedClient.js"
 import { withFileLock } from "./internal/fileLock.js"
@@ -215,7 +214,8 @@ export const embeddedServerStatus = Effect.fn("EmbeddedPostgres.status")(functio
     const running = await runningPostmaster(dataDir)
     return {
       root,
-      initialized: record !== undefined && (running !== undefined || (await clusterExists(dataDir))),
+      initialized:
+        record !== undefined && (running !== undefined || (await clusterExists(dataDir))),
       running: running !== undefined,
       pid: running?.pid,
       port: running?.port,

@@ -57,8 +57,8 @@ export const explain = (error: DbCoreError): Explanation => {
         hint: error.unenterable
           ? `coderops does not change the mode of a directory it did not create: let the ${error.unenterable.account} account enter ${error.unenterable.directory} (chmod o+x, or group ${error.unenterable.account} with g+x), or set CODEROPS_DATA_DIR to a path coderops may create under a directory it can enter`
           : error.logFile
-          ? `see the server log at ${error.logFile}, or pass --database-url to use your own server`
-          : "pass --database-url to use your own server, or set CODEROPS_DATA_DIR to another folder",
+            ? `see the server log at ${error.logFile}, or pass --database-url to use your own server`
+            : "pass --database-url to use your own server, or set CODEROPS_DATA_DIR to another folder",
       }
     case "LockNotAvailable":
     case "DeadlockDetected":
