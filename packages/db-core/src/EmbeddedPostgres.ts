@@ -4,6 +4,7 @@ import { join, resolve } from "node:path"
 import {
   binariesVersion,
   clusterExists,
+  clusterHome,
   DirectoryNotEnterable,
   findBinaries,
   freePort,
@@ -13,6 +14,7 @@ import {
   runningPostmaster,
   startCluster,
   stopCluster,
+  UnsafeDirectory,
 } from "@coderops/pg-server"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -46,9 +48,15 @@ export class EmbeddedPostgresError extends Data.TaggedError("EmbeddedPostgresErr
   readonly root: string
   readonly message: string
   readonly logFile?: string | undefined
-  /** A directory the server's account cannot enter (coderops never changes its mode). */
-  readonly unenterable?:
-    | { readonly directory: string; readonly mode: string; readonly account: string }
+  /** A directory coderops will not use as it is (it never changes a mode it did not set). */
+  readonly unsafeDirectory?:
+    | {
+        readonly directory: string
+        readonly mode: string
+        /** The server's account cannot pass it, or others could replace files in it. */
+        readonly problem: "not-enterable" | "writable-by-others"
+        readonly account?: string | undefined
+      }
     | undefined
 }> {}
 
@@ -73,7 +81,7 @@ const readRecord = async (root: string): Promise<ServerRecord | undefined> => {
 }
 
 const settingsOf = (
-  root: string,
+  home: string,
   record: ServerRecord,
   port: number,
   overrides: ConfigOverrides,
@@ -90,7 +98,7 @@ const settingsOf = (
   connectTimeoutMs: overrides.connectTimeoutMs ?? 10_000,
   statementTimeoutMs: overrides.statementTimeoutMs,
   lockTimeoutMs: overrides.lockTimeoutMs,
-  embeddedDataDir: dataDirOf(root),
+  embeddedDataDir: dataDirOf(home),
 })
 
 const createDatabase = async (port: number, record: ServerRecord) => {
@@ -121,12 +129,14 @@ const failure = (root: string, action: string, cause: unknown) =>
     root,
     message: `${action}: ${(cause as Error).message}`,
     logFile: (cause as { logFile?: string }).logFile,
-    unenterable:
-      cause instanceof DirectoryNotEnterable
+    unsafeDirectory:
+      cause instanceof DirectoryNotEnterable || cause instanceof UnsafeDirectory
         ? {
             directory: cause.directory,
             mode: cause.mode.toString(8).padStart(4, "0"),
-            account: cause.account,
+            ...(cause instanceof DirectoryNotEnterable
+              ? { problem: "not-enterable", account: cause.account }
+              : { problem: "writable-by-others" }),
           }
         : undefined,
   })
@@ -144,10 +154,11 @@ export const ensureEmbeddedServer = Effect.fn("EmbeddedPostgres.ensureRunning")(
   const root = resolve(rootPath)
   return yield* Effect.tryPromise({
     try: async (): Promise<EmbeddedServer> => {
-      await prepareRoot(root)
-      return withFileLock(join(root, "start.lock"), 120_000, async () => {
-        const dataDir = dataDirOf(root)
-        let record = await readRecord(root)
+      // The folder of the server's files: the root, or a private one inside a shared root.
+      const home = await prepareRoot(root)
+      return withFileLock(join(home, "start.lock"), 120_000, async () => {
+        const dataDir = dataDirOf(home)
+        let record = await readRecord(home)
         const running = await runningPostmaster(dataDir)
         if (running !== undefined && record !== undefined) {
           const port = running.port ?? record.port
@@ -157,21 +168,21 @@ export const ensureEmbeddedServer = Effect.fn("EmbeddedPostgres.ensureRunning")(
             port,
             version: record.version,
             started: false,
-            settings: settingsOf(root, record, port, overrides),
+            settings: settingsOf(home, record, port, overrides),
           }
         }
         const binaries = await findBinaries()
         if (record === undefined || !(await clusterExists(dataDir))) {
           const credentials = await initCluster({ binaries, dataDir })
           record = { port: 0, ...credentials, version: await binariesVersion(binaries) }
-          await writeFile(recordPath(root), JSON.stringify(record, null, 2), { mode: 0o600 })
+          await writeFile(recordPath(home), JSON.stringify(record, null, 2), { mode: 0o600 })
         }
         // Keep the port users may have noted, unless something else took it meanwhile.
         const port =
           record.port > 0 && (await portIsFree(record.port)) ? record.port : await freePort()
         await startCluster({ binaries, dataDir }, port)
         record = { ...record, port }
-        await writeFile(recordPath(root), JSON.stringify(record, null, 2), { mode: 0o600 })
+        await writeFile(recordPath(home), JSON.stringify(record, null, 2), { mode: 0o600 })
         await createDatabase(port, record)
         return {
           root,
@@ -179,7 +190,7 @@ export const ensureEmbeddedServer = Effect.fn("EmbeddedPostgres.ensureRunning")(
           port,
           version: record.version,
           started: true,
-          settings: settingsOf(root, record, port, overrides),
+          settings: settingsOf(home, record, port, overrides),
         }
       })
     },
@@ -192,7 +203,7 @@ export const ensureEmbeddedServer = Effect.fn("EmbeddedPostgres.ensureRunning")(
 export const stopEmbeddedServer = Effect.fn("EmbeddedPostgres.stop")(function* (root: string) {
   return yield* Effect.tryPromise({
     // The verified postmaster is signalled, so this needs neither the binaries nor PG_VERSION.
-    try: () => stopCluster({ dataDir: dataDirOf(resolve(root)) }),
+    try: async () => stopCluster({ dataDir: dataDirOf(await clusterHome(resolve(root))) }),
     catch: (cause) => failure(root, "could not stop the embedded server", cause),
   })
 })
@@ -208,8 +219,9 @@ export interface EmbeddedStatus {
 /** Whether the embedded server exists and runs, without starting it. */
 export const embeddedServerStatus = Effect.fn("EmbeddedPostgres.status")(function* (root: string) {
   return yield* Effect.promise(async (): Promise<EmbeddedStatus> => {
-    const dataDir = dataDirOf(resolve(root))
-    const record = await readRecord(root)
+    const home = await clusterHome(resolve(root))
+    const dataDir = dataDirOf(home)
+    const record = await readRecord(home)
     // A running server counts as created, even if files of its directory were removed.
     const running = await runningPostmaster(dataDir)
     return {

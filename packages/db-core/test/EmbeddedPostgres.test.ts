@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import {
   appendFile,
   chmod,
+  chown,
   mkdir,
   mkdtemp,
   readFile,
@@ -34,14 +35,17 @@ await chmod(parent, 0o755)
 const root = join(parent, "shared")
 await mkdir(root)
 await chmod(root, 0o1777)
+// Where the server's files go in such a shared folder: a private folder of this user's.
+const home = join(root, `coderops-${userInfo().uid}`)
 const privateRoot = join(parent, "private")
+const openRoot = join(parent, "open")
 
 const servers: Array<Server> = []
 const children: Array<ChildProcess> = []
 afterAll(async () => {
   for (const child of children) child.kill("SIGKILL")
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
-  for (const dir of [root, privateRoot]) {
+  for (const dir of [root, privateRoot, openRoot]) {
     await Effect.runPromise(Effect.ignore(stopEmbeddedServer(dir)))
   }
   await rm(parent, { recursive: true, force: true })
@@ -118,6 +122,30 @@ describe("EmbeddedPostgres", () => {
 
   it("leaves the mode of an existing data directory as it is (a sticky 1777 one stays so)", async () => {
     expect(await modeOf(root)).toBe(0o1777)
+    // Others can write there: the files go into a folder nobody else can write.
+    expect((await ensure()).dataDir).toBe(join(home, "data"))
+    expect(await modeOf(home)).toBe(userInfo().uid === 0 ? 0o711 : 0o700)
+  })
+
+  it("refuses a folder others can write without the sticky bit, and leaves its mode", async () => {
+    await mkdir(openRoot)
+    await chmod(openRoot, 0o777)
+    const result = await Effect.runPromise(Effect.flip(ensureEmbeddedServer(openRoot))).catch(
+      () => undefined,
+    )
+    expect(await modeOf(openRoot)).toBe(0o777)
+    expect(result).toMatchObject({
+      _tag: "EmbeddedPostgresError",
+      unsafeDirectory: { directory: openRoot, mode: "0777", problem: "writable-by-others" },
+    })
+    if (userInfo().uid === 0) {
+      // Another user's folder: they could plant links where root writes and chowns.
+      const theirs = join(parent, "theirs")
+      await mkdir(theirs, { mode: 0o755 })
+      await chown(theirs, 65534, 65534)
+      const refused = await Effect.runPromise(Effect.flip(ensureEmbeddedServer(theirs)))
+      expect(refused.message).toContain("belongs to another user (uid 65534)")
+    }
   })
 
   it("restarts a stopped server on the same data", async () => {
@@ -138,14 +166,19 @@ describe("EmbeddedPostgres", () => {
       // The postgres account that runs the server cannot enter it: say so, change nothing.
       expect(result).toMatchObject({
         _tag: "EmbeddedPostgresError",
-        unenterable: { directory: privateRoot, mode: "0700", account: "postgres" },
+        unsafeDirectory: {
+          directory: privateRoot,
+          mode: "0700",
+          problem: "not-enterable",
+          account: "postgres",
+        },
       })
       expect(result?.message).toContain(privateRoot)
     }
   })
 
   it("finds and stops a running server whose PG_VERSION was removed", async () => {
-    const dataDir = join(root, "data")
+    const dataDir = join(home, "data")
     const { pid, port } = await status()
     await rename(join(dataDir, "PG_VERSION"), join(parent, "PG_VERSION"))
     try {
@@ -160,7 +193,7 @@ describe("EmbeddedPostgres", () => {
 
   it("a stale postmaster.pid naming a live unrelated process: not running, not signalled, no password sent", async () => {
     expect((await status()).running).toBe(false)
-    const dataDir = join(root, "data")
+    const dataDir = join(home, "data")
     const fake = await fakeServer(3)
     // After an unclean stop the pid was reused (here: a sleep) and the port taken.
     const sleeper = spawn("sleep", ["600"], { stdio: "ignore" })
@@ -170,8 +203,8 @@ describe("EmbeddedPostgres", () => {
       join(dataDir, "postmaster.pid"),
       `${sleeper.pid}\n${dataDir}\n${now}\n${fake.port}\n\n127.0.0.1\n  0 0\nready   \n`,
     )
-    const record = JSON.parse(await readFile(join(root, "server.json"), "utf8"))
-    await writeFile(join(root, "server.json"), JSON.stringify({ ...record, port: fake.port }))
+    const record = JSON.parse(await readFile(join(home, "server.json"), "utf8"))
+    await writeFile(join(home, "server.json"), JSON.stringify({ ...record, port: fake.port }))
 
     expect(await status()).toMatchObject({ running: false })
     expect(await stop()).toBe(false)
@@ -229,7 +262,7 @@ describe("EmbeddedPostgres", () => {
 
   it("shows only this start's log lines when a start fails", async () => {
     expect(await stop()).toBe(true)
-    await appendFile(join(root, "postgres.log"), "LOG:  a line of an earlier run\n")
+    await appendFile(join(home, "postgres.log"), "LOG:  a line of an earlier run\n")
     // A pg_ctl that fails and writes one line to the log, as a failing server would.
     const bin = join(parent, "bin")
     await mkdir(bin, { mode: 0o755 })

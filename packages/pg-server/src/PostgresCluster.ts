@@ -6,6 +6,7 @@ import {
   appendFile,
   chmod,
   chown,
+  lstat,
   mkdir,
   readFile,
   rm,
@@ -337,12 +338,58 @@ export const stopCluster = async (
   return true
 }
 
+/** A folder where others could replace or link the files coderops and the server write. */
+export class UnsafeDirectory extends ClusterError {
+  constructor(
+    readonly directory: string,
+    /** Its permission bits, e.g. 0o777. */
+    readonly mode: number,
+    readonly reason: string,
+  ) {
+    super(
+      `${directory} (mode ${mode.toString(8).padStart(4, "0")}) is not safe for the server's files: ${reason}`,
+    )
+    this.name = "UnsafeDirectory"
+  }
+}
+
+const writableByOthers = (mode: number) => (mode & 0o022) !== 0
+
+/** Owned by this user or by root: nobody else can change its mode or entries at will. */
+const trustedOwner = (uid: number) => uid === userInfo().uid || uid === 0
+
 /**
- * Makes the root folder of a cluster. Folders it creates get the mode the server needs
- * (0700; 0711 when the server runs as another account, which must pass through); an
- * existing folder keeps its mode and is only checked: it may hold other private files.
+ * The folder that holds a cluster's files for `root`: the root itself, or, when others may
+ * write into it (a shared sticky folder like /tmp), a folder of this user's inside it, so
+ * that nobody else can place files or links where coderops and the server write.
  */
-export const prepareRoot = async (root: string): Promise<void> => {
+export const clusterHome = async (root: string): Promise<string> => {
+  const info = await stat(root).catch(() => undefined)
+  return info !== undefined &&
+    trustedOwner(info.uid) &&
+    writableByOthers(info.mode) &&
+    (info.mode & 0o1000) !== 0
+    ? join(root, `coderops-${userInfo().uid}`)
+    : root
+}
+
+/** Creates a folder; true when this call made it (so its mode is coderops' to set). */
+const makeDir = (dir: string) =>
+  mkdir(dir, { mode: 0o700 }).then(
+    () => true,
+    (cause: NodeJS.ErrnoException) => {
+      if (cause.code === "EEXIST") return false
+      throw cause
+    },
+  )
+
+/**
+ * Makes the folder for a cluster's files (see `clusterHome`) and returns it. Folders it
+ * creates get the mode the server needs (0700; 0711 when the server runs as another
+ * account, which must pass through); an existing folder keeps its mode and is only
+ * checked: it may hold other private files.
+ */
+export const prepareRoot = async (root: string): Promise<string> => {
   const account = await serverAccount()
   const missing: Array<string> = []
   for (let dir = root; ; dir = dirname(dir)) {
@@ -354,15 +401,25 @@ export const prepareRoot = async (root: string): Promise<void> => {
     missing.unshift(dir)
   }
   for (const dir of missing) {
-    const created = await mkdir(dir, { mode: 0o700 }).then(
-      () => true,
-      (cause: NodeJS.ErrnoException) => {
-        if (cause.code === "EEXIST") return false
-        throw cause
-      },
-    )
     // mkdir's mode passes through the umask; this is a folder coderops just made.
-    if (created && account) await chmod(dir, 0o711)
+    if ((await makeDir(dir)) && account) await chmod(dir, 0o711)
   }
-  await assertEnterable(root, account, "data directory", join(root, "data"))
+  const home = await clusterHome(root)
+  // The password and the server's files go here: nobody else may write or swap entries.
+  if (home !== root && (await makeDir(home)) && account) await chmod(home, 0o711)
+  // A root given as a link is the user's choice; a link in place of our own folder is not.
+  const info = home === root ? await stat(home) : await lstat(home)
+  if (!info.isDirectory() || !trustedOwner(info.uid) || writableByOthers(info.mode)) {
+    throw new UnsafeDirectory(
+      home,
+      info.mode & 0o7777,
+      !info.isDirectory()
+        ? "it is not a folder"
+        : !trustedOwner(info.uid)
+          ? `it belongs to another user (uid ${info.uid})`
+          : `others can write into it${home === root ? " and it has no sticky bit" : ""}`,
+    )
+  }
+  await assertEnterable(home, account, "data directory", join(home, "data"))
+  return home
 }
