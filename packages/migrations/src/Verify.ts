@@ -185,10 +185,11 @@ const dropAbandonedScratchDatabases = Effect.fn("Verify.dropAbandonedScratchData
     const db = yield* Db
     const idle = yield* db.query<{ name: string }>(
       "ListIdleScratchDatabases",
+      // Only names made of the characters coderops uses: each is spliced into DROP DATABASE.
       `SELECT d.datname AS name FROM pg_database d
-        WHERE starts_with(d.datname, $1)
+        WHERE d.datname ~ $1
           AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)`,
-      [scratchPrefix],
+      [`^${scratchPrefix}[0-9a-f_]+$`],
     )
     if (idle.length === 0) return
     const held = yield* db.query<{ id: string }>(

@@ -18,11 +18,13 @@ const scratchNames = async () =>
 // Names no real run uses (pid 0 and 1), so that runs of other test files stay out of it.
 const abandoned = "coderops_verify_0_0000abcd"
 const inUse = "coderops_verify_1_0000abce"
-afterAll(() =>
-  sql(admin(), `DROP DATABASE IF EXISTS ${inUse} WITH (FORCE)`).then(() =>
-    sql(admin(), `DROP DATABASE IF EXISTS ${abandoned} WITH (FORCE)`),
-  ),
-)
+// A name coderops never makes, which a DROP must not splice in unquoted.
+const odd = "coderops_verify_1; SELECT 1"
+afterAll(async () => {
+  for (const name of [inUse, abandoned, odd]) {
+    await sql(admin(), `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+  }
+})
 
 describe("withScratchDatabase", () => {
   it("drops the scratch databases of runs killed outright, never one in use", async () => {
@@ -30,6 +32,7 @@ describe("withScratchDatabase", () => {
     await sql(admin(), `CREATE DATABASE ${abandoned}`)
     // One a session is connected to, as a run on another host would be.
     await sql(admin(), `CREATE DATABASE ${inUse}`)
+    await sql(admin(), `CREATE DATABASE "${odd}"`)
     const url = new URL(admin())
     url.pathname = `/${inUse}`
     const session = await openSession(url.toString())
@@ -49,6 +52,7 @@ describe("withScratchDatabase", () => {
       expect(left).not.toContain(abandoned)
       expect(left).not.toContain(own)
       expect(left).toContain(inUse)
+      expect(left).toContain(odd)
     } finally {
       await session.close()
     }

@@ -6,7 +6,7 @@ export const notScramCode = "ENOSCRAM"
 
 /**
  * The parts of pg 8's Client this builds on: the handlers it binds per connection (bound
- * to `this`, so a subclass's replace them) and its socket. The tests of the embedded
+ * to `this`, so a subclass's methods replace them) and its socket. The tests of the embedded
  * client fail if a pg upgrade renames them.
  */
 interface ClientInternals {
