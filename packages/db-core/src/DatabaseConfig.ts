@@ -46,6 +46,8 @@ export interface DatabaseSettings {
   readonly runtimeParameters?: Readonly<Record<string, string>> | undefined
   /** libpq's `options` URL parameter (`-c name=value ...`), passed to the server as given. */
   readonly serverOptions?: string | undefined
+  /** The embedded server's data directory: each new connection finds its current port there. */
+  readonly embeddedDataDir?: string | undefined
 }
 
 /** A connection string or option that cannot be used as given. */

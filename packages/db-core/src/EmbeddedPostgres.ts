@@ -1,23 +1,26 @@
 import { readFile, writeFile } from "node:fs/promises"
 import { homedir, userInfo } from "node:os"
-import { join } from "node:path"
+import { join, resolve } from "node:path"
 import {
   binariesVersion,
   clusterExists,
+  clusterHome,
+  DirectoryNotEnterable,
   findBinaries,
   freePort,
   initCluster,
   portIsFree,
   prepareRoot,
-  runningPid,
+  runningPostmaster,
   startCluster,
   stopCluster,
+  UnsafeDirectory,
 } from "@coderops/pg-server"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import pg from "pg"
 import type { ConfigOverrides, DatabaseSettings } from "./DatabaseConfig.js"
+import { embeddedClientClass } from "./internal/embeddedClient.js"
 import { withFileLock } from "./internal/fileLock.js"
 
 /** The database commands use on the embedded server (named like Coder's usual one). */
@@ -45,6 +48,16 @@ export class EmbeddedPostgresError extends Data.TaggedError("EmbeddedPostgresErr
   readonly root: string
   readonly message: string
   readonly logFile?: string | undefined
+  /** A directory coderops will not use as it is (it never changes a mode it did not set). */
+  readonly unsafeDirectory?:
+    | {
+        readonly directory: string
+        readonly mode: string
+        /** The server's account cannot pass it, or others could replace files in it. */
+        readonly problem: "not-enterable" | "writable-by-others"
+        readonly account?: string | undefined
+      }
+    | undefined
 }> {}
 
 /**
@@ -67,14 +80,8 @@ const readRecord = async (root: string): Promise<ServerRecord | undefined> => {
   return text === undefined ? undefined : (JSON.parse(text) as ServerRecord)
 }
 
-/** The port a running postmaster listens on: line 4 of postmaster.pid. */
-const runningPort = async (dataDir: string) => {
-  const text = await readFile(join(dataDir, "postmaster.pid"), "utf8").catch(() => "")
-  const port = Number(text.split("\n")[3])
-  return Number.isInteger(port) && port > 0 ? port : undefined
-}
-
 const settingsOf = (
+  home: string,
   record: ServerRecord,
   port: number,
   overrides: ConfigOverrides,
@@ -91,11 +98,13 @@ const settingsOf = (
   connectTimeoutMs: overrides.connectTimeoutMs ?? 10_000,
   statementTimeoutMs: overrides.statementTimeoutMs,
   lockTimeoutMs: overrides.lockTimeoutMs,
+  embeddedDataDir: dataDirOf(home),
 })
 
 const createDatabase = async (port: number, record: ServerRecord) => {
   // Bootstrap before any Db exists: one connection to the maintenance database.
-  const client = new pg.Client({
+  const EmbeddedClient = embeddedClientClass(undefined)
+  const client = new EmbeddedClient({
     host: "127.0.0.1",
     port,
     user: record.user,
@@ -114,44 +123,66 @@ const createDatabase = async (port: number, record: ServerRecord) => {
   }
 }
 
+/** The error for a failure in `root`, with the facts a person needs to act on it. */
+const failure = (root: string, action: string, cause: unknown) =>
+  new EmbeddedPostgresError({
+    root,
+    message: `${action}: ${(cause as Error).message}`,
+    logFile: (cause as { logFile?: string }).logFile,
+    unsafeDirectory:
+      cause instanceof DirectoryNotEnterable || cause instanceof UnsafeDirectory
+        ? {
+            directory: cause.directory,
+            mode: cause.mode.toString(8).padStart(4, "0"),
+            ...(cause instanceof DirectoryNotEnterable
+              ? { problem: "not-enterable", account: cause.account }
+              : { problem: "writable-by-others" }),
+          }
+        : undefined,
+  })
+
 /**
  * Starts the persistent embedded server on demand and returns how to reach it. A file
  * lock in the root makes concurrent commands share one server: the first starts it,
  * the others wait and find it running.
  */
 export const ensureEmbeddedServer = Effect.fn("EmbeddedPostgres.ensureRunning")(function* (
-  root: string,
+  rootPath: string,
   overrides: ConfigOverrides = {},
 ) {
+  // Absolute, so that postmaster.pid and the server's working directory compare with it.
+  const root = resolve(rootPath)
   return yield* Effect.tryPromise({
     try: async (): Promise<EmbeddedServer> => {
-      await prepareRoot(root)
-      return withFileLock(join(root, "start.lock"), 120_000, async () => {
-        const binaries = await findBinaries()
-        const dataDir = dataDirOf(root)
-        let record = await readRecord(root)
-        if (record === undefined || !(await clusterExists(dataDir))) {
-          const credentials = await initCluster({ binaries, dataDir })
-          record = { port: 0, ...credentials, version: await binariesVersion(binaries) }
-          await writeFile(recordPath(root), JSON.stringify(record, null, 2), { mode: 0o600 })
-        }
-        if ((await runningPid(dataDir)) !== undefined) {
-          const port = (await runningPort(dataDir)) ?? record.port
+      // The folder of the server's files: the root, or a private one inside a shared root.
+      const home = await prepareRoot(root)
+      return withFileLock(join(home, "start.lock"), 120_000, async () => {
+        const dataDir = dataDirOf(home)
+        let record = await readRecord(home)
+        const running = await runningPostmaster(dataDir)
+        if (running !== undefined && record !== undefined) {
+          const port = running.port ?? record.port
           return {
             root,
             dataDir,
             port,
             version: record.version,
             started: false,
-            settings: settingsOf(record, port, overrides),
+            settings: settingsOf(home, record, port, overrides),
           }
+        }
+        const binaries = await findBinaries()
+        if (record === undefined || !(await clusterExists(dataDir))) {
+          const credentials = await initCluster({ binaries, dataDir })
+          record = { port: 0, ...credentials, version: await binariesVersion(binaries) }
+          await writeFile(recordPath(home), JSON.stringify(record, null, 2), { mode: 0o600 })
         }
         // Keep the port users may have noted, unless something else took it meanwhile.
         const port =
           record.port > 0 && (await portIsFree(record.port)) ? record.port : await freePort()
         await startCluster({ binaries, dataDir }, port)
         record = { ...record, port }
-        await writeFile(recordPath(root), JSON.stringify(record, null, 2), { mode: 0o600 })
+        await writeFile(recordPath(home), JSON.stringify(record, null, 2), { mode: 0o600 })
         await createDatabase(port, record)
         return {
           root,
@@ -159,36 +190,23 @@ export const ensureEmbeddedServer = Effect.fn("EmbeddedPostgres.ensureRunning")(
           port,
           version: record.version,
           started: true,
-          settings: settingsOf(record, port, overrides),
+          settings: settingsOf(home, record, port, overrides),
         }
       })
     },
     catch: (cause) =>
-      new EmbeddedPostgresError({
-        root,
-        message: `the embedded PostgreSQL server in ${root} could not be started: ${(cause as Error).message}`,
-        logFile: (cause as { logFile?: string }).logFile,
-      }),
+      failure(root, `the embedded PostgreSQL server in ${root} could not be started`, cause),
   })
 })
 
 /** Stops the embedded server if it runs; returns whether it was running. */
 export const stopEmbeddedServer = Effect.fn("EmbeddedPostgres.stop")(function* (root: string) {
   return yield* Effect.tryPromise({
-    try: async () => {
-      const dataDir = dataDirOf(root)
-      if ((await runningPid(dataDir)) === undefined) return false
-      await stopCluster({ binaries: await findBinaries(), dataDir })
-      return true
-    },
-    catch: (cause) =>
-      new EmbeddedPostgresError({
-        root,
-        message: `could not stop the embedded server: ${(cause as Error).message}`,
-      }),
+    // The verified postmaster is signalled, so this needs neither the binaries nor PG_VERSION.
+    try: async () => stopCluster({ dataDir: dataDirOf(await clusterHome(resolve(root))) }),
+    catch: (cause) => failure(root, "could not stop the embedded server", cause),
   })
 })
-
 export interface EmbeddedStatus {
   readonly root: string
   readonly initialized: boolean
@@ -201,15 +219,18 @@ export interface EmbeddedStatus {
 /** Whether the embedded server exists and runs, without starting it. */
 export const embeddedServerStatus = Effect.fn("EmbeddedPostgres.status")(function* (root: string) {
   return yield* Effect.promise(async (): Promise<EmbeddedStatus> => {
-    const dataDir = dataDirOf(root)
-    const record = await readRecord(root)
-    const pid = await runningPid(dataDir)
+    const home = await clusterHome(resolve(root))
+    const dataDir = dataDirOf(home)
+    const record = await readRecord(home)
+    // A running server counts as created, even if files of its directory were removed.
+    const running = await runningPostmaster(dataDir)
     return {
       root,
-      initialized: record !== undefined && (await clusterExists(dataDir)),
-      running: pid !== undefined,
-      pid,
-      port: pid === undefined ? undefined : await runningPort(dataDir),
+      initialized:
+        record !== undefined && (running !== undefined || (await clusterExists(dataDir))),
+      running: running !== undefined,
+      pid: running?.pid,
+      port: running?.port,
       version: record?.version,
     }
   })

@@ -54,9 +54,14 @@ export const explain = (error: DbCoreError): Explanation => {
     case "EmbeddedPostgresError":
       return {
         problem: error.message,
-        hint: error.logFile
-          ? `see the server log at ${error.logFile}, or pass --database-url to use your own server`
-          : "pass --database-url to use your own server, or set CODEROPS_DATA_DIR to another folder",
+        hint:
+          error.unsafeDirectory?.problem === "not-enterable"
+            ? `coderops does not change the mode of a directory it did not create: let the ${error.unsafeDirectory.account} account enter ${error.unsafeDirectory.directory} (chmod o+x, or group ${error.unsafeDirectory.account} with g+x), or set CODEROPS_DATA_DIR to a path coderops may create under a directory it can enter`
+            : error.unsafeDirectory?.problem === "writable-by-others"
+              ? "set CODEROPS_DATA_DIR to a folder only you can write, or to one with the sticky bit (like /tmp), in which coderops makes a private folder of its own"
+              : error.logFile
+                ? `see the server log at ${error.logFile}, or pass --database-url to use your own server`
+                : "pass --database-url to use your own server, or set CODEROPS_DATA_DIR to another folder",
       }
     case "LockNotAvailable":
     case "DeadlockDetected":

@@ -12,6 +12,7 @@ import {
   InvalidDatabaseConfig,
   type TlsSettings,
 } from "./DatabaseConfig.js"
+import { embeddedClientClass } from "./internal/embeddedClient.js"
 
 /** The `pg` pool every statement of the toolkit goes through (via `Db`). */
 export class PgPool extends Context.Service<PgPool, pg.Pool>()("@coderops/db-core/PgPool") {
@@ -94,6 +95,10 @@ const makePool = (settings: DatabaseSettings): pg.Pool => {
     connectionTimeoutMillis: settings.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
     options: sessionOptions(settings),
+    // SCRAM only, and the server's current port: see embeddedClientClass.
+    ...(settings.source === "embedded"
+      ? { Client: embeddedClientClass(settings.embeddedDataDir) }
+      : {}),
   })
   // An idle client whose server went away emits 'error' on the pool; without a listener
   // Node would crash the process. The next query reconnects and reports its own error.

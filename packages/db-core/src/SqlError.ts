@@ -3,6 +3,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import type { DatabaseError } from "pg"
+import { notScramCode } from "./internal/embeddedClient.js"
 import { statementsCompleted } from "./internal/scriptQuery.js"
 import { lineAndColumn } from "./internal/textPosition.js"
 
@@ -104,6 +105,8 @@ const connectionCodes = new Set([
   "ETIMEDOUT",
   "ECONNRESET",
   "EPIPE",
+  // A server that does not authenticate as the embedded one does (SCRAM).
+  notScramCode,
 ])
 
 /** Node's codes for a TLS handshake whose certificate did not verify. */

@@ -171,21 +171,70 @@ export const verifyChain = Effect.fn("Verify.chain")(function* (
   return report
 })
 
+/** High half of the advisory lock a run holds while its scratch database exists ("cdrv"). */
+const scratchLockSpace = 0x63647276n
+const scratchPrefix = "coderops_verify_"
+
+/**
+ * Drops scratch databases that runs killed outright (SIGKILL, a lost host) left behind:
+ * those nobody is connected to and whose run holds no lock. The name gives the owner's
+ * pid (for people) and its lock (for this check). A database in use is never dropped.
+ */
+const dropAbandonedScratchDatabases = Effect.fn("Verify.dropAbandonedScratchDatabases")(
+  function* () {
+    const db = yield* Db
+    const idle = yield* db.query<{ name: string }>(
+      "ListIdleScratchDatabases",
+      // Only names made of the characters coderops uses: each is spliced into DROP DATABASE.
+      `SELECT d.datname AS name FROM pg_database d
+        WHERE d.datname ~ $1
+          AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)`,
+      [`^${scratchPrefix}[0-9a-f_]+$`],
+    )
+    if (idle.length === 0) return
+    const held = yield* db.query<{ id: string }>(
+      "ListScratchDatabaseLocks",
+      `SELECT objid::text AS id FROM pg_locks
+        WHERE locktype = 'advisory' AND objsubid = 1 AND classid = $1::bigint::oid`,
+      [scratchLockSpace.toString()],
+    )
+    const inUse = new Set(held.map((row) => Number(row.id)))
+    for (const { name } of idle) {
+      const lock = /^coderops_verify_\d+_([0-9a-f]{8})$/.exec(name)?.[1]
+      if (lock !== undefined && inUse.has(Number.parseInt(lock, 16))) continue
+      // Without FORCE: a session that connected meanwhile keeps it (55006, ignored).
+      yield* Effect.ignore(
+        db.execute("DropAbandonedScratchDatabase", `DROP DATABASE IF EXISTS ${name}`),
+      )
+    }
+  },
+)
+
 /**
  * Creates a scratch database on the server `Db` points at, runs `body` against it with its
- * own `Db`, and drops it afterwards (also on failure or interruption).
+ * own `Db`, and drops it afterwards (also on failure or interruption). First drops the
+ * scratch databases of earlier runs that were killed before they could.
  */
 export const withScratchDatabase = <A, E>(body: Effect.Effect<A, E, Db | Metrics>) =>
   Effect.gen(function* () {
     const db = yield* Db
-    const name = `coderops_verify_${randomBytes(5).toString("hex")}`
+    const lock = randomBytes(4).readUInt32BE(0)
+    const name = `${scratchPrefix}${process.pid}_${lock.toString(16).padStart(8, "0")}`
     const settings: DatabaseSettings = { ...db.settings, database: name, poolSize: 2 }
-    return yield* Effect.acquireUseRelease(
-      db.execute("CreateScratchDatabase", `CREATE DATABASE ${name}`),
-      () => Effect.provide(body, QueryMetrics.layerFor(settings)),
-      () =>
-        Effect.ignore(
-          db.execute("DropScratchDatabase", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    // Held from before the database exists until after it is gone: it marks it as in use.
+    return yield* db.withAdvisoryLock(
+      (scratchLockSpace << 32n) | BigInt(lock),
+      Effect.andThen(
+        dropAbandonedScratchDatabases(),
+        Effect.acquireUseRelease(
+          db.execute("CreateScratchDatabase", `CREATE DATABASE ${name}`),
+          () => Effect.provide(body, QueryMetrics.layerFor(settings)),
+          () =>
+            Effect.ignore(
+              db.execute("DropScratchDatabase", `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+            ),
         ),
+      ),
+      { wait: true },
     )
   })

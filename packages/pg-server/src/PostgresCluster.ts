@@ -6,6 +6,7 @@ import {
   appendFile,
   chmod,
   chown,
+  lstat,
   mkdir,
   readFile,
   rm,
@@ -15,7 +16,9 @@ import {
 import { createServer } from "node:net"
 import { userInfo } from "node:os"
 import { dirname, join } from "node:path"
+import { setTimeout as sleep } from "node:timers/promises"
 import { promisify } from "node:util"
+import { runningPostmaster } from "./Postmaster.js"
 
 const execFileAsync = promisify(execFile)
 
@@ -105,25 +108,47 @@ export const serverAccount = async (): Promise<ServerAccount | undefined> => {
   }
 }
 
+/** A directory the server account cannot enter, on the way to what it needs. */
+export class DirectoryNotEnterable extends ClusterError {
+  constructor(
+    /** What the server needs behind it: "data directory" or "PostgreSQL binaries". */
+    readonly what: string,
+    readonly path: string,
+    readonly directory: string,
+    /** Its permission bits, e.g. 0o700. */
+    readonly mode: number,
+    readonly account: string,
+  ) {
+    super(
+      `the ${what} at ${path} cannot be reached by the "${account}" account that runs ` +
+        `PostgreSQL: ${directory} (mode ${mode.toString(8).padStart(4, "0")}) does not let it in`,
+    )
+    this.name = "DirectoryNotEnterable"
+  }
+}
+
 /**
- * The server account must be able to walk to the binaries and the data directory;
- * `mkdtemp` and home directories are often 0700.
+ * The server account must be able to walk through `dir` and every parent of it;
+ * `mkdtemp` and home directories are often 0700. Checked, never changed.
  */
-const assertReachable = async (path: string, account: ServerAccount | undefined, what: string) => {
+const assertEnterable = async (
+  dir: string,
+  account: ServerAccount | undefined,
+  what: string,
+  path: string,
+) => {
   if (account === undefined) return
-  let dir = dirname(path)
   for (;;) {
     const info = await stat(dir)
-    const enterable =
-      (info.mode & 0o001) !== 0 ||
-      (info.uid === account.uid && (info.mode & 0o100) !== 0) ||
-      (info.gid === account.gid && (info.mode & 0o010) !== 0)
-    if (!enterable) {
-      throw new ClusterError(
-        `the ${what} at ${path} cannot be reached by the "${account.name}" account that runs ` +
-          `PostgreSQL: ${dir} is not enterable (mode ${(info.mode & 0o777).toString(8)}). ` +
-          "Use a location under a world-enterable directory or chmod o+x the parent.",
-      )
+    // As the kernel decides: the owner's bits for the owner, else the group's, else others'.
+    const bits =
+      info.uid === account.uid
+        ? info.mode >> 6
+        : info.gid === account.gid
+          ? info.mode >> 3
+          : info.mode
+    if ((bits & 0o001) === 0) {
+      throw new DirectoryNotEnterable(what, path, dir, info.mode & 0o7777, account.name)
     }
     const parent = dirname(dir)
     if (parent === dir) return
@@ -203,8 +228,13 @@ export const initCluster = async (options: ClusterOptions): Promise<ClusterCrede
   const account = await serverAccount()
   const parent = dirname(options.dataDir)
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 })
-  await assertReachable(options.binaries.postgres, account, "PostgreSQL binaries")
-  await assertReachable(options.dataDir, account, "data directory")
+  await assertEnterable(
+    dirname(options.binaries.postgres),
+    account,
+    "PostgreSQL binaries",
+    options.binaries.postgres,
+  )
+  await assertEnterable(parent, account, "data directory", options.dataDir)
   const credentials = { user: "postgres", password: randomBytes(18).toString("base64url") }
   const pwfile = join(parent, ".initdb-password")
   await writeFile(pwfile, `${credentials.password}\n`, { mode: 0o600 })
@@ -246,12 +276,26 @@ export const initCluster = async (options: ClusterOptions): Promise<ClusterCrede
 
 const logFileOf = (dataDir: string) => join(dirname(dataDir), "postgres.log")
 
+/** The lines a log gained after `offset`, the last `count` of them. */
+const logTail = async (logFile: string, offset: number, count: number) => {
+  const log = await readFile(logFile).catch(() => Buffer.alloc(0))
+  const lines = log.subarray(offset).toString("utf8").trim().split("\n")
+  return lines.filter((line) => line !== "").slice(-count)
+}
+
 /** Starts the server in the background (it outlives this process); waits until it accepts connections. */
 export const startCluster = async (options: ClusterOptions, port: number): Promise<void> => {
   const account = await serverAccount()
   const logFile = logFileOf(options.dataDir)
   await writeFile(logFile, "", { flag: "a", mode: 0o640 })
   if (account) await chown(logFile, account.uid, account.gid)
+  // A postmaster.pid left by an unclean stop can name a pid another process reuses now;
+  // PostgreSQL would take that for a running server and refuse to start.
+  if ((await runningPostmaster(options.dataDir)) === undefined) {
+    await rm(join(options.dataDir, "postmaster.pid"), { force: true })
+  }
+  // Only lines this start writes explain its failure; earlier runs' lines would mislead.
+  const offset = (await stat(logFile)).size
   try {
     await run(
       options.binaries.pg_ctl,
@@ -260,44 +304,122 @@ export const startCluster = async (options: ClusterOptions, port: number): Promi
       {},
     )
   } catch (cause) {
-    const log = await readFile(logFile, "utf8").catch(() => "")
-    const tail = log.trim().split("\n").slice(-5).join("\n")
+    const tail = await logTail(logFile, offset, 5)
     throw new ClusterError(
-      `PostgreSQL did not start on port ${port}: ${(cause as Error).message}\n${tail}`,
+      `PostgreSQL did not start on port ${port}: ${(cause as Error).message}\n` +
+        (tail.length > 0 ? tail.join("\n") : `(nothing written to ${logFile} by this start)`),
       logFile,
     )
   }
 }
 
-/** The pid in postmaster.pid if that process is alive. */
-export const runningPid = async (dataDir: string): Promise<number | undefined> => {
-  const text = await readFile(join(dataDir, "postmaster.pid"), "utf8").catch(() => undefined)
-  const pid = text === undefined ? Number.NaN : Number(text.split("\n")[0])
-  if (!Number.isInteger(pid) || pid <= 0) return undefined
-  try {
-    process.kill(pid, 0)
-    return pid
-  } catch (cause) {
-    return (cause as NodeJS.ErrnoException).code === "EPERM" ? pid : undefined
+/**
+ * Stops the postmaster serving the data directory, if one runs: signalled directly once
+ * verified (pg_ctl would signal whatever pid postmaster.pid names, and needs PG_VERSION).
+ * Waits until it has exited.
+ */
+export const stopCluster = async (
+  options: Pick<ClusterOptions, "dataDir">,
+  mode: "fast" | "immediate" = "fast",
+): Promise<boolean> => {
+  const running = await runningPostmaster(options.dataDir)
+  if (running === undefined) return false
+  process.kill(running.pid, mode === "fast" ? "SIGINT" : "SIGQUIT")
+  const deadline = Date.now() + 60_000
+  while ((await runningPostmaster(options.dataDir)) !== undefined) {
+    if (Date.now() > deadline) {
+      throw new ClusterError(
+        `the server (pid ${running.pid}) did not stop within 60 s`,
+        logFileOf(options.dataDir),
+      )
+    }
+    await sleep(100)
+  }
+  return true
+}
+
+/** A folder where others could replace or link the files coderops and the server write. */
+export class UnsafeDirectory extends ClusterError {
+  constructor(
+    readonly directory: string,
+    /** Its permission bits, e.g. 0o777. */
+    readonly mode: number,
+    readonly reason: string,
+  ) {
+    super(
+      `${directory} (mode ${mode.toString(8).padStart(4, "0")}) is not safe for the server's files: ${reason}`,
+    )
+    this.name = "UnsafeDirectory"
   }
 }
 
-export const stopCluster = async (
-  options: ClusterOptions,
-  mode: "fast" | "immediate" = "fast",
-): Promise<void> => {
-  if ((await runningPid(options.dataDir)) === undefined) return
-  const account = await serverAccount()
-  await run(
-    options.binaries.pg_ctl,
-    ["stop", "-D", options.dataDir, "-m", mode, "-w", "-t", "60"],
-    account,
-    {},
-  )
+const writableByOthers = (mode: number) => (mode & 0o022) !== 0
+
+/** Owned by this user or by root: nobody else can change its mode or entries at will. */
+const trustedOwner = (uid: number) => uid === userInfo().uid || uid === 0
+
+/**
+ * The folder that holds a cluster's files for `root`: the root itself, or, when others may
+ * write into it (a shared sticky folder like /tmp), a folder of this user's inside it, so
+ * that nobody else can place files or links where coderops and the server write.
+ */
+export const clusterHome = async (root: string): Promise<string> => {
+  const info = await stat(root).catch(() => undefined)
+  return info !== undefined &&
+    trustedOwner(info.uid) &&
+    writableByOthers(info.mode) &&
+    (info.mode & 0o1000) !== 0
+    ? join(root, `coderops-${userInfo().uid}`)
+    : root
 }
 
-/** Makes a fresh directory the server account can use (mkdtemp-style folders are 0700). */
-export const prepareRoot = async (root: string): Promise<void> => {
-  await mkdir(root, { recursive: true, mode: 0o755 })
-  await chmod(root, 0o755)
+/** Creates a folder; true when this call made it (so its mode is coderops' to set). */
+const makeDir = (dir: string) =>
+  mkdir(dir, { mode: 0o700 }).then(
+    () => true,
+    (cause: NodeJS.ErrnoException) => {
+      if (cause.code === "EEXIST") return false
+      throw cause
+    },
+  )
+
+/**
+ * Makes the folder for a cluster's files (see `clusterHome`) and returns it. Folders it
+ * creates get the mode the server needs (0700; 0711 when the server runs as another
+ * account, which must pass through); an existing folder keeps its mode and is only
+ * checked: it may hold other private files.
+ */
+export const prepareRoot = async (root: string): Promise<string> => {
+  const account = await serverAccount()
+  const missing: Array<string> = []
+  for (let dir = root; ; dir = dirname(dir)) {
+    const exists = await stat(dir).then(
+      () => true,
+      () => false,
+    )
+    if (exists || dirname(dir) === dir) break
+    missing.unshift(dir)
+  }
+  for (const dir of missing) {
+    // mkdir's mode passes through the umask; this is a folder coderops just made.
+    if ((await makeDir(dir)) && account) await chmod(dir, 0o711)
+  }
+  const home = await clusterHome(root)
+  // The password and the server's files go here: nobody else may write or swap entries.
+  if (home !== root && (await makeDir(home)) && account) await chmod(home, 0o711)
+  // A root given as a link is the user's choice; a link in place of our own folder is not.
+  const info = home === root ? await stat(home) : await lstat(home)
+  if (!info.isDirectory() || !trustedOwner(info.uid) || writableByOthers(info.mode)) {
+    throw new UnsafeDirectory(
+      home,
+      info.mode & 0o7777,
+      !info.isDirectory()
+        ? "it is not a folder"
+        : !trustedOwner(info.uid)
+          ? `it belongs to another user (uid ${info.uid})`
+          : `others can write into it${home === root ? " and it has no sticky bit" : ""}`,
+    )
+  }
+  await assertEnterable(home, account, "data directory", join(home, "data"))
+  return home
 }

@@ -1,1 +1,2 @@
 export * from "./PostgresCluster.js"
+export * from "./Postmaster.js"

@@ -1,5 +1,5 @@
 import { readFileSync, rmSync } from "node:fs"
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as PostgresCluster from "@coderops/pg-server"
@@ -28,24 +28,14 @@ const binariesFor = async (version: string): Promise<PostgresCluster.PostgresBin
   return { initdb, pg_ctl, postgres }
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 /** Servers left by a run that was killed outright: stop them and remove their folders. */
 const removeAbandoned = async () => {
   const entries = await readdir(tmpdir()).catch(() => [])
   for (const entry of entries.filter((name) => name.startsWith(rootPrefix))) {
     const root = join(tmpdir(), entry)
     const owner = Number(await readFile(join(root, "owner.pid"), "utf8").catch(() => "0"))
-    if (owner > 0 && alive(owner)) continue
-    const postmaster = await PostgresCluster.runningPid(join(root, "data"))
-    if (postmaster !== undefined) process.kill(postmaster, "SIGQUIT")
+    if (owner > 0 && PostgresCluster.processAlive(owner)) continue
+    await PostgresCluster.stopCluster({ dataDir: join(root, "data") }, "immediate")
     await rm(root, { recursive: true, force: true })
   }
 }
@@ -79,16 +69,18 @@ export default async function setup(project: TestProject) {
   const version = process.env.TEST_PG_VERSION ?? "17"
   const binaries = await binariesFor(version)
   const root = await mkdtemp(join(tmpdir(), rootPrefix))
+  // As root the server runs as `postgres`, which must be able to enter this 0700 folder.
+  await chmod(root, 0o755)
   await PostgresCluster.prepareRoot(root)
   await writeFile(join(root, "owner.pid"), String(process.pid))
   const cluster = { binaries, dataDir: join(root, "data"), ephemeral: true }
   // Interrupted or crashed runs still take the server down with them.
   const onExit = () => {
     try {
-      const pid = Number(
-        readFileSync(join(cluster.dataDir, "postmaster.pid"), "utf8").split("\n")[0],
+      const file = PostgresCluster.parsePostmasterPid(
+        readFileSync(join(cluster.dataDir, "postmaster.pid"), "utf8"),
       )
-      if (pid > 0) process.kill(pid, "SIGQUIT")
+      if (file !== undefined) process.kill(file.pid, "SIGQUIT")
     } catch {}
     rmSync(root, { recursive: true, force: true })
   }

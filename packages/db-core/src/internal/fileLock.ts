@@ -1,12 +1,28 @@
-import { open, readFile, rm } from "node:fs/promises"
+import { open, readFile, rm, stat } from "node:fs/promises"
 import { setTimeout as sleep } from "node:timers/promises"
+import { processAlive } from "@coderops/pg-server"
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (cause) {
-    return (cause as NodeJS.ErrnoException).code === "EPERM"
+/** Longer than any owner needs between creating the file and writing its pid. */
+const unwrittenGraceMs = 5_000
+
+/**
+ * Whether a lock file is left over: its owner died, or it never got a pid (the owner was
+ * killed between creating and writing it) and is older than a moment.
+ */
+const isStale = async (path: string): Promise<{ stale: boolean; owner: string }> => {
+  const [text, info] = await Promise.all([
+    readFile(path, "utf8").catch(() => undefined),
+    stat(path).catch(() => undefined),
+  ])
+  // Gone meanwhile: try again at once.
+  if (text === undefined || info === undefined) return { stale: false, owner: "nobody" }
+  const owner = Number(text)
+  if (Number.isInteger(owner) && owner > 0) {
+    return { stale: !processAlive(owner), owner: `pid ${owner}` }
+  }
+  return {
+    stale: Date.now() - info.mtimeMs > unwrittenGraceMs,
+    owner: "a process that did not write its pid",
   }
 }
 
@@ -28,16 +44,13 @@ export const withFileLock = async <A>(
       break
     } catch (cause) {
       if ((cause as NodeJS.ErrnoException).code !== "EEXIST") throw cause
-      const owner = Number(await readFile(path, "utf8").catch(() => ""))
-      // An empty file is one being written right now; only a dead pid is stale.
-      if (Number.isInteger(owner) && owner > 0 && !alive(owner)) {
+      const { stale, owner } = await isStale(path)
+      if (stale) {
         await rm(path, { force: true })
         continue
       }
       if (Date.now() > deadline) {
-        throw new Error(
-          `timed out after ${timeoutMs} ms waiting for ${path} (held by pid ${owner})`,
-        )
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${path} (held by ${owner})`)
       }
       await sleep(50 + Math.random() * 50)
     }
