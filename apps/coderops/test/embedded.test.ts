@@ -27,7 +27,7 @@ describe("a long-running command on the embedded default", () => {
     const { DATABASE_URL: _a, CODER_PG_CONNECTION_URL: _b, ...rest } = process.env
     const watcher = spawn(
       process.execPath,
-      [bin, "prebuilds", "reconcile", "--watch", "--interval", "200ms"],
+      [bin, "prebuilds", "reconcile", "--watch", "--interval", "1s"],
       { env: { ...rest, ...env, NODE_ENV: "production" } },
     )
     cleanups.push(() => watcher.kill("SIGKILL"))
