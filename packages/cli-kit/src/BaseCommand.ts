@@ -24,6 +24,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as References from "effect/References"
+import type { ErrorTable } from "./ErrorTable.js"
 import { ExitCode, type FailureReport, redactSecrets, reportOf } from "./ExitCode.js"
 import { FlagOutOfRange } from "./IntegerFlag.js"
 import { redactingLogger } from "./internal/redactingLogger.js"
@@ -313,7 +314,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * adds what only the CLI can say (which command to run next).
    */
   protected reportFailure(error: unknown): FailureReport {
-    return reportOf(error)
+    return reportOf(error, this.errorTables())
+  }
+
+  /** The wording of the errors of the libraries this command uses, by tag (see ErrorTable). */
+  protected errorTables(): ReadonlyArray<ErrorTable> {
+    return []
   }
 
   /** Fails the command with a report (exit code, hint) without a stack trace. */

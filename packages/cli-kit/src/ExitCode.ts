@@ -1,4 +1,5 @@
 import { type DbCoreError, explain, redactUrl } from "@coderops/db-core"
+import type { ErrorTable } from "./ErrorTable.js"
 
 /** Documented exit codes (README, "Exit codes"): scripts can branch on them. */
 export const ExitCode = {
@@ -15,6 +16,8 @@ export const ExitCode = {
   sqlError: 10,
   interrupted: 130,
 } as const
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
 const codeByTag: Record<DbCoreError["_tag"], number> = {
   InvalidDatabaseConfig: ExitCode.invalidConfig,
@@ -90,7 +93,23 @@ export const redactSecrets = (text: string) =>
  * Turns any failure into its report. Errors of other packages follow the same shape:
  * a `_tag`, a `message`, and optionally a `hint` and an `exitCode`.
  */
-export const reportOf = (error: unknown): FailureReport => {
+export const reportOf = (error: unknown, tables: ReadonlyArray<ErrorTable> = []): FailureReport => {
+  const tag =
+    typeof error === "object" && error !== null && "_tag" in error
+      ? String((error as { _tag: unknown })._tag)
+      : undefined
+  const word = tag === undefined ? undefined : tables.find((table) => tag in table)?.[tag]
+  if (word !== undefined) {
+    const wording = word(error)
+    const own = (error as { message?: unknown }).message
+    return {
+      tag: tag as string,
+      message: redactSecrets(wording.problem ?? (typeof own === "string" ? own : String(error))),
+      hint: wording.hint === undefined ? undefined : redactSecrets(wording.hint),
+      exitCode: wording.exitCode,
+      details: detailsOf(error),
+    }
+  }
   if (isDbCoreError(error)) {
     const { problem, hint } = explain(error)
     return {

@@ -1,4 +1,5 @@
 export * from "./BaseCommand.js"
+export * from "./ErrorTable.js"
 export * from "./ExitCode.js"
 export * from "./IntegerFlag.js"
 export * from "./render.js"
