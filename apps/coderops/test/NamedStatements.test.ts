@@ -2,8 +2,9 @@ import { readdir, readFile } from "node:fs/promises"
 import { dirname, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
 import { applyCoderSchemaForTests, migrationsDir, seedDeployment } from "@coderops/coder-schema"
-import { Db, inspectDatabase, runDoctor } from "@coderops/db-core"
+import { Db } from "@coderops/db-core"
 import { purgeExpiredApiKeys } from "@coderops/dbpurge"
+import { inspectDatabase, runDoctor } from "@coderops/inspect"
 import {
   databaseCollectors,
   instrumentedDatabase,

@@ -8,7 +8,6 @@ export class InvalidDuration extends Data.TaggedError("InvalidDuration")<{
   readonly min?: number | undefined
   readonly max?: number | undefined
   readonly message: string
-  readonly exitCode: 3
 }> {}
 
 const units: Record<string, number> = {
@@ -78,7 +77,6 @@ export const parseGoDuration = (
         value,
         source,
         message: `${source}: "${value}" ${problem}`,
-        exitCode: 3,
       }),
     )
   const notDuration = () =>
@@ -114,7 +112,6 @@ export const parseGoDuration = (
         min,
         max: Number.isFinite(max) ? max : undefined,
         message: `${source}: "${value}" is out of range; allowed: ${range}${options?.allowZero === false ? "" : ", or 0 for none"}${server ? " (PostgreSQL's limit for a timeout: whole milliseconds, at most about 596h)" : ""}`,
-        exitCode: 3,
       }),
     )
   }

@@ -28,7 +28,6 @@ export interface ApiKeyPurgeOptions {
 export class InvalidRetention extends Data.TaggedError("InvalidRetention")<{
   readonly retentionMs: number
   readonly message: string
-  readonly exitCode: number
 }> {}
 
 export interface ApiKeyPurgeReport {
@@ -56,7 +55,6 @@ export const purgeExpiredApiKeys = Effect.fn("ApiKeyPurge.run")(function* (
     return yield* new InvalidRetention({
       retentionMs: options.retentionMs,
       message: `a retention of ${options.retentionMs} ms would delete keys that have not expired; give 0 or more`,
-      exitCode: 3,
     })
   }
   const db = yield* Db

@@ -85,7 +85,7 @@ describe("purgeExpiredApiKeys", () => {
 
   it("refuses a negative retention, which would delete keys that have not expired", async () => {
     const error = await run(Effect.flip(purgeExpiredApiKeys({ retentionMs: -3600_000 })))
-    expect(error).toMatchObject({ _tag: "InvalidRetention", exitCode: 3 })
+    expect(error).toMatchObject({ _tag: "InvalidRetention", retentionMs: -3600_000 })
     expect(await count("true")).toBe(25000)
   })
 

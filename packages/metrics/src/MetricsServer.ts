@@ -13,13 +13,13 @@ export const defaultMetricsAddress: ListenAddress = { host: "127.0.0.1", port: 9
 export class InvalidListenAddress extends Data.TaggedError("InvalidListenAddress")<{
   readonly value: string
   readonly message: string
-  readonly exitCode: 3
 }> {}
 
 export class MetricsServerError extends Data.TaggedError("MetricsServerError")<{
   readonly address: string
+  /** The system's error code (EADDRINUSE: another process has the port), when it gave one. */
+  readonly code: string | undefined
   readonly message: string
-  readonly hint: string
 }> {}
 
 /** Parses `HOST:PORT`, `[::1]:PORT` or `:PORT` (all interfaces). */
@@ -32,8 +32,7 @@ export const parseListenAddress = (
     return Effect.fail(
       new InvalidListenAddress({
         value,
-        message: `--metrics-addr "${value}" is not HOST:PORT (e.g. 127.0.0.1:9464, [::1]:9464, :9464)`,
-        exitCode: 3,
+        message: `"${value}" is not HOST:PORT (e.g. 127.0.0.1:9464, [::1]:9464, :9464)`,
       }),
     )
   }
@@ -89,11 +88,8 @@ export const serveMetrics = Effect.fn("MetricsServer.serve")(function* <R>(
           Effect.fail(
             new MetricsServerError({
               address: label,
+              code: error.code,
               message: `cannot listen on ${label}: ${error.code ?? error.message}`,
-              hint:
-                error.code === "EADDRINUSE"
-                  ? "another process uses that port; choose another with --metrics-addr"
-                  : "check the address given to --metrics-addr",
             }),
           ),
         ),

@@ -1,4 +1,4 @@
-import { BaseCommand } from "@coderops/cli-kit"
+import { BaseCommand, ExitCode } from "@coderops/cli-kit"
 import { parseGoDuration } from "@coderops/db-core"
 import { defaultMetricsAddress, makeExporter, serveMetrics } from "@coderops/metrics"
 import {
@@ -76,7 +76,7 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes), bac
           `  ${error.organizationName}: ${error.step}: ${error.error}${error.sqlState ? ` (SQLSTATE ${error.sqlState})` : ""}`,
         )
       }
-      if (report.errors.length > 0) process.exitCode = 1
+      if (report.errors.length > 0) process.exitCode = ExitCode.failure
       return report
     }
     const log = (line: string) => this.logToStderr(`${new Date().toISOString()} ${line}`)

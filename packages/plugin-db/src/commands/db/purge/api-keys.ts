@@ -1,8 +1,9 @@
-import { BaseCommand, formatCount, integerFlag } from "@coderops/cli-kit"
+import { BaseCommand, type ErrorTable, formatCount, integerFlag } from "@coderops/cli-kit"
 import { parseGoDuration } from "@coderops/db-core"
 import { type ApiKeyPurgeReport, purgeExpiredApiKeys } from "@coderops/dbpurge"
 import { Flags } from "@oclif/core"
 import * as Effect from "effect/Effect"
+import { dbPurgeErrors } from "../../../errors.js"
 
 /** 100 years: far inside PostgreSQL's interval range, far beyond any key's lifetime. */
 const maxRetentionMs = 876_000 * 3_600_000
@@ -41,6 +42,10 @@ Run it before upgrading to Coder v2.27: migration 000371 rewrites every row of a
       max: 1_000_000,
     }),
     "dry-run": Flags.boolean({ summary: "Count what would be deleted; delete nothing." }),
+  }
+
+  protected override errorTables(): ReadonlyArray<ErrorTable> {
+    return [dbPurgeErrors]
   }
 
   async run(): Promise<ApiKeyPurgeReport> {
