@@ -190,6 +190,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected databaseSettings(): Effect.Effect<DatabaseSettings, unknown> {
     return resolveDatabaseSettings({
       databaseUrl: this.flags["database-url"],
+      databaseUrlSource: "--database-url",
       env: process.env,
       overrides: this.connectionOverrides(),
     }).pipe(

@@ -5,13 +5,17 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { defaultEmbeddedRoot, ensureEmbeddedServer } from "./EmbeddedPostgres.js"
 
-/** Where the connection settings came from, for messages and `doctor`. */
+/**
+ * Where the connection settings came from, for messages and `doctor`: one of the
+ * variables read here, the embedded server, or the caller's own name for a URL it gave
+ * ("explicit" unless it names one; the CLI names its flag).
+ */
 export type ConfigSource =
-  | "--database-url"
   | "CODER_PG_CONNECTION_URL"
   | "DATABASE_URL"
   | "embedded"
   | "explicit"
+  | (string & {})
 
 /** libpq's sslmode values; `prefer`/`allow` degrade to plain TCP when TLS is refused. */
 export type SslMode = "disable" | "allow" | "prefer" | "require" | "verify-ca" | "verify-full"
@@ -277,16 +281,18 @@ export const parseDatabaseUrl = (
   })
 
 /**
- * The URL a command should use, in Coder's order of precedence: the flag, then Coder's
- * own `CODER_PG_CONNECTION_URL`, then `DATABASE_URL`. Undefined means none is set, and
- * the caller falls back to the embedded server.
+ * The URL a command should use, in Coder's order of precedence: the one given (`givenAs`
+ * names where it came from), then Coder's own `CODER_PG_CONNECTION_URL`, then
+ * `DATABASE_URL`. Undefined means none is set, and the caller falls back to the embedded
+ * server.
  */
 export const findDatabaseUrl = (
-  flag: string | undefined,
+  given: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
+  givenAs: ConfigSource = "explicit",
 ): { readonly url: string; readonly source: ConfigSource } | undefined => {
-  // An empty flag (an unset shell variable) must not fall through to another database.
-  if (flag !== undefined) return { url: flag, source: "--database-url" }
+  // An empty URL given (an unset shell variable) must not fall through to another database.
+  if (given !== undefined) return { url: given, source: givenAs }
   if (env.CODER_PG_CONNECTION_URL) {
     return { url: env.CODER_PG_CONNECTION_URL, source: "CODER_PG_CONNECTION_URL" }
   }
@@ -300,10 +306,12 @@ export const findDatabaseUrl = (
  */
 export const resolveDatabaseSettings = Effect.fn("DatabaseConfig.resolve")(function* (input: {
   readonly databaseUrl?: string | undefined
+  /** Where `databaseUrl` came from, for messages (default "explicit"). */
+  readonly databaseUrlSource?: ConfigSource | undefined
   readonly env: Readonly<Record<string, string | undefined>>
   readonly overrides?: ConfigOverrides | undefined
 }) {
-  const found = findDatabaseUrl(input.databaseUrl, input.env)
+  const found = findDatabaseUrl(input.databaseUrl, input.env, input.databaseUrlSource)
   if (found !== undefined) return yield* parseDatabaseUrl(found.url, found.source, input.overrides)
   const server = yield* ensureEmbeddedServer(defaultEmbeddedRoot(input.env), input.overrides)
   return server.settings

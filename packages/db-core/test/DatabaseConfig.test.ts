@@ -13,9 +13,10 @@ import {
 const parse = (url: string) => Effect.runPromise(parseDatabaseUrl(url, "explicit"))
 
 describe("DatabaseConfig", () => {
-  it("prefers the flag, then CODER_PG_CONNECTION_URL, then DATABASE_URL", () => {
+  it("prefers the URL given, then CODER_PG_CONNECTION_URL, then DATABASE_URL", () => {
     const env = { CODER_PG_CONNECTION_URL: "postgres://coder", DATABASE_URL: "postgres://other" }
-    expect(findDatabaseUrl("postgres://flag", env)?.source).toBe("--database-url")
+    expect(findDatabaseUrl("postgres://given", env)?.source).toBe("explicit")
+    expect(findDatabaseUrl("postgres://flag", env, "--database-url")?.source).toBe("--database-url")
     expect(findDatabaseUrl(undefined, env)).toEqual({
       url: "postgres://coder",
       source: "CODER_PG_CONNECTION_URL",
@@ -96,7 +97,7 @@ describe("DatabaseConfig", () => {
     expect(reason.message).not.toContain("secretC")
     expect(findDatabaseUrl("", { CODER_PG_CONNECTION_URL: "postgres://coder" })).toEqual({
       url: "",
-      source: "--database-url",
+      source: "explicit",
     })
   })
 })
