@@ -13,7 +13,7 @@ export interface MigrationState {
  * golang-migrate's state: the single row of `schema_migrations`; undefined when the row
  * is missing. Fails (undefined_table) when the table itself is missing.
  */
-export const readMigrationState = Effect.fn("DatabaseInfo.readMigrationState")(function* (
+export const readMigrationState = Effect.fn("MigrationState.read")(function* (
   table = "schema_migrations",
 ) {
   const db = yield* Db

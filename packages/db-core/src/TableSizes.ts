@@ -30,7 +30,7 @@ const toTableSize = (row: {
 })
 
 /** The largest user tables by total size (table, indexes, TOAST), from the catalog: no scans. */
-export const largestTables = Effect.fn("DatabaseInfo.largestTables")(function* (limit: number) {
+export const largestTables = Effect.fn("TableSizes.largest")(function* (limit: number) {
   const db = yield* Db
   const rows = yield* db.query<{ schema: string; name: string; rows: string; bytes: string }>(
     "ListLargestTables",
@@ -46,9 +46,7 @@ export const largestTables = Effect.fn("DatabaseInfo.largestTables")(function* (
 })
 
 /** Size and row estimate of named tables in the current schema; missing ones are left out. */
-export const tableSizes = Effect.fn("DatabaseInfo.tableSizes")(function* (
-  names: ReadonlyArray<string>,
-) {
+export const tableSizes = Effect.fn("TableSizes.named")(function* (names: ReadonlyArray<string>) {
   const db = yield* Db
   const rows = yield* db.query<{ schema: string; name: string; rows: string; bytes: string }>(
     "GetTableSizes",
