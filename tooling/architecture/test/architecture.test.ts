@@ -144,6 +144,22 @@ describe("libraries speak in data", () => {
     expect(problems).toEqual([])
   })
 
+  it("no library source names a coderops command (what to run next is the CLI's to say)", async () => {
+    // The topics are the plugins' (plugin-db: `coderops db ...`), and doctor is the app's.
+    const topics = packages
+      .filter((pkg) => pkg.layer === "plugin")
+      .map((pkg) => pkg.dir.replace("packages/plugin-", ""))
+    const command = new RegExp(`\\bcoderops (?:${[...topics, "doctor"].join("|")})\\b`, "g")
+    expect(topics).toContain("migrate")
+    const problems: Array<string> = []
+    for (const file of await librarySources()) {
+      for (const text of (await readFacts(file)).strings) {
+        for (const [named] of text.matchAll(command)) problems.push(`${file}: ${named}`)
+      }
+    }
+    expect(problems).toEqual([])
+  })
+
   it("the allow-lists name files that exist", async () => {
     const all = new Set<string>()
     for (const pkg of packages) for (const file of await sourceFiles(pkg.dir)) all.add(file)
