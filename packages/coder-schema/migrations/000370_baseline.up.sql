@@ -17,8 +17,17 @@
 -- tables not yet); 000370 itself only adds the AI Bridge tables. Later Coder migrations
 -- change these tables (users.is_service_account, the workspaces ACL checks, dropping
 -- workspace_builds.ai_task_sidebar_app_id, the 'coder:*' api_key_scope values, ...):
--- they are not part of 000370 and are not here. Not carried over: Coder's triggers and
--- their functions, and the tables none of the above references.
+-- they are not part of 000370 and are not here. Not carried over: the tables none of
+-- the above references.
+--
+-- Coder's triggers on these tables, with their functions, are here (section "triggers"
+-- at the end, and the users one beside users), as are user_status_changes and
+-- user_deleted, the two small tables the users trigger writes. Left out, because they
+-- touch tables not in this schema: trigger_upsert_user_links (on user_links),
+-- remove_organization_member_custom_role (on custom_roles), and the user_links half of
+-- delete_deleted_user_resources and the provisioner-keys count of
+-- protect_deleting_organizations (neither changes anything where those tables would be
+-- empty). Not at 000370 at all: the organization system-roles trigger (Coder 000408+).
 --
 -- golang-migrate style: plain SQL, no transaction control, no schema_migrations writes
 -- (the runner owns both).
@@ -116,6 +125,55 @@ CREATE UNIQUE INDEX idx_users_username ON users USING btree (username) WHERE del
 CREATE UNIQUE INDEX users_email_lower_idx ON users USING btree (lower(email)) WHERE deleted = false;
 
 CREATE UNIQUE INDEX users_username_lower_idx ON users USING btree (lower(username)) WHERE deleted = false;
+
+-- Coder records every user's status changes and soft deletions (for its user-activity
+-- insights) from a trigger on users. The history rows reference users without ON DELETE,
+-- so a user with history cannot be hard-deleted: Coder only ever soft-deletes users.
+CREATE TABLE user_status_changes (
+    id uuid NOT NULL DEFAULT gen_random_uuid(),
+    user_id uuid NOT NULL,
+    new_status user_status NOT NULL,
+    changed_at timestamp with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT user_status_changes_pkey PRIMARY KEY (id),
+    CONSTRAINT user_status_changes_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id)
+);
+
+COMMENT ON TABLE user_status_changes IS 'History of each user''s status, one row per change (and one at creation).';
+
+CREATE INDEX idx_user_status_changes_changed_at ON user_status_changes USING btree (changed_at);
+
+CREATE TABLE user_deleted (
+    id uuid NOT NULL DEFAULT gen_random_uuid(),
+    user_id uuid NOT NULL,
+    deleted_at timestamp with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT user_deleted_pkey PRIMARY KEY (id),
+    CONSTRAINT user_deleted_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id)
+);
+
+COMMENT ON TABLE user_deleted IS 'When each user was soft-deleted.';
+
+CREATE INDEX idx_user_deleted_deleted_at ON user_deleted USING btree (deleted_at);
+
+-- On insert, and on every update that changes the status, a status row stamped with the
+-- user's updated_at; on the update that soft-deletes, a deletion row.
+CREATE FUNCTION record_user_status_change() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM NEW.status THEN
+        INSERT INTO user_status_changes (user_id, new_status, changed_at)
+        VALUES (NEW.id, NEW.status, NEW.updated_at);
+    END IF;
+    -- On INSERT, OLD is null and so is this comparison.
+    IF OLD.deleted = false AND NEW.deleted = true THEN
+        INSERT INTO user_deleted (user_id, deleted_at) VALUES (NEW.id, NEW.updated_at);
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER user_status_change_trigger AFTER INSERT OR UPDATE ON users
+    FOR EACH ROW EXECUTE FUNCTION record_user_status_change();
 
 -- The prebuilds system user owns prebuilt workspaces until a real user claims them.
 -- Its id is fixed: coderd and coderops both refer to it by this literal. The values are
@@ -674,3 +732,184 @@ CREATE TABLE oauth2_provider_app_tokens (
     CONSTRAINT oauth2_provider_app_tokens_app_secret_id_fkey
         FOREIGN KEY (app_secret_id) REFERENCES oauth2_provider_app_secrets (id) ON DELETE CASCADE
 );
+
+-- triggers ---------------------------------------------------------------------------------
+--
+-- Coder's triggers on these tables at 000370, with their functions' behaviour (the
+-- record of user status changes is with the users table above). PL/pgSQL resolves table
+-- names when a function first runs, so every function can refer to any table here.
+
+-- A soft-deleted user loses every API key at once (and may never get a new one, below).
+-- Coder's function also deletes the user's user_links (external login links); that
+-- table is not in this schema, so that half is left out here.
+CREATE FUNCTION delete_deleted_user_resources() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.deleted THEN
+        DELETE FROM api_keys WHERE user_id = OLD.id;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+-- On INSERT, OLD is null: a user inserted already deleted keeps nothing to delete.
+CREATE TRIGGER trigger_update_users AFTER INSERT OR UPDATE ON users
+    FOR EACH ROW WHEN (new.deleted = true) EXECUTE FUNCTION delete_deleted_user_resources();
+
+-- No API key for a soft-deleted user. Fires for COPY rows too: a key per row looks its
+-- user up.
+CREATE FUNCTION insert_apikey_fail_if_user_deleted() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.user_id IS NOT NULL THEN
+        IF (SELECT deleted FROM users WHERE id = NEW.user_id LIMIT 1) THEN
+            RAISE EXCEPTION 'Cannot create API key for deleted user';
+        END IF;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER trigger_insert_apikeys BEFORE INSERT ON api_keys
+    FOR EACH ROW EXECUTE FUNCTION insert_apikey_fail_if_user_deleted();
+
+-- Leaving an organization means leaving all of its groups.
+CREATE FUNCTION delete_group_members_on_org_member_delete() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    DELETE FROM group_members
+     WHERE user_id = OLD.user_id
+       AND group_id IN (SELECT id FROM groups WHERE organization_id = OLD.organization_id);
+    RETURN OLD;
+END;
+$$;
+
+CREATE TRIGGER trigger_delete_group_members_on_org_member_delete BEFORE DELETE ON organization_members
+    FOR EACH ROW EXECUTE FUNCTION delete_group_members_on_org_member_delete();
+
+-- An organization can be soft-deleted only once it is empty: no live workspaces or
+-- templates, no group but "Everyone", at most one member who is not deleted. Coder's
+-- function also counts the organization's provisioner keys; provisioner_keys is not in
+-- this schema (here an organization has none), so that count is left out.
+CREATE FUNCTION protect_deleting_organizations() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    workspace_count int;
+    template_count int;
+    group_count int;
+    member_count int;
+    parts text[] := '{}';
+BEGIN
+    SELECT count(*) INTO workspace_count FROM workspaces
+     WHERE workspaces.organization_id = OLD.id AND workspaces.deleted = false;
+    SELECT count(*) INTO template_count FROM templates
+     WHERE templates.organization_id = OLD.id AND templates.deleted = false;
+    SELECT count(*) INTO group_count FROM groups WHERE groups.organization_id = OLD.id;
+    SELECT count(*) INTO member_count
+      FROM organization_members LEFT JOIN users ON users.id = organization_members.user_id
+     WHERE organization_members.organization_id = OLD.id AND users.deleted = false;
+
+    IF workspace_count + template_count > 0 THEN
+        IF workspace_count > 0 THEN
+            parts := array_append(parts, workspace_count || ' workspaces');
+        END IF;
+        IF template_count > 0 THEN
+            parts := array_append(parts, template_count || ' templates');
+        END IF;
+        RAISE EXCEPTION 'cannot delete organization: organization has % that must be deleted first',
+            array_to_string(parts, ', ');
+    END IF;
+    -- The "Everyone" group goes with the organization.
+    IF group_count > 1 THEN
+        RAISE EXCEPTION 'cannot delete organization: organization has % groups that must be deleted first',
+            group_count - 1;
+    END IF;
+    -- One member may stay: whoever deletes it cannot remove themselves first.
+    IF member_count > 1 THEN
+        RAISE EXCEPTION 'cannot delete organization: organization has % members that must be deleted first',
+            member_count - 1;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER protect_deleting_organizations BEFORE UPDATE ON organizations
+    FOR EACH ROW WHEN (new.deleted = true AND old.deleted = false)
+    EXECUTE FUNCTION protect_deleting_organizations();
+
+-- A changed autostart schedule (with next_start_at left as it was), or dormancy, makes
+-- the precomputed next autostart stale: clear it. The nested update fires this trigger
+-- again, which then finds nothing to clear.
+CREATE FUNCTION nullify_next_start_at_on_workspace_autostart_modification() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF (NEW.autostart_schedule <> OLD.autostart_schedule AND NEW.next_start_at = OLD.next_start_at)
+        OR (NEW.dormant_at IS NOT NULL AND NEW.next_start_at IS NOT NULL)
+    THEN
+        UPDATE workspaces SET next_start_at = NULL WHERE id = NEW.id;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+-- Coder's trigger name is cut to PostgreSQL's 63 bytes.
+CREATE TRIGGER trigger_nullify_next_start_at_on_workspace_autostart_modificati AFTER UPDATE ON workspaces
+    FOR EACH ROW EXECUTE FUNCTION nullify_next_start_at_on_workspace_autostart_modification();
+
+-- Agent names are unique among the live agents of one workspace build (a trigger, not a
+-- constraint, because older data may break the rule). Agents whose resource belongs to
+-- no workspace build (template imports) are not checked.
+CREATE FUNCTION check_workspace_agent_name_unique() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    build_id uuid;
+    same_name int;
+BEGIN
+    SELECT workspace_builds.id INTO build_id
+      FROM workspace_resources
+      JOIN workspace_builds ON workspace_builds.job_id = workspace_resources.job_id
+     WHERE workspace_resources.id = NEW.resource_id;
+    IF build_id IS NULL THEN
+        RETURN NEW;
+    END IF;
+
+    SELECT count(*) INTO same_name
+      FROM workspace_agents
+      JOIN workspace_resources ON workspace_resources.id = workspace_agents.resource_id
+      JOIN workspace_builds ON workspace_builds.job_id = workspace_resources.job_id
+     WHERE workspace_builds.id = build_id
+       AND workspace_agents.name = NEW.name
+       AND workspace_agents.id <> NEW.id
+       AND workspace_agents.deleted = false;
+    IF same_name > 0 THEN
+        RAISE EXCEPTION 'workspace agent name "%" already exists in this workspace build', NEW.name
+            USING ERRCODE = 'unique_violation';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER workspace_agent_name_unique_trigger BEFORE INSERT OR UPDATE OF name, resource_id ON workspace_agents
+    FOR EACH ROW EXECUTE FUNCTION check_workspace_agent_name_unique();
+
+COMMENT ON TRIGGER workspace_agent_name_unique_trigger ON workspace_agents IS
+    'A trigger rather than a unique constraint: existing rows may break the rule, new ones may not.';
+
+-- An OAuth2 access token is an API key underneath: deleting the token deletes its key.
+CREATE FUNCTION delete_deleted_oauth2_provider_app_token_api_key() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    DELETE FROM api_keys WHERE id = OLD.api_key_id;
+    RETURN OLD;
+END;
+$$;
+
+CREATE TRIGGER trigger_delete_oauth2_provider_app_token AFTER DELETE ON oauth2_provider_app_tokens
+    FOR EACH ROW EXECUTE FUNCTION delete_deleted_oauth2_provider_app_token_api_key();
