@@ -20,14 +20,13 @@
 -- they are not part of 000370 and are not here. Not carried over: the tables none of
 -- the above references.
 --
--- Coder's triggers on these tables, with their functions, are here (section "triggers"
--- at the end, and the users one beside users), as are user_status_changes and
--- user_deleted, the two small tables the users trigger writes. Left out, because they
--- touch tables not in this schema: trigger_upsert_user_links (on user_links),
--- remove_organization_member_custom_role (on custom_roles), and the user_links half of
--- delete_deleted_user_resources and the provisioner-keys count of
--- protect_deleting_organizations (neither changes anything where those tables would be
--- empty). Not at 000370 at all: the organization system-roles trigger (Coder 000408+).
+-- Coder's triggers on these tables, with their functions, are here too (section
+-- "triggers" at the end; the users one beside users), and so are the small tables their
+-- functions write or read that nothing above references: user_status_changes,
+-- user_deleted, user_links (with dbcrypt_keys, which its foreign keys reach) and
+-- provisioner_keys. Left out: remove_organization_member_custom_role, a trigger on
+-- custom_roles, a table coderops does not touch; the organization system-roles trigger
+-- is later than 000370 (Coder 000408).
 --
 -- golang-migrate style: plain SQL, no transaction control, no schema_migrations writes
 -- (the runner owns both).
@@ -153,6 +152,46 @@ CREATE TABLE user_deleted (
 COMMENT ON TABLE user_deleted IS 'When each user was soft-deleted.';
 
 CREATE INDEX idx_user_deleted_deleted_at ON user_deleted USING btree (deleted_at);
+
+-- External login links (OIDC, GitHub) of users, with the tokens of the identity provider,
+-- encrypted when the deployment enables database encryption (dbcrypt_keys). Here for
+-- Coder's users triggers, which delete a soft-deleted user's links and refuse new ones.
+CREATE TABLE dbcrypt_keys (
+    number integer NOT NULL,
+    active_key_digest text,
+    revoked_key_digest text,
+    created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP,
+    revoked_at timestamp with time zone,
+    test text NOT NULL,
+    CONSTRAINT dbcrypt_keys_pkey PRIMARY KEY (number),
+    CONSTRAINT dbcrypt_keys_active_key_digest_key UNIQUE (active_key_digest),
+    CONSTRAINT dbcrypt_keys_revoked_key_digest_key UNIQUE (revoked_key_digest)
+);
+
+COMMENT ON TABLE dbcrypt_keys IS 'Keys that encrypt secrets in the database, known by their digests; test holds a value encrypted with the key.';
+
+CREATE TABLE user_links (
+    user_id uuid NOT NULL,
+    login_type login_type NOT NULL,
+    linked_id text NOT NULL DEFAULT '',
+    oauth_access_token text NOT NULL DEFAULT '',
+    oauth_refresh_token text NOT NULL DEFAULT '',
+    oauth_expiry timestamp with time zone NOT NULL DEFAULT '0001-01-01 00:00:00+00',
+    -- NULL: the token beside it is stored unencrypted.
+    oauth_access_token_key_id text,
+    oauth_refresh_token_key_id text,
+    claims jsonb NOT NULL DEFAULT '{}',
+    CONSTRAINT user_links_pkey PRIMARY KEY (user_id, login_type),
+    CONSTRAINT user_links_oauth_access_token_key_id_fkey
+        FOREIGN KEY (oauth_access_token_key_id) REFERENCES dbcrypt_keys (active_key_digest),
+    CONSTRAINT user_links_oauth_refresh_token_key_id_fkey
+        FOREIGN KEY (oauth_refresh_token_key_id) REFERENCES dbcrypt_keys (active_key_digest),
+    CONSTRAINT user_links_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+);
+
+COMMENT ON COLUMN user_links.claims IS 'The identity provider''s claims about the user (id token and userinfo).';
+
+CREATE UNIQUE INDEX user_links_linked_id_login_type_idx ON user_links USING btree (linked_id, login_type) WHERE linked_id <> '';
 
 -- On insert, and on every update that changes the status, a status row stamped with the
 -- user's updated_at; on the update that soft-deletes, a deletion row.
@@ -398,6 +437,22 @@ CREATE INDEX provisioner_jobs_started_at_idx ON provisioner_jobs USING btree (st
 
 -- DESC puts NULLs (jobs not completed) first.
 CREATE INDEX provisioner_jobs_worker_id_organization_id_completed_at_idx ON provisioner_jobs USING btree (worker_id, organization_id, completed_at DESC);
+
+-- Keys external provisioner daemons authenticate with, per organization. Here for Coder's
+-- guard against soft-deleting an organization that still has some.
+CREATE TABLE provisioner_keys (
+    id uuid NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    organization_id uuid NOT NULL,
+    name character varying(64) NOT NULL,
+    hashed_secret bytea NOT NULL,
+    tags jsonb NOT NULL,
+    CONSTRAINT provisioner_keys_pkey PRIMARY KEY (id),
+    CONSTRAINT provisioner_keys_organization_id_fkey
+        FOREIGN KEY (organization_id) REFERENCES organizations (id) ON DELETE CASCADE
+);
+
+CREATE UNIQUE INDEX provisioner_keys_organization_id_name_idx ON provisioner_keys USING btree (organization_id, lower((name)::text));
 
 -- workspaces and their builds ---------------------------------------------------------------
 
@@ -739,15 +794,16 @@ CREATE TABLE oauth2_provider_app_tokens (
 -- record of user status changes is with the users table above). PL/pgSQL resolves table
 -- names when a function first runs, so every function can refer to any table here.
 
--- A soft-deleted user loses every API key at once (and may never get a new one, below).
--- Coder's function also deletes the user's user_links (external login links); that
--- table is not in this schema, so that half is left out here.
+-- A soft-deleted user loses every API key and external login link at once (and may never
+-- get new ones, below). The login type stays on users; an undeleted user can be matched to
+-- a new link by email.
 CREATE FUNCTION delete_deleted_user_resources() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
     IF NEW.deleted THEN
         DELETE FROM api_keys WHERE user_id = OLD.id;
+        DELETE FROM user_links WHERE user_id = OLD.id;
     END IF;
     RETURN NEW;
 END;
@@ -775,6 +831,23 @@ $$;
 CREATE TRIGGER trigger_insert_apikeys BEFORE INSERT ON api_keys
     FOR EACH ROW EXECUTE FUNCTION insert_apikey_fail_if_user_deleted();
 
+-- Nor an external login link, inserted or updated.
+CREATE FUNCTION insert_user_links_fail_if_user_deleted() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.user_id IS NOT NULL THEN
+        IF (SELECT deleted FROM users WHERE id = NEW.user_id LIMIT 1) THEN
+            RAISE EXCEPTION 'Cannot create user_link for deleted user';
+        END IF;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER trigger_upsert_user_links BEFORE INSERT OR UPDATE ON user_links
+    FOR EACH ROW EXECUTE FUNCTION insert_user_links_fail_if_user_deleted();
+
 -- Leaving an organization means leaving all of its groups.
 CREATE FUNCTION delete_group_members_on_org_member_delete() RETURNS trigger
     LANGUAGE plpgsql
@@ -791,9 +864,8 @@ CREATE TRIGGER trigger_delete_group_members_on_org_member_delete BEFORE DELETE O
     FOR EACH ROW EXECUTE FUNCTION delete_group_members_on_org_member_delete();
 
 -- An organization can be soft-deleted only once it is empty: no live workspaces or
--- templates, no group but "Everyone", at most one member who is not deleted. Coder's
--- function also counts the organization's provisioner keys; provisioner_keys is not in
--- this schema (here an organization has none), so that count is left out.
+-- templates, no provisioner keys, no group but "Everyone", at most one member who is not
+-- deleted. The message names only what is left.
 CREATE FUNCTION protect_deleting_organizations() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -802,6 +874,7 @@ DECLARE
     template_count int;
     group_count int;
     member_count int;
+    provisioner_keys_count int;
     parts text[] := '{}';
 BEGIN
     SELECT count(*) INTO workspace_count FROM workspaces
@@ -812,13 +885,18 @@ BEGIN
     SELECT count(*) INTO member_count
       FROM organization_members LEFT JOIN users ON users.id = organization_members.user_id
      WHERE organization_members.organization_id = OLD.id AND users.deleted = false;
+    SELECT count(*) INTO provisioner_keys_count FROM provisioner_keys
+     WHERE provisioner_keys.organization_id = OLD.id;
 
-    IF workspace_count + template_count > 0 THEN
+    IF workspace_count + template_count + provisioner_keys_count > 0 THEN
         IF workspace_count > 0 THEN
             parts := array_append(parts, workspace_count || ' workspaces');
         END IF;
         IF template_count > 0 THEN
             parts := array_append(parts, template_count || ' templates');
+        END IF;
+        IF provisioner_keys_count > 0 THEN
+            parts := array_append(parts, provisioner_keys_count || ' provisioner keys');
         END IF;
         RAISE EXCEPTION 'cannot delete organization: organization has % that must be deleted first',
             array_to_string(parts, ', ');

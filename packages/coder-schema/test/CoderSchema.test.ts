@@ -215,6 +215,7 @@ describe("Coder's triggers in the bundled schema", () => {
       "CREATE TRIGGER trigger_insert_apikeys BEFORE INSERT ON api_keys FOR EACH ROW EXECUTE FUNCTION insert_apikey_fail_if_user_deleted()",
       "CREATE TRIGGER trigger_nullify_next_start_at_on_workspace_autostart_modificati AFTER UPDATE ON workspaces FOR EACH ROW EXECUTE FUNCTION nullify_next_start_at_on_workspace_autostart_modification()",
       "CREATE TRIGGER trigger_update_users AFTER INSERT OR UPDATE ON users FOR EACH ROW WHEN ((new.deleted = true)) EXECUTE FUNCTION delete_deleted_user_resources()",
+      "CREATE TRIGGER trigger_upsert_user_links BEFORE INSERT OR UPDATE ON user_links FOR EACH ROW EXECUTE FUNCTION insert_user_links_fail_if_user_deleted()",
       "CREATE TRIGGER user_status_change_trigger AFTER INSERT OR UPDATE ON users FOR EACH ROW EXECUTE FUNCTION record_user_status_change()",
       "CREATE TRIGGER workspace_agent_name_unique_trigger BEFORE INSERT OR UPDATE OF name, resource_id ON workspace_agents FOR EACH ROW EXECUTE FUNCTION check_workspace_agent_name_unique()",
     ])
@@ -234,34 +235,47 @@ describe("Coder's triggers in the bundled schema", () => {
     expect(rows).toEqual([{ group_id: id(11) }])
   })
 
-  it("refuses an API key for a soft-deleted user, and soft-deleting a user deletes their keys", async () => {
-    await run(`${user(2)} ${apiKey("trigkey001", 2)} ${user(3)}
+  it("refuses an API key or login link for a soft-deleted user, and soft-deleting a user deletes both", async () => {
+    const link = (n: number) =>
+      `INSERT INTO user_links (user_id, login_type, linked_id) VALUES ('${id(n)}', 'oidc', 'sub-${n}');`
+    await run(`${user(2)} ${apiKey("trigkey001", 2)} ${link(2)} ${user(3)}
       UPDATE users SET deleted = true, updated_at = '2025-03-01 00:00:00+00' WHERE id = '${id(3)}';`)
     await expect(run(apiKey("trigkey002", 3))).rejects.toThrow(
       /Cannot create API key for deleted user/,
     )
+    await expect(run(link(3))).rejects.toThrow(/Cannot create user_link for deleted user/)
     await run(`UPDATE users SET deleted = true WHERE id = '${id(2)}';`)
-    expect(
-      await sql("SELECT id FROM api_keys WHERE user_id = ANY($1::uuid[])", [[id(2), id(3)]]),
-    ).toEqual([])
+    const users = [id(2), id(3)]
+    expect(await sql("SELECT id FROM api_keys WHERE user_id = ANY($1::uuid[])", [users])).toEqual(
+      [],
+    )
+    expect(await sql("SELECT 1 FROM user_links WHERE user_id = ANY($1::uuid[])", [users])).toEqual(
+      [],
+    )
     // The deletions and each user's creation are recorded, as Coder records them.
     const [history] = await sql<{ deleted: string[]; created: number }>(
       `SELECT (SELECT array_agg(deleted_at::text ORDER BY deleted_at) FROM user_deleted
                 WHERE user_id = $1) AS deleted,
               (SELECT count(*)::int FROM user_status_changes WHERE user_id = ANY($2::uuid[])) AS created`,
-      [id(3), [id(2), id(3)]],
+      [id(3), users],
     )
     expect(history).toEqual({ deleted: ["2025-03-01 00:00:00+00"], created: 2 })
   })
 
-  it("refuses to soft-delete an organization that still has groups other than Everyone", async () => {
+  it("refuses to soft-delete an organization that still has provisioner keys or groups other than Everyone", async () => {
     await run(`${organization(20)}
-      INSERT INTO groups (id, name, organization_id) VALUES ('${id(21)}', 'ops', '${id(20)}');`)
-    await expect(
-      run(`UPDATE organizations SET deleted = true WHERE id = '${id(20)}';`),
-    ).rejects.toThrow(/organization has 1 groups that must be deleted first/)
-    await run(`DELETE FROM groups WHERE id = '${id(21)}';
-      UPDATE organizations SET deleted = true WHERE id = '${id(20)}';`)
+      INSERT INTO groups (id, name, organization_id) VALUES ('${id(21)}', 'ops', '${id(20)}');
+      INSERT INTO provisioner_keys (id, created_at, organization_id, name, hashed_secret, tags)
+      VALUES ('${id(22)}', now(), '${id(20)}', 'k22', '', '{}');`)
+    const softDelete = `UPDATE organizations SET deleted = true WHERE id = '${id(20)}';`
+    await expect(run(softDelete)).rejects.toThrow(
+      /cannot delete organization: organization has 1 provisioner keys that must be deleted first/,
+    )
+    await run(`DELETE FROM provisioner_keys WHERE id = '${id(22)}';`)
+    await expect(run(softDelete)).rejects.toThrow(
+      /organization has 1 groups that must be deleted first/,
+    )
+    await run(`DELETE FROM groups WHERE id = '${id(21)}'; ${softDelete}`)
   })
 
   it("deleting an OAuth2 app token deletes its API key", async () => {
