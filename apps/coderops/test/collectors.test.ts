@@ -1,11 +1,11 @@
 // The collectors of `metrics serve`, each from the package that owns its subject, read
 // through the exporter as it runs them.
 import { applyCoderSchemaForTests } from "@coderops/coder-schema"
-import type { Db } from "@coderops/db-core"
 import { expiredApiKeysCollector } from "@coderops/dbpurge"
-import { type Collector, instrumentedDatabase, Metrics, makeExporter } from "@coderops/metrics"
+import { type Collector, Metrics, makeExporter } from "@coderops/metrics"
 import { migrationStateCollector } from "@coderops/migrations"
 import { connectionsCollector, tableSizesCollector } from "@coderops/plugin-metrics"
+import { run } from "@coderops/test-db"
 import { sql, useTestDatabase } from "@coderops/test-postgres"
 import { histogramOf, parseExposition, sampleValue } from "@coderops/test-prometheus"
 import * as Effect from "effect/Effect"
@@ -14,9 +14,6 @@ import { describe, expect, it } from "vitest"
 
 const coder = useTestDatabase()
 const empty = useTestDatabase()
-
-const run = <A, E>(url: string, program: Effect.Effect<A, E, Db | Metrics>) =>
-  Effect.runPromise(Effect.scoped(Effect.provide(program, instrumentedDatabase(url))))
 
 const collectors: ReadonlyArray<Collector> = [
   migrationStateCollector,

@@ -1,6 +1,7 @@
 import { applyCoderSchemaForTests } from "@coderops/coder-schema"
 import { Db } from "@coderops/db-core"
-import { instrumentedDatabase, Metrics } from "@coderops/metrics"
+import { Metrics } from "@coderops/metrics"
+import { run as runIn } from "@coderops/test-db"
 import { useTestDatabase } from "@coderops/test-postgres"
 import { parseExposition, sampleValue } from "@coderops/test-prometheus"
 import * as Effect from "effect/Effect"
@@ -10,8 +11,7 @@ import { purgeExpiredApiKeys } from "../src/index.js"
 
 const database = useTestDatabase()
 
-const run = <A, E>(program: Effect.Effect<A, E, Db | Metrics>) =>
-  Effect.runPromise(Effect.provide(program, instrumentedDatabase(database.url)))
+const run = <A, E>(program: Effect.Effect<A, E, Db | Metrics>) => runIn(database.url, program)
 
 const count = (where: string) =>
   run(
