@@ -12,11 +12,10 @@ import {
   type DatabaseSettings,
   type DatabaseTarget,
   describeTarget,
-  EmbeddedTarget,
 } from "./DatabaseConfig.js"
-import { type EmbeddedPostgresError, ensureEmbeddedServer } from "./EmbeddedPostgres.js"
 import { sendCancelRequest } from "./internal/cancelRequest.js"
 import { sendScript } from "./internal/scriptQuery.js"
+import { targetConfig } from "./internal/targetConfig.js"
 import { PgPool } from "./PgPool.js"
 import { type ErrorContext, fromPgError, type SqlError } from "./SqlError.js"
 
@@ -619,17 +618,6 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
   }
 }
 
-/** The settings of a target: as given, or the embedded server's, starting it if need be. */
-const configLayer = (target: DatabaseTarget): Layer.Layer<DatabaseConfig, EmbeddedPostgresError> =>
-  target instanceof EmbeddedTarget
-    ? Layer.effect(DatabaseConfig)(
-        Effect.map(
-          ensureEmbeddedServer(target.root, target.overrides),
-          (server) => server.settings,
-        ),
-      )
-    : DatabaseConfig.layer(target)
-
 /** Every SQL statement the toolkit runs goes through `Db`, named, timed and observed. */
 export class Db extends Context.Service<Db, DbShape>()("@coderops/db-core/Db") {
   static readonly layer = Layer.effect(Db)(
@@ -648,5 +636,7 @@ export class Db extends Context.Service<Db, DbShape>()("@coderops/db-core/Db") {
    * database would otherwise be the real one).
    */
   static readonly layerFrom = (target: DatabaseTarget) =>
-    Layer.fresh(Db.layer.pipe(Layer.provide(PgPool.layer), Layer.provideMerge(configLayer(target))))
+    Layer.fresh(
+      Db.layer.pipe(Layer.provide(PgPool.layer), Layer.provideMerge(targetConfig(target))),
+    )
 }
