@@ -5,20 +5,10 @@ import { applyCoderSchemaForTests, migrationsDir, seedDeployment } from "@codero
 import { Db } from "@coderops/db-core"
 import { purgeExpiredApiKeys } from "@coderops/dbpurge"
 import { inspectDatabase, runDoctor } from "@coderops/inspect"
-import {
-  databaseCollectors,
-  instrumentedDatabase,
-  type Metrics,
-  makeExporter,
-} from "@coderops/metrics"
+import { instrumentedDatabase, type Metrics, makeExporter } from "@coderops/metrics"
 import { loadMigrations, makeMigrator } from "@coderops/migrations"
-import {
-  getPresetStates,
-  prebuildsHealthCollector,
-  presetStateCollector,
-  readPrebuildStatus,
-  reconcileAll,
-} from "@coderops/prebuilds-reconcile"
+import { exporterCollectors } from "@coderops/plugin-metrics"
+import { getPresetStates, readPrebuildStatus, reconcileAll } from "@coderops/prebuilds-reconcile"
 import { useTestDatabase } from "@coderops/test-postgres"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -170,9 +160,9 @@ beforeAll(async () => {
             }),
         }),
       )
-      yield* attempt("purge --dry-run", purgeExpiredApiKeys({ retentionMs: day, dryRun: true }))
-      yield* attempt("purge", purgeExpiredApiKeys({ retentionMs: day, batchSize: 50 }))
-      const collectors = [...databaseCollectors(), prebuildsHealthCollector, presetStateCollector]
+      yield* attempt("purge --dry-run", purgeExpiredApiKeys({ retention: day, dryRun: true }))
+      yield* attempt("purge", purgeExpiredApiKeys({ retention: day, batchSize: 50 }))
+      const collectors = exporterCollectors()
       for (const collector of collectors)
         yield* attempt(`collector ${collector.name}`, collector.collect)
       // The exporter wraps each collector in statements of its own (its server-side limits).

@@ -1,5 +1,6 @@
--- Reverses 000370_baseline: drops the views, every table (dependents first), then the
--- types. schema_migrations belongs to the runner and is not touched.
+-- Reverses 000370_baseline: drops the views, every table (dependents first; their
+-- triggers go with them), the trigger functions, then the types. schema_migrations
+-- belongs to the runner and is not touched.
 
 DROP VIEW workspace_prebuilds;
 DROP VIEW workspace_prebuild_builds;
@@ -14,6 +15,7 @@ DROP TABLE workspace_apps;
 DROP TABLE workspace_agents;
 DROP TABLE workspace_resources;
 DROP TABLE workspaces;
+DROP TABLE provisioner_keys;
 DROP TABLE provisioner_jobs;
 DROP TABLE template_version_presets;
 DROP TABLE template_versions;
@@ -22,7 +24,21 @@ DROP TABLE group_members;
 DROP TABLE groups;
 DROP TABLE organization_members;
 DROP TABLE organizations;
+DROP TABLE user_links;
+DROP TABLE dbcrypt_keys;
+DROP TABLE user_deleted;
+DROP TABLE user_status_changes;
 DROP TABLE users;
+
+DROP FUNCTION delete_deleted_oauth2_provider_app_token_api_key();
+DROP FUNCTION check_workspace_agent_name_unique();
+DROP FUNCTION nullify_next_start_at_on_workspace_autostart_modification();
+DROP FUNCTION protect_deleting_organizations();
+DROP FUNCTION delete_group_members_on_org_member_delete();
+DROP FUNCTION insert_user_links_fail_if_user_deleted();
+DROP FUNCTION insert_apikey_fail_if_user_deleted();
+DROP FUNCTION delete_deleted_user_resources();
+DROP FUNCTION record_user_status_change();
 
 DROP TYPE workspace_app_open_in;
 DROP TYPE workspace_app_health;

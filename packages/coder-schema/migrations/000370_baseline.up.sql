@@ -17,8 +17,16 @@
 -- tables not yet); 000370 itself only adds the AI Bridge tables. Later Coder migrations
 -- change these tables (users.is_service_account, the workspaces ACL checks, dropping
 -- workspace_builds.ai_task_sidebar_app_id, the 'coder:*' api_key_scope values, ...):
--- they are not part of 000370 and are not here. Not carried over: Coder's triggers and
--- their functions, and the tables none of the above references.
+-- they are not part of 000370 and are not here. Not carried over: the tables none of
+-- the above references.
+--
+-- Coder's triggers on these tables, with their functions, are here too (section
+-- "triggers" at the end; the users one beside users), and so are the small tables their
+-- functions write or read that nothing above references: user_status_changes,
+-- user_deleted, user_links (with dbcrypt_keys, which its foreign keys reach) and
+-- provisioner_keys. Left out: remove_organization_member_custom_role, a trigger on
+-- custom_roles, a table coderops does not touch; the organization system-roles trigger
+-- is later than 000370 (Coder 000408).
 --
 -- golang-migrate style: plain SQL, no transaction control, no schema_migrations writes
 -- (the runner owns both).
@@ -116,6 +124,95 @@ CREATE UNIQUE INDEX idx_users_username ON users USING btree (username) WHERE del
 CREATE UNIQUE INDEX users_email_lower_idx ON users USING btree (lower(email)) WHERE deleted = false;
 
 CREATE UNIQUE INDEX users_username_lower_idx ON users USING btree (lower(username)) WHERE deleted = false;
+
+-- Coder records every user's status changes and soft deletions (for its user-activity
+-- insights) from a trigger on users. The history rows reference users without ON DELETE,
+-- so a user with history cannot be hard-deleted: Coder only ever soft-deletes users.
+CREATE TABLE user_status_changes (
+    id uuid NOT NULL DEFAULT gen_random_uuid(),
+    user_id uuid NOT NULL,
+    new_status user_status NOT NULL,
+    changed_at timestamp with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT user_status_changes_pkey PRIMARY KEY (id),
+    CONSTRAINT user_status_changes_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id)
+);
+
+COMMENT ON TABLE user_status_changes IS 'History of each user''s status, one row per change (and one at creation).';
+
+CREATE INDEX idx_user_status_changes_changed_at ON user_status_changes USING btree (changed_at);
+
+CREATE TABLE user_deleted (
+    id uuid NOT NULL DEFAULT gen_random_uuid(),
+    user_id uuid NOT NULL,
+    deleted_at timestamp with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT user_deleted_pkey PRIMARY KEY (id),
+    CONSTRAINT user_deleted_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id)
+);
+
+COMMENT ON TABLE user_deleted IS 'When each user was soft-deleted.';
+
+CREATE INDEX idx_user_deleted_deleted_at ON user_deleted USING btree (deleted_at);
+
+-- External login links (OIDC, GitHub) of users, with the tokens of the identity provider,
+-- encrypted when the deployment enables database encryption (dbcrypt_keys). Here for
+-- Coder's users triggers, which delete a soft-deleted user's links and refuse new ones.
+CREATE TABLE dbcrypt_keys (
+    number integer NOT NULL,
+    active_key_digest text,
+    revoked_key_digest text,
+    created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP,
+    revoked_at timestamp with time zone,
+    test text NOT NULL,
+    CONSTRAINT dbcrypt_keys_pkey PRIMARY KEY (number),
+    CONSTRAINT dbcrypt_keys_active_key_digest_key UNIQUE (active_key_digest),
+    CONSTRAINT dbcrypt_keys_revoked_key_digest_key UNIQUE (revoked_key_digest)
+);
+
+COMMENT ON TABLE dbcrypt_keys IS 'Keys that encrypt secrets in the database, known by their digests; test holds a value encrypted with the key.';
+
+CREATE TABLE user_links (
+    user_id uuid NOT NULL,
+    login_type login_type NOT NULL,
+    linked_id text NOT NULL DEFAULT '',
+    oauth_access_token text NOT NULL DEFAULT '',
+    oauth_refresh_token text NOT NULL DEFAULT '',
+    oauth_expiry timestamp with time zone NOT NULL DEFAULT '0001-01-01 00:00:00+00',
+    -- NULL: the token beside it is stored unencrypted.
+    oauth_access_token_key_id text,
+    oauth_refresh_token_key_id text,
+    claims jsonb NOT NULL DEFAULT '{}',
+    CONSTRAINT user_links_pkey PRIMARY KEY (user_id, login_type),
+    CONSTRAINT user_links_oauth_access_token_key_id_fkey
+        FOREIGN KEY (oauth_access_token_key_id) REFERENCES dbcrypt_keys (active_key_digest),
+    CONSTRAINT user_links_oauth_refresh_token_key_id_fkey
+        FOREIGN KEY (oauth_refresh_token_key_id) REFERENCES dbcrypt_keys (active_key_digest),
+    CONSTRAINT user_links_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+);
+
+COMMENT ON COLUMN user_links.claims IS 'The identity provider''s claims about the user (id token and userinfo).';
+
+CREATE UNIQUE INDEX user_links_linked_id_login_type_idx ON user_links USING btree (linked_id, login_type) WHERE linked_id <> '';
+
+-- On insert, and on every update that changes the status, a status row stamped with the
+-- user's updated_at; on the update that soft-deletes, a deletion row.
+CREATE FUNCTION record_user_status_change() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM NEW.status THEN
+        INSERT INTO user_status_changes (user_id, new_status, changed_at)
+        VALUES (NEW.id, NEW.status, NEW.updated_at);
+    END IF;
+    -- On INSERT, OLD is null and so is this comparison.
+    IF OLD.deleted = false AND NEW.deleted = true THEN
+        INSERT INTO user_deleted (user_id, deleted_at) VALUES (NEW.id, NEW.updated_at);
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER user_status_change_trigger AFTER INSERT OR UPDATE ON users
+    FOR EACH ROW EXECUTE FUNCTION record_user_status_change();
 
 -- The prebuilds system user owns prebuilt workspaces until a real user claims them.
 -- Its id is fixed: coderd and coderops both refer to it by this literal. The values are
@@ -340,6 +437,22 @@ CREATE INDEX provisioner_jobs_started_at_idx ON provisioner_jobs USING btree (st
 
 -- DESC puts NULLs (jobs not completed) first.
 CREATE INDEX provisioner_jobs_worker_id_organization_id_completed_at_idx ON provisioner_jobs USING btree (worker_id, organization_id, completed_at DESC);
+
+-- Keys external provisioner daemons authenticate with, per organization. Here for Coder's
+-- guard against soft-deleting an organization that still has some.
+CREATE TABLE provisioner_keys (
+    id uuid NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    organization_id uuid NOT NULL,
+    name character varying(64) NOT NULL,
+    hashed_secret bytea NOT NULL,
+    tags jsonb NOT NULL,
+    CONSTRAINT provisioner_keys_pkey PRIMARY KEY (id),
+    CONSTRAINT provisioner_keys_organization_id_fkey
+        FOREIGN KEY (organization_id) REFERENCES organizations (id) ON DELETE CASCADE
+);
+
+CREATE UNIQUE INDEX provisioner_keys_organization_id_name_idx ON provisioner_keys USING btree (organization_id, lower((name)::text));
 
 -- workspaces and their builds ---------------------------------------------------------------
 
@@ -674,3 +787,207 @@ CREATE TABLE oauth2_provider_app_tokens (
     CONSTRAINT oauth2_provider_app_tokens_app_secret_id_fkey
         FOREIGN KEY (app_secret_id) REFERENCES oauth2_provider_app_secrets (id) ON DELETE CASCADE
 );
+
+-- triggers ---------------------------------------------------------------------------------
+--
+-- Coder's triggers on these tables at 000370, with their functions' behaviour (the
+-- record of user status changes is with the users table above). PL/pgSQL resolves table
+-- names when a function first runs, so every function can refer to any table here.
+
+-- A soft-deleted user loses every API key and external login link at once (and may never
+-- get new ones, below). The login type stays on users; an undeleted user can be matched to
+-- a new link by email.
+CREATE FUNCTION delete_deleted_user_resources() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.deleted THEN
+        DELETE FROM api_keys WHERE user_id = OLD.id;
+        DELETE FROM user_links WHERE user_id = OLD.id;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+-- On INSERT, OLD is null: a user inserted already deleted keeps nothing to delete.
+CREATE TRIGGER trigger_update_users AFTER INSERT OR UPDATE ON users
+    FOR EACH ROW WHEN (new.deleted = true) EXECUTE FUNCTION delete_deleted_user_resources();
+
+-- No API key for a soft-deleted user. Fires for COPY rows too: a key per row looks its
+-- user up.
+CREATE FUNCTION insert_apikey_fail_if_user_deleted() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.user_id IS NOT NULL THEN
+        IF (SELECT deleted FROM users WHERE id = NEW.user_id LIMIT 1) THEN
+            RAISE EXCEPTION 'Cannot create API key for deleted user';
+        END IF;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER trigger_insert_apikeys BEFORE INSERT ON api_keys
+    FOR EACH ROW EXECUTE FUNCTION insert_apikey_fail_if_user_deleted();
+
+-- Nor an external login link, inserted or updated.
+CREATE FUNCTION insert_user_links_fail_if_user_deleted() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.user_id IS NOT NULL THEN
+        IF (SELECT deleted FROM users WHERE id = NEW.user_id LIMIT 1) THEN
+            RAISE EXCEPTION 'Cannot create user_link for deleted user';
+        END IF;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER trigger_upsert_user_links BEFORE INSERT OR UPDATE ON user_links
+    FOR EACH ROW EXECUTE FUNCTION insert_user_links_fail_if_user_deleted();
+
+-- Leaving an organization means leaving all of its groups.
+CREATE FUNCTION delete_group_members_on_org_member_delete() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    DELETE FROM group_members
+     WHERE user_id = OLD.user_id
+       AND group_id IN (SELECT id FROM groups WHERE organization_id = OLD.organization_id);
+    RETURN OLD;
+END;
+$$;
+
+CREATE TRIGGER trigger_delete_group_members_on_org_member_delete BEFORE DELETE ON organization_members
+    FOR EACH ROW EXECUTE FUNCTION delete_group_members_on_org_member_delete();
+
+-- An organization can be soft-deleted only once it is empty: no live workspaces or
+-- templates, no provisioner keys, no group but "Everyone", at most one member who is not
+-- deleted. The message names only what is left.
+CREATE FUNCTION protect_deleting_organizations() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    workspace_count int;
+    template_count int;
+    group_count int;
+    member_count int;
+    provisioner_keys_count int;
+    parts text[] := '{}';
+BEGIN
+    SELECT count(*) INTO workspace_count FROM workspaces
+     WHERE workspaces.organization_id = OLD.id AND workspaces.deleted = false;
+    SELECT count(*) INTO template_count FROM templates
+     WHERE templates.organization_id = OLD.id AND templates.deleted = false;
+    SELECT count(*) INTO group_count FROM groups WHERE groups.organization_id = OLD.id;
+    SELECT count(*) INTO member_count
+      FROM organization_members LEFT JOIN users ON users.id = organization_members.user_id
+     WHERE organization_members.organization_id = OLD.id AND users.deleted = false;
+    SELECT count(*) INTO provisioner_keys_count FROM provisioner_keys
+     WHERE provisioner_keys.organization_id = OLD.id;
+
+    IF workspace_count + template_count + provisioner_keys_count > 0 THEN
+        IF workspace_count > 0 THEN
+            parts := array_append(parts, workspace_count || ' workspaces');
+        END IF;
+        IF template_count > 0 THEN
+            parts := array_append(parts, template_count || ' templates');
+        END IF;
+        IF provisioner_keys_count > 0 THEN
+            parts := array_append(parts, provisioner_keys_count || ' provisioner keys');
+        END IF;
+        RAISE EXCEPTION 'cannot delete organization: organization has % that must be deleted first',
+            array_to_string(parts, ', ');
+    END IF;
+    -- The "Everyone" group goes with the organization.
+    IF group_count > 1 THEN
+        RAISE EXCEPTION 'cannot delete organization: organization has % groups that must be deleted first',
+            group_count - 1;
+    END IF;
+    -- One member may stay: whoever deletes it cannot remove themselves first.
+    IF member_count > 1 THEN
+        RAISE EXCEPTION 'cannot delete organization: organization has % members that must be deleted first',
+            member_count - 1;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER protect_deleting_organizations BEFORE UPDATE ON organizations
+    FOR EACH ROW WHEN (new.deleted = true AND old.deleted = false)
+    EXECUTE FUNCTION protect_deleting_organizations();
+
+-- A changed autostart schedule (with next_start_at left as it was), or dormancy, makes
+-- the precomputed next autostart stale: clear it. The nested update fires this trigger
+-- again, which then finds nothing to clear.
+CREATE FUNCTION nullify_next_start_at_on_workspace_autostart_modification() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF (NEW.autostart_schedule <> OLD.autostart_schedule AND NEW.next_start_at = OLD.next_start_at)
+        OR (NEW.dormant_at IS NOT NULL AND NEW.next_start_at IS NOT NULL)
+    THEN
+        UPDATE workspaces SET next_start_at = NULL WHERE id = NEW.id;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+-- Coder's trigger name is cut to PostgreSQL's 63 bytes.
+CREATE TRIGGER trigger_nullify_next_start_at_on_workspace_autostart_modificati AFTER UPDATE ON workspaces
+    FOR EACH ROW EXECUTE FUNCTION nullify_next_start_at_on_workspace_autostart_modification();
+
+-- Agent names are unique among the live agents of one workspace build (a trigger, not a
+-- constraint, because older data may break the rule). Agents whose resource belongs to
+-- no workspace build (template imports) are not checked.
+CREATE FUNCTION check_workspace_agent_name_unique() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    build_id uuid;
+    same_name int;
+BEGIN
+    SELECT workspace_builds.id INTO build_id
+      FROM workspace_resources
+      JOIN workspace_builds ON workspace_builds.job_id = workspace_resources.job_id
+     WHERE workspace_resources.id = NEW.resource_id;
+    IF build_id IS NULL THEN
+        RETURN NEW;
+    END IF;
+
+    SELECT count(*) INTO same_name
+      FROM workspace_agents
+      JOIN workspace_resources ON workspace_resources.id = workspace_agents.resource_id
+      JOIN workspace_builds ON workspace_builds.job_id = workspace_resources.job_id
+     WHERE workspace_builds.id = build_id
+       AND workspace_agents.name = NEW.name
+       AND workspace_agents.id <> NEW.id
+       AND workspace_agents.deleted = false;
+    IF same_name > 0 THEN
+        RAISE EXCEPTION 'workspace agent name "%" already exists in this workspace build', NEW.name
+            USING ERRCODE = 'unique_violation';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER workspace_agent_name_unique_trigger BEFORE INSERT OR UPDATE OF name, resource_id ON workspace_agents
+    FOR EACH ROW EXECUTE FUNCTION check_workspace_agent_name_unique();
+
+COMMENT ON TRIGGER workspace_agent_name_unique_trigger ON workspace_agents IS
+    'A trigger rather than a unique constraint: existing rows may break the rule, new ones may not.';
+
+-- An OAuth2 access token is an API key underneath: deleting the token deletes its key.
+CREATE FUNCTION delete_deleted_oauth2_provider_app_token_api_key() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    DELETE FROM api_keys WHERE id = OLD.api_key_id;
+    RETURN OLD;
+END;
+$$;
+
+CREATE TRIGGER trigger_delete_oauth2_provider_app_token AFTER DELETE ON oauth2_provider_app_tokens
+    FOR EACH ROW EXECUTE FUNCTION delete_deleted_oauth2_provider_app_token_api_key();

@@ -167,6 +167,17 @@ describe("seedDeployment", () => {
     ).toBe(5)
   })
 
+  it("goes through Coder's row triggers as a real load would (COPY fires them)", async () => {
+    // Coder's users trigger records each user's creation, stamped with its updated_at.
+    expect(
+      await countOf(
+        seeded.url,
+        `users u JOIN user_status_changes c ON c.user_id = u.id
+          AND c.new_status = u.status AND c.changed_at = u.updated_at WHERE NOT u.is_system`,
+      ),
+    ).toBe(20)
+  })
+
   it("builds templates, versions and presets that reference each other", async () => {
     const url = seeded.url
     // active_version_id is the template's last version, of the same organization.

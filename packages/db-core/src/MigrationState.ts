@@ -2,7 +2,7 @@ import * as Effect from "effect/Effect"
 import { Db } from "./Db.js"
 
 // Kept in db-core only until the migrations package owns it: its SchemaMigrations reader
-// and metrics' schema_migrations collector import it from here (issue 14 moves both).
+// and its migrationStateCollector import it from here.
 
 export interface MigrationState {
   readonly version: number

@@ -1,13 +1,13 @@
+import { run } from "@coderops/test-db"
 import { sql, useTestDatabase } from "@coderops/test-postgres"
 import { describe, expect, it } from "vitest"
 import { inspectDatabase } from "../src/index.js"
-import { runWithDb } from "./support.js"
 
 const database = useTestDatabase()
 
 describe("inspectDatabase", () => {
   it("reports an empty database: no migration state, not Coder", async () => {
-    const info = await runWithDb(database.url, inspectDatabase())
+    const info = await run(database.url, inspectDatabase())
     expect(info).toMatchObject({
       database: database.name,
       source: "explicit",
@@ -31,7 +31,7 @@ describe("inspectDatabase", () => {
        INSERT INTO api_keys SELECT g::text, repeat('x', 200) FROM generate_series(1, 2000) g;
        ANALYZE api_keys;`,
     )
-    const info = await runWithDb(database.url, inspectDatabase({ tableLimit: 2 }))
+    const info = await run(database.url, inspectDatabase({ tableLimit: 2 }))
     expect(info.migration).toEqual({ version: 371, dirty: true })
     expect(info.looksLikeCoder).toBe(true)
     expect(info.coderV1).toBe(false)
@@ -49,7 +49,7 @@ describe("inspectDatabase", () => {
 
   it("recognises a Coder v1 database by its migration_cursor table", async () => {
     await sql(database.url, "CREATE TABLE migration_cursor (x int)")
-    const info = await runWithDb(database.url, inspectDatabase())
+    const info = await run(database.url, inspectDatabase())
     expect(info.coderV1).toBe(true)
     expect(info.coderTables).not.toContain("migration_cursor")
   })

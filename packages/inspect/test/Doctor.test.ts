@@ -1,13 +1,13 @@
+import { run } from "@coderops/test-db"
 import { sql, useTestDatabase } from "@coderops/test-postgres"
 import { describe, expect, it } from "vitest"
 import { runDoctor } from "../src/index.js"
-import { runWithDb } from "./support.js"
 
 const database = useTestDatabase()
 
 describe("runDoctor", () => {
   it("passes every check against a database the user owns, each with its facts", async () => {
-    const report = await runWithDb(database.url, runDoctor())
+    const report = await run(database.url, runDoctor())
     expect(report.ok).toBe(true)
     expect(report.source).toBe("explicit")
     expect(report.checks.map((check) => [check.name, check.status])).toEqual([
@@ -38,7 +38,7 @@ describe("runDoctor", () => {
     const url = new URL(database.url)
     url.username = "inspect_weak"
     url.password = "weak-pass"
-    const report = await runWithDb(url.toString(), runDoctor())
+    const report = await run(url.toString(), runDoctor())
     expect(report.ok).toBe(false)
     const byName = new Map(report.checks.map((check) => [check.name, check]))
     expect(byName.get("create in schema")).toEqual({
@@ -59,7 +59,7 @@ describe("runDoctor", () => {
   it("a database it cannot reach is a failed check carrying the error; the rest are skipped", async () => {
     const url = new URL(database.url)
     url.pathname = "/no_such_database_here"
-    const report = await runWithDb(url.toString(), runDoctor())
+    const report = await run(url.toString(), runDoctor())
     expect(report.ok).toBe(false)
     expect(report.checks[0]).toMatchObject({
       name: "connectivity",

@@ -22,6 +22,10 @@ export class MetricsServerError extends Data.TaggedError("MetricsServerError")<{
   readonly message: string
 }> {}
 
+/** `HOST:PORT`, an IPv6 host in brackets (`[::1]:9464`), as a URL and a message write it. */
+export const formatListenAddress = (address: ListenAddress): string =>
+  `${address.host.includes(":") ? `[${address.host}]` : address.host}:${address.port}`
+
 /** Parses `HOST:PORT`, `[::1]:PORT` or `:PORT` (all interfaces). */
 export const parseListenAddress = (
   value: string,
@@ -80,7 +84,7 @@ export const serveMetrics = Effect.fn("MetricsServer.serve")(function* <R>(
             .end(`exposition failed: ${String(error)}\n`),
       )
   })
-  const label = `${address.host.includes(":") ? `[${address.host}]` : address.host}:${address.port}`
+  const label = formatListenAddress(address)
   yield* Effect.acquireRelease(
     Effect.callback<void, MetricsServerError>((resume) => {
       server.once("error", (error: NodeJS.ErrnoException) =>

@@ -2,6 +2,7 @@ import { hostname } from "node:os"
 import { Db, readMigrationState } from "@coderops/db-core"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import pg from "pg"
 
 /** golang-migrate's state: one row, or none for "no version". */
 export type { MigrationState as MigrationVersion } from "@coderops/db-core"
@@ -72,9 +73,7 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
     /** A plain schema name needs no quotes in SQL text (see writeText). */
     const plainSchema = schema === undefined || identifier.test(schema)
     const inSchema = (name: string) =>
-      schema === undefined
-        ? name
-        : `${plainSchema ? schema : `"${schema.replaceAll('"', '""')}"`}.${name}`
+      schema === undefined ? name : `${plainSchema ? schema : pg.escapeIdentifier(schema)}.${name}`
     const stateName = inSchema(table)
     const historyName = inSchema(historyTable)
 

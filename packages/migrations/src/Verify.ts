@@ -3,6 +3,7 @@ import { type DatabaseSettings, Db } from "@coderops/db-core"
 import { type Metrics, QueryMetrics } from "@coderops/metrics"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import pg from "pg"
 import type { MigrationSet } from "./MigrationSource.js"
 import { type MigratorEvent, type MigratorOptions, makeMigrator } from "./Migrator.js"
 import { defaultStateTable, historyTable } from "./SchemaMigrations.js"
@@ -129,10 +130,7 @@ export const verifyChain = Effect.fn("Verify.chain")(function* (
     }
     const [row] = yield* db.query<{ present: boolean }>(
       "TableHasRows",
-      `SELECT EXISTS (SELECT 1 FROM ${table.name
-        .split(".")
-        .map((part) => `"${part.replaceAll('"', '""')}"`)
-        .join(".")}) AS present`,
+      `SELECT EXISTS (SELECT 1 FROM ${table.name.split(".").map(pg.escapeIdentifier).join(".")}) AS present`,
     )
     if (!row?.present) emptyTables.push(bare)
   }

@@ -1,5 +1,6 @@
 export type { LockHolder } from "./internal/lockHolders.js"
 export * from "./MigrationSource.js"
+export * from "./MigrationStateCollector.js"
 export * from "./Migrator.js"
 export * from "./printable.js"
 export * from "./SchemaMigrations.js"

@@ -13,11 +13,12 @@ import {
   printable,
 } from "@coderops/migrations"
 import { type Command, Flags } from "@oclif/core"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 
-/** A Go duration for a server timeout: within what PostgreSQL accepts. */
+/** A Go duration for a server timeout (within what PostgreSQL accepts), in milliseconds. */
 const timeoutMs = (text: string, source: string) =>
-  parseGoDuration(text, source, { serverTimeout: true })
+  Effect.map(parseGoDuration(text, source, { serverTimeout: true }), Duration.toMillis)
 
 /** The flags and setup every `coderops migrate` command shares. */
 export abstract class MigrateCommand<T extends typeof Command> extends BaseCommand<T> {

@@ -6,7 +6,7 @@ import * as Effect from "effect/Effect"
 import { dbPurgeErrors } from "../../../errors.js"
 
 /** 100 years: far inside PostgreSQL's interval range, far beyond any key's lifetime. */
-const maxRetentionMs = 876_000 * 3_600_000
+const maxRetention = "876000 hours"
 
 export default class DbPurgeApiKeys extends BaseCommand<typeof DbPurgeApiKeys> {
   static override summary =
@@ -53,10 +53,10 @@ Run it before upgrading to Coder v2.27: migration 000371 rewrites every row of a
     const progress = (line: string) => this.logToStderr(line)
     const report = await this.runDb(
       Effect.flatMap(
-        parseGoDuration(flags.retention, "--retention", { max: maxRetentionMs }),
-        (retentionMs) =>
+        parseGoDuration(flags.retention, "--retention", { max: maxRetention }),
+        (retention) =>
           purgeExpiredApiKeys({
-            retentionMs,
+            retention,
             batchSize: flags["batch-size"],
             dryRun: flags["dry-run"],
             onBatch: ({ batch, deleted, total, seconds }) =>
