@@ -15,9 +15,9 @@ import type { Done, RunContext } from "./internal/runContext.js"
 import type { InvalidMigrationRequest } from "./MigrationErrors.js"
 import { makeMigrationPlan, type PlannedStep } from "./MigrationPlan.js"
 import type { MigrationSet } from "./MigrationSource.js"
+import { migrationStatus } from "./MigrationStatus.js"
 import type { MigratorEvent } from "./MigratorEvent.js"
 import {
-  type HistoryEntry,
   type MigrationVersion,
   makeSchemaMigrations,
   type SchemaMigrations,
@@ -52,23 +52,6 @@ export interface MigrationResult {
   readonly to: number | undefined
   readonly steps: ReadonlyArray<PlannedStep & { readonly seconds?: number | undefined }>
   readonly dryRun: boolean
-}
-
-export interface MigrationStatus {
-  readonly table: string
-  readonly version: number | undefined
-  readonly dirty: boolean
-  readonly latest: number | undefined
-  readonly migrations: ReadonlyArray<{
-    readonly version: number
-    readonly name: string
-    readonly applied: boolean
-    /** The file changed since it was applied (checksum differs from the history). */
-    readonly drift: boolean
-    readonly appliedAt: string | undefined
-    readonly durationMs: number | undefined
-  }>
-  readonly pending: number
 }
 
 const resultOf = (
@@ -201,30 +184,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
 
     const status = Effect.gen(function* () {
       const version = yield* current
-      const history: Map<number, HistoryEntry> = yield* state.lastApplied
-      const migrations = source.migrations.map((m) => {
-        // The dirty version is the one that failed part-way: not applied.
-        const isApplied =
-          version !== undefined &&
-          (m.version < version.version || (m.version === version.version && !version.dirty))
-        const entry = isApplied ? history.get(m.version) : undefined
-        return {
-          version: m.version,
-          name: m.up.name,
-          applied: isApplied,
-          drift: entry !== undefined && entry.checksum !== m.up.checksum,
-          appliedAt: entry?.finishedAt,
-          durationMs: entry?.durationMs,
-        }
-      })
-      return {
-        table: state.table,
-        version: version?.version,
-        dirty: version?.dirty ?? false,
-        latest: plan.versions.at(-1),
-        migrations,
-        pending: migrations.filter((m) => !m.applied).length,
-      } satisfies MigrationStatus
+      return migrationStatus(source, state.table, version, yield* state.lastApplied)
     })
 
     return { up, down, goto, force, status }
