@@ -23,8 +23,6 @@ export interface HistoryEntry {
 /** A Coder v1 database (it has `migration_cursor`): migrating it would wreck it. */
 export class CoderV1Database extends Data.TaggedError("CoderV1Database")<{
   readonly message: string
-  readonly hint: string
-  readonly exitCode: number
 }> {}
 
 export const defaultStateTable = "schema_migrations"
@@ -39,7 +37,6 @@ const hexText = (value: string) =>
 export class InvalidStateTable extends Data.TaggedError("InvalidStateTable")<{
   readonly table: string
   readonly message: string
-  readonly exitCode: number
 }> {}
 
 /**
@@ -53,7 +50,6 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
       return yield* new InvalidStateTable({
         table,
         message: `"${table}" is not a plain lower-case table name`,
-        exitCode: 3,
       })
     }
     const db = yield* Db
@@ -86,8 +82,6 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
         return yield* new CoderV1Database({
           message:
             "this is a Coder v1 database (it has a migration_cursor table); coderops migrates Coder v2 only",
-          hint: "point --database-url at the Coder v2 database",
-          exitCode: 3,
         })
       }
     })
@@ -197,7 +191,7 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
     /**
      * The clean version write and its history row as SQL text, to end the simple-protocol
      * message that carries the migration. Times are the server's: when the message arrived
-     * (in --tx-mode all the transaction began long before) and when the row is written.
+     * (in one transaction for the whole run, it began long before) and when the row is written.
      * Strings travel hex-encoded, so the text's only quotes enclose letters and digits, in
      * pairs: see Migrator's one-message step.
      */

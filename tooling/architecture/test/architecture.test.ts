@@ -18,7 +18,7 @@ import {
  * Libraries still being converted to the error model on other branches of issue 14: they
  * may still carry exit codes and flag names. Remove when converted.
  */
-const notYetConverted = ["packages/migrations/", "packages/coder-schema/src/SyntheticDeployment.ts"]
+const notYetConverted = ["packages/coder-schema/src/SyntheticDeployment.ts"]
 
 /**
  * Strings in library sources that look like flags and are not coderops' own: the
