@@ -55,6 +55,24 @@ describe("errors a user will hit", () => {
     expectOneClearError(result.stderr, 'authentication failed for user "postgres"')
   })
 
+  it("no password where the server wants one: exit 5 at once, saying none was given", async () => {
+    const url = new URL(database.url)
+    url.password = ""
+    const started = performance.now()
+    // The server would wait 60 s (authentication_timeout) for a handshake left half done.
+    const result = await coderops(["db", "info", "--database-url", url.toString()], {
+      PGPASSWORD: undefined,
+    })
+    expect(performance.now() - started).toBeLessThan(15_000)
+    expect(result.code).toBe(5)
+    expectOneClearError(result.stderr, "the server asks for a password and none was given")
+    // As libpq does, PGPASSWORD gives it.
+    const fromEnvironment = await coderops(["db", "info", "--database-url", url.toString()], {
+      PGPASSWORD: new URL(database.url).password,
+    })
+    expect(fromEnvironment.code).toBe(0)
+  })
+
   it("malformed URL: exit 3, names where it came from", async () => {
     const result = await coderops(["db", "info"], {
       DATABASE_URL: `postgres://coder:${secret}@db:port/coder`,

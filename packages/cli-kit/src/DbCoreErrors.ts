@@ -32,8 +32,14 @@ export const dbCoreErrors = errorTable<DbCoreError | InvalidDuration>({
     exitCode: ExitCode.connectionFailed,
   }),
   AuthenticationFailed: (error) => ({
-    problem: describeDbCoreError(error),
-    hint: "check the user and password in the database URL (--database-url, CODER_PG_CONNECTION_URL or DATABASE_URL)",
+    problem:
+      error.passwordGiven === false
+        ? `${describeDbCoreError(error)}: the server asks for a password and none was given`
+        : describeDbCoreError(error),
+    hint:
+      error.passwordGiven === false
+        ? "give the password in the database URL, after the user name and a colon (percent-encoded), or in PGPASSWORD"
+        : "check the user and password in the database URL (--database-url, CODER_PG_CONNECTION_URL or DATABASE_URL)",
     exitCode: ExitCode.authenticationFailed,
   }),
   DatabaseNotFound: (error) => ({

@@ -15,6 +15,7 @@ import {
   type TlsSettings,
 } from "./DatabaseConfig.js"
 import { embeddedClientClass } from "./internal/embeddedClient.js"
+import { ClosingClient, passwordNotGiven } from "./internal/pgClient.js"
 
 /** The `pg` pool every statement of the toolkit goes through (via `Db`). */
 export class PgPool extends Context.Service<PgPool, pg.Pool>()("@coderops/db-core/PgPool") {
@@ -83,7 +84,8 @@ const makePool = (settings: DatabaseSettings): pg.Pool => {
     port: settings.port,
     database: settings.database,
     user: settings.user,
-    password: settings.password === undefined ? undefined : Redacted.value(settings.password),
+    password:
+      settings.password === undefined ? passwordNotGiven : Redacted.value(settings.password),
     ssl: tlsOptions(settings.tls),
     application_name: settings.applicationName,
     max: settings.poolSize,
@@ -91,9 +93,10 @@ const makePool = (settings: DatabaseSettings): pg.Pool => {
     idleTimeoutMillis: Duration.toMillis(connectionDefaults.idleTimeout),
     options: sessionOptions(settings),
     // SCRAM only, and the server's current port: see embeddedClientClass.
-    ...(settings.source === "embedded"
-      ? { Client: embeddedClientClass(settings.embeddedDataDir) }
-      : {}),
+    Client:
+      settings.source === "embedded"
+        ? embeddedClientClass(settings.embeddedDataDir)
+        : ClosingClient,
   })
   // An idle client whose server went away emits 'error' on the pool; without a listener
   // Node would crash the process. The next query reconnects and reports its own error.

@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import type { DatabaseError } from "pg"
 import { notScramCode } from "./internal/embeddedClient.js"
+import { noPasswordCode } from "./internal/pgClient.js"
 import { statementsCompleted } from "./internal/scriptQuery.js"
 import { lineAndColumnOfPosition } from "./TextPosition.js"
 
@@ -61,7 +62,12 @@ export class ConnectionFailed extends Data.TaggedError("ConnectionFailed")<{
 
 /** SQLSTATE 28P01 / 28000: the server rejected the user or the password. */
 export class AuthenticationFailed extends Data.TaggedError("AuthenticationFailed")<
-  StatementFields & { readonly user: string; readonly target: string }
+  StatementFields & {
+    readonly user: string
+    readonly target: string
+    /** False when the server asked for a password and none was given (URL, PGPASSWORD). */
+    readonly passwordGiven?: boolean
+  }
 > {}
 
 /** SQLSTATE 3D000. */
@@ -193,6 +199,16 @@ export const fromPgError = (cause: unknown, context: ErrorContext): SqlError => 
   }
   const code = (cause as { code?: unknown } | undefined)?.code
   const message = cause instanceof Error ? cause.message : String(cause)
+  if (code === noPasswordCode) {
+    return new AuthenticationFailed({
+      query,
+      sqlState: "28P01",
+      message,
+      user: context.user,
+      target: context.target,
+      passwordGiven: false,
+    })
+  }
   if (typeof code === "string" && connectionCodes.has(code)) {
     return new ConnectionFailed({ query, target: context.target, code, message })
   }

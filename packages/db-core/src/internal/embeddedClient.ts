@@ -1,27 +1,9 @@
 import { runningPostmaster } from "@coderops/pg-server"
-import pg from "pg"
+import type pg from "pg"
+import { pgClientPrototype as base, type ClientInternals, ClosingClient } from "./pgClient.js"
 
 /** The error code of a connection refused because the server did not authenticate with SCRAM. */
 export const notScramCode = "ENOSCRAM"
-
-/**
- * The parts of pg 8's Client this builds on: the handlers it binds per connection (bound
- * to `this`, so a subclass's methods replace them) and its socket. The tests of the embedded
- * client fail if a pg upgrade renames them.
- */
-interface ClientInternals {
-  _connect(callback: (error?: Error) => void): void
-  _handleAuthSASLFinal(message: unknown): void
-  _handleReadyForQuery(message: unknown): void
-  readonly _connecting: boolean
-  saslSession: unknown
-  readonly connection: {
-    readonly stream: { destroy(): void }
-    emit(event: "error", error: Error): boolean
-  }
-}
-
-const base = pg.Client.prototype as unknown as ClientInternals
 
 /**
  * The client class for the embedded server, and only for it (it has a password coderops
@@ -34,7 +16,7 @@ const base = pg.Client.prototype as unknown as ClientInternals
  *   server that was restarted on another port.
  */
 export const embeddedClientClass = (dataDir: string | undefined): typeof pg.Client =>
-  class EmbeddedClient extends pg.Client {
+  class EmbeddedClient extends ClosingClient {
     private scramVerified = false
 
     private refuse(what: string) {
