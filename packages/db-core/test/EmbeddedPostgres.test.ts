@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
+import { once } from "node:events"
+import { statSync } from "node:fs"
 import {
   appendFile,
   chmod,
@@ -145,6 +147,30 @@ describe("EmbeddedPostgres", () => {
     expect((await status()).pid).toBe(pid)
     expect(await currentDatabase(again.settings)).toEqual([{ db: "coder" }])
   })
+
+  it.skipIf(userInfo().uid !== 0)(
+    "a folder it creates appears with its final mode, never 0700 first (concurrent commands)",
+    async () => {
+      const made = join(parent, "concurrent")
+      // Another process creates it while this one watches, as a second command would.
+      const child = spawn(process.execPath, [
+        "--input-type=module",
+        "-e",
+        `import { prepareRoot } from "@coderops/pg-server"; await prepareRoot(${JSON.stringify(join(made, "data-root"))})`,
+      ])
+      const seen = new Set<number>()
+      const until = Date.now() + 10_000
+      while (Date.now() < until && child.exitCode === null) {
+        try {
+          seen.add(statSync(made).mode & 0o7777)
+        } catch {}
+        if (seen.size > 0 && seen.has(0o711)) break
+      }
+      if (child.exitCode === null) await once(child, "exit")
+      seen.add(statSync(made).mode & 0o7777)
+      expect([...seen]).toEqual([0o711])
+    },
+  )
 
   it("leaves the mode of an existing data directory as it is (a sticky 1777 one stays so)", async () => {
     expect(await modeOf(root)).toBe(0o1777)

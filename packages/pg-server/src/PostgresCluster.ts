@@ -9,7 +9,9 @@ import {
   lstat,
   mkdir,
   readFile,
+  rename,
   rm,
+  rmdir,
   stat,
   writeFile,
 } from "node:fs/promises"
@@ -374,14 +376,34 @@ export const clusterHome = async (root: string): Promise<string> => {
 }
 
 /** Creates a folder; true when this call made it (so its mode is coderops' to set). */
-const makeDir = (dir: string) =>
-  mkdir(dir, { mode: 0o700 }).then(
-    () => true,
-    (cause: NodeJS.ErrnoException) => {
-      if (cause.code === "EEXIST") return false
-      throw cause
-    },
-  )
+/**
+ * Creates `dir` with exactly `mode`, or returns false when it exists. The folder appears
+ * with its final mode (made aside, then renamed into place): a concurrent command must not
+ * see it half made (mkdir's mode passes through the umask, so a chmod would come after).
+ */
+const makeDir = async (dir: string, mode: number): Promise<boolean> => {
+  const aside = `${dir}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
+  await mkdir(aside, { mode: 0o700 })
+  try {
+    await chmod(aside, mode)
+    if (
+      await stat(dir).then(
+        () => true,
+        () => false,
+      )
+    )
+      return false
+    // Replaces only a folder that is still empty: another command's, made the same way.
+    await rename(aside, dir)
+    return true
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code
+    if (code === "ENOTEMPTY" || code === "EEXIST" || code === "ENOTDIR") return false
+    throw cause
+  } finally {
+    await rmdir(aside).catch(() => {})
+  }
+}
 
 /**
  * Makes the folder for a cluster's files (see `clusterHome`) and returns it. Folders it
@@ -400,13 +422,13 @@ export const prepareRoot = async (root: string): Promise<string> => {
     if (exists || dirname(dir) === dir) break
     missing.unshift(dir)
   }
-  for (const dir of missing) {
-    // mkdir's mode passes through the umask; this is a folder coderops just made.
-    if ((await makeDir(dir)) && account) await chmod(dir, 0o711)
-  }
+  // Folders coderops makes: 0711 when the server runs as another account, which must pass
+  // through them; otherwise 0700.
+  const mode = account ? 0o711 : 0o700
+  for (const dir of missing) await makeDir(dir, mode)
   const home = await clusterHome(root)
   // The password and the server's files go here: nobody else may write or swap entries.
-  if (home !== root && (await makeDir(home)) && account) await chmod(home, 0o711)
+  if (home !== root) await makeDir(home, mode)
   // A root given as a link is the user's choice; a link in place of our own folder is not.
   const info = home === root ? await stat(home) : await lstat(home)
   if (!info.isDirectory() || !trustedOwner(info.uid) || writableByOthers(info.mode)) {
