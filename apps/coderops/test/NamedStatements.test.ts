@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises"
 import { dirname, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
-import { applyCoderSchemaForTests, migrationsDir, seedDeployment } from "@coderops/coder-schema"
+import { migrationsDir } from "@coderops/coder-schema"
 import { Db, inspectDatabase, runDoctor } from "@coderops/db-core"
 import { purgeExpiredApiKeys } from "@coderops/dbpurge"
 import {
@@ -18,6 +18,8 @@ import {
   readPrebuildStatus,
   reconcileAll,
 } from "@coderops/prebuilds-reconcile"
+import { seedDeployment } from "@coderops/synthetic"
+import { applyCoderSchemaForTests } from "@coderops/test-coder-schema"
 import { useTestDatabase } from "@coderops/test-postgres"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"

@@ -1,6 +1,6 @@
-import { applyCoderSchemaForTests } from "@coderops/coder-schema"
 import { Db } from "@coderops/db-core"
 import { exposition, instrumentedDatabase, type Metrics } from "@coderops/metrics"
+import { applyCoderSchemaForTests } from "@coderops/test-coder-schema"
 import { useTestDatabase } from "@coderops/test-postgres"
 import { parseExposition, sampleValue } from "@coderops/test-prometheus"
 import * as Effect from "effect/Effect"

@@ -1,6 +1,6 @@
 import { type AddressInfo, createServer, type Socket } from "node:net"
-import { applyCoderSchemaForTests } from "@coderops/coder-schema"
 import { Db } from "@coderops/db-core"
+import { applyCoderSchemaForTests } from "@coderops/test-coder-schema"
 import { sql, useTestDatabase } from "@coderops/test-postgres"
 import { histogramOf, parseExposition, sampleValue } from "@coderops/test-prometheus"
 import * as Effect from "effect/Effect"

@@ -1,6 +1,6 @@
-import { applyCoderSchemaForTests } from "@coderops/coder-schema"
 import { Db } from "@coderops/db-core"
 import { instrumentedDatabase, type Metrics } from "@coderops/metrics"
+import { applyCoderSchemaForTests } from "@coderops/test-coder-schema"
 import * as Effect from "effect/Effect"
 
 export const run = <A, E>(url: string, program: Effect.Effect<A, E, Db | Metrics>) =>
