@@ -14,17 +14,10 @@ import {
 export const threeYears = 1095 * day
 
 /** Everything derived from the options before any row is written. */
-export interface Plan {
-  readonly orgs: number
-  readonly users: number
-  readonly templatesPerOrg: number
-  readonly versionsPerTemplate: number
-  readonly presetsPerVersion: number
-  readonly apiKeys: number
+export interface Plan extends Omit<ValidSeedOptions, "now" | "seed"> {
   readonly expiredKeys: number
   readonly presets: number
   readonly desiredPresets: number
-  readonly prebuiltWorkspacesPerPreset: number
   /** Per organization: whether any preset of it has desired_instances. */
   readonly hasPrebuilds: ReadonlyArray<boolean>
   /** Per organization: whether the prebuilds user's membership, group and group membership exist. */
@@ -50,16 +43,10 @@ export const makePlan = (options: ValidSeedOptions): Plan => {
     (has) => has && spread(rank++, reconciledCount, withPrebuilds),
   )
   return {
-    orgs: options.orgs,
-    users: options.users,
-    templatesPerOrg: options.templatesPerOrg,
-    versionsPerTemplate: options.versionsPerTemplate,
-    presetsPerVersion: options.presetsPerVersion,
-    apiKeys: options.apiKeys,
+    ...options,
     expiredKeys: Math.round(options.apiKeys * options.expiredFraction),
     presets,
     desiredPresets,
-    prebuiltWorkspacesPerPreset: options.prebuiltWorkspacesPerPreset,
     hasPrebuilds,
     reconciled,
     now: Math.floor(options.now.getTime() / 1000),
