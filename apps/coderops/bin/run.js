@@ -7,7 +7,7 @@ if (major < 22 || (major === 22 && minor < 12)) {
   process.stderr.write(
     `Error: coderops needs Node.js 22.12 or newer; this is Node.js ${process.versions.node}.\nHint: install a current Node.js LTS (22 or 24) and run coderops with it.\n`,
   )
-  process.exit(3)
+  process.exit(3) // ExitCode.invalidConfig: cli-kit cannot be loaded on this Node
 }
 
 // `coderops ... | head`: a reader that has seen enough closes the pipe; that ends the

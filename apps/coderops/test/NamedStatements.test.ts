@@ -2,22 +2,13 @@ import { readdir, readFile } from "node:fs/promises"
 import { dirname, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
 import { migrationsDir } from "@coderops/coder-schema"
-import { Db, inspectDatabase, runDoctor } from "@coderops/db-core"
+import { Db } from "@coderops/db-core"
 import { purgeExpiredApiKeys } from "@coderops/dbpurge"
-import {
-  databaseCollectors,
-  instrumentedDatabase,
-  type Metrics,
-  makeExporter,
-} from "@coderops/metrics"
+import { inspectDatabase, runDoctor } from "@coderops/inspect"
+import { instrumentedDatabase, type Metrics, makeExporter } from "@coderops/metrics"
 import { loadMigrations, makeMigrator } from "@coderops/migrations"
-import {
-  getPresetStates,
-  prebuildsHealthCollector,
-  presetStateCollector,
-  readPrebuildStatus,
-  reconcileAll,
-} from "@coderops/prebuilds-reconcile"
+import { exporterCollectors } from "@coderops/plugin-metrics"
+import { getPresetStates, readPrebuildStatus, reconcileAll } from "@coderops/prebuilds-reconcile"
 import { seedDeployment } from "@coderops/synthetic"
 import { applyCoderSchemaForTests } from "@coderops/test-coder-schema"
 import { useTestDatabase } from "@coderops/test-postgres"
@@ -171,9 +162,9 @@ beforeAll(async () => {
             }),
         }),
       )
-      yield* attempt("purge --dry-run", purgeExpiredApiKeys({ retentionMs: day, dryRun: true }))
-      yield* attempt("purge", purgeExpiredApiKeys({ retentionMs: day, batchSize: 50 }))
-      const collectors = [...databaseCollectors(), prebuildsHealthCollector, presetStateCollector]
+      yield* attempt("purge --dry-run", purgeExpiredApiKeys({ retention: day, dryRun: true }))
+      yield* attempt("purge", purgeExpiredApiKeys({ retention: day, batchSize: 50 }))
+      const collectors = exporterCollectors()
       for (const collector of collectors)
         yield* attempt(`collector ${collector.name}`, collector.collect)
       // The exporter wraps each collector in statements of its own (its server-side limits).

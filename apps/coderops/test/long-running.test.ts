@@ -96,4 +96,14 @@ describe("long-running commands warn about what they expose", () => {
       expect.stringContaining("--metrics-addr [::]:0 listens on all interfaces"),
     ])
   })
+
+  it("prebuilds reconcile --watch prints an IPv6 address in brackets, as a URL needs it", async () => {
+    const { stderr } = await runUntilStarted(
+      ["prebuilds", "reconcile", "--watch", "--metrics-addr", "[::1]:0"],
+      /serving metrics on \S+\n/,
+      { CODER_PG_CONNECTION_URL: database.url },
+    )
+    expect(stderr).toMatch(/serving metrics on http:\/\/\[::1\]:\d+\/metrics\n/)
+    expect(() => new URL(/serving metrics on (\S+)/.exec(stderr)![1]!)).not.toThrow()
+  })
 })

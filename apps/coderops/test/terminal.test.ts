@@ -12,11 +12,12 @@ const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`
 
 /** Runs coderops on a terminal; stdout and stderr both arrive on the terminal's output. */
 const onTerminal = (args: ReadonlyArray<string>, env: Record<string, string | undefined>) => {
-  const { NO_COLOR: _n, FORCE_COLOR: _f, ...rest } = process.env
+  // A person's terminal: colour libraries turn colours off under CI=... or without a TERM.
+  const { NO_COLOR: _n, FORCE_COLOR: _f, CI: _c, ...rest } = process.env
   const command = [process.execPath, bin, ...args].map(quote).join(" ")
   const result = spawnSync("script", ["-qec", command, "/dev/null"], {
     encoding: "utf8",
-    env: { ...rest, NODE_ENV: "production", ...env },
+    env: { ...rest, TERM: "xterm-256color", NODE_ENV: "production", ...env },
     timeout: 60_000,
   })
   return { code: result.status, output: result.stdout }

@@ -2,9 +2,10 @@ import { access, constants, stat } from "node:fs/promises"
 import { dirname, resolve } from "node:path"
 import {
   type ConfigOverrides,
-  type DatabaseSettings,
+  type DatabaseTarget,
   type Db,
-  resolveDatabaseSettings,
+  EmbeddedTarget,
+  resolveDatabaseTarget,
 } from "@coderops/db-core"
 import {
   type InvalidListenAddress,
@@ -25,7 +26,8 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as References from "effect/References"
 import type { ErrorTable } from "./ErrorTable.js"
-import { ExitCode, type FailureReport, redactSecrets, reportOf } from "./ExitCode.js"
+import { ExitCode } from "./ExitCode.js"
+import { type FailureReport, redactSecrets, reportOf } from "./FailureReport.js"
 import { FlagOutOfRange } from "./IntegerFlag.js"
 import { redactingLogger } from "./internal/redactingLogger.js"
 
@@ -185,20 +187,25 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.stderr.write(`Warning: ${text}\n`)
   }
 
-  /** The database settings for this run: flag, environment, or the embedded server. */
-  protected databaseSettings(): Effect.Effect<DatabaseSettings, unknown> {
-    return resolveDatabaseSettings({
+  /**
+   * The database of this run: flag, environment, or the embedded server (which the
+   * connection layer starts, see `databaseLayer`).
+   */
+  protected databaseTarget(): Effect.Effect<DatabaseTarget, unknown> {
+    return resolveDatabaseTarget({
       databaseUrl: this.flags["database-url"],
+      databaseUrlSource: "--database-url",
       env: process.env,
       overrides: this.connectionOverrides(),
     }).pipe(
-      Effect.tap((settings) =>
+      Effect.tap((target) =>
         Effect.sync(() => {
           // Any local user sees a process's arguments (ps, /proc) for as long as it runs.
           if (
             this.runsUntilStopped() &&
-            settings.source === "--database-url" &&
-            settings.password !== undefined
+            !(target instanceof EmbeddedTarget) &&
+            target.source === "--database-url" &&
+            target.password !== undefined
           ) {
             this.warnLine(
               "the password in --database-url is visible in the process list (ps) while this runs; set CODER_PG_CONNECTION_URL instead",
@@ -226,9 +233,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return Layer.succeed(Metrics, this.metrics)
   }
 
-  /** `Db` for this run, every statement instrumented into the process's metrics. */
+  /**
+   * `Db` for this run, every statement instrumented into the process's metrics. Building
+   * it (once per run) starts the embedded server when that is the target and it is down.
+   */
   protected databaseLayer(): Layer.Layer<Db, unknown, Metrics> {
-    return Layer.unwrap(Effect.map(this.databaseSettings(), QueryMetrics.layerFor))
+    return Layer.unwrap(Effect.map(this.databaseTarget(), QueryMetrics.layerFor))
   }
 
   /**

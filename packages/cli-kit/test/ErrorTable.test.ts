@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { errorTable } from "../src/ErrorTable.js"
-import { ExitCode, reportOf } from "../src/ExitCode.js"
+import { ExitCode } from "../src/ExitCode.js"
+import { reportOf } from "../src/FailureReport.js"
 
 interface DirectoryMissing {
   readonly _tag: "DirectoryMissing"

@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import { afterEach, describe, expect, it, vi } from "vitest"
-import { redactSecrets } from "../src/ExitCode.js"
+import { redactSecrets } from "../src/FailureReport.js"
 import { redactingLogger } from "../src/internal/redactingLogger.js"
 
 const secret = "hunter2-do-not-print"

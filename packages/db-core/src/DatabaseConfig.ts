@@ -1,17 +1,22 @@
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { defaultEmbeddedRoot, ensureEmbeddedServer } from "./EmbeddedPostgres.js"
+import { defaultEmbeddedRoot } from "./internal/embeddedRoot.js"
 
-/** Where the connection settings came from, for messages and `doctor`. */
+/**
+ * Where the connection settings came from, for messages and `doctor`: one of the
+ * variables read here, the embedded server, or the caller's own name for a URL it gave
+ * ("explicit" unless it names one; the CLI names its flag).
+ */
 export type ConfigSource =
-  | "--database-url"
   | "CODER_PG_CONNECTION_URL"
   | "DATABASE_URL"
   | "embedded"
   | "explicit"
+  | (string & {})
 
 /** libpq's sslmode values; `prefer`/`allow` degrade to plain TCP when TLS is refused. */
 export type SslMode = "disable" | "allow" | "prefer" | "require" | "verify-ca" | "verify-full"
@@ -34,11 +39,8 @@ export interface DatabaseSettings {
   readonly tls: TlsSettings
   readonly applicationName: string
   readonly poolSize: number
-  readonly connectTimeoutMs: number
-  /** Server-side `statement_timeout` for every session; undefined leaves the server's. */
-  readonly statementTimeoutMs: number | undefined
-  /** Server-side `lock_timeout` for every session; undefined leaves the server's. */
-  readonly lockTimeoutMs: number | undefined
+  /** How long connecting (TCP, TLS, authentication) may take. */
+  readonly connectTimeout: Duration.Duration
   /**
    * Other URL parameters (`search_path`, ...), sent as run-time parameters of every
    * session, as Coder's driver (lib/pq) sends them.
@@ -65,19 +67,41 @@ export class DatabaseConfig extends Context.Service<DatabaseConfig, DatabaseSett
   static readonly layer = (settings: DatabaseSettings) => Layer.succeed(DatabaseConfig, settings)
 }
 
+/** What a command sets on its connections whatever the URL says. */
 export interface ConfigOverrides {
   readonly applicationName?: string | undefined
   readonly poolSize?: number | undefined
-  readonly connectTimeoutMs?: number | undefined
-  readonly statementTimeoutMs?: number | undefined
-  readonly lockTimeoutMs?: number | undefined
+  readonly connectTimeout?: Duration.Input | undefined
 }
 
-const defaults = {
+/** The connection defaults, for a URL and for the embedded server alike. */
+export const connectionDefaults = {
   applicationName: "coderops",
   poolSize: 10,
-  connectTimeoutMs: 10_000,
+  connectTimeout: Duration.seconds(10),
+  /** An idle pooled connection is closed after this. */
+  idleTimeout: Duration.seconds(30),
 } as const
+
+/**
+ * The pool and session options: the command's overrides, else what the URL says, else
+ * the defaults.
+ */
+export const connectionOptions = (
+  overrides: ConfigOverrides,
+  fromUrl: {
+    readonly applicationName?: string | undefined
+    readonly connectTimeout?: Duration.Duration | undefined
+  } = {},
+): Pick<DatabaseSettings, "applicationName" | "poolSize" | "connectTimeout"> => ({
+  applicationName:
+    overrides.applicationName ?? fromUrl.applicationName ?? connectionDefaults.applicationName,
+  poolSize: overrides.poolSize ?? connectionDefaults.poolSize,
+  connectTimeout:
+    overrides.connectTimeout !== undefined
+      ? Duration.fromInputUnsafe(overrides.connectTimeout)
+      : (fromUrl.connectTimeout ?? connectionDefaults.connectTimeout),
+})
 
 const sslModes: ReadonlySet<string> = new Set([
   "disable",
@@ -261,32 +285,29 @@ export const parseDatabaseUrl = (
         cert: query.get("sslcert") ?? undefined,
         key: query.get("sslkey") ?? undefined,
       },
-      applicationName:
-        overrides.applicationName ?? query.get("application_name") ?? defaults.applicationName,
-      poolSize: overrides.poolSize ?? defaults.poolSize,
-      connectTimeoutMs:
-        overrides.connectTimeoutMs ??
-        (connectTimeoutSeconds === undefined
-          ? defaults.connectTimeoutMs
-          : connectTimeoutSeconds * 1000),
-      statementTimeoutMs: overrides.statementTimeoutMs,
-      lockTimeoutMs: overrides.lockTimeoutMs,
+      ...connectionOptions(overrides, {
+        applicationName: query.get("application_name") ?? undefined,
+        connectTimeout:
+          connectTimeoutSeconds === undefined ? undefined : Duration.seconds(connectTimeoutSeconds),
+      }),
       runtimeParameters,
       serverOptions: query.get("options") ?? undefined,
     })
   })
 
 /**
- * The URL a command should use, in Coder's order of precedence: the flag, then Coder's
- * own `CODER_PG_CONNECTION_URL`, then `DATABASE_URL`. Undefined means none is set, and
- * the caller falls back to the embedded server.
+ * The URL a command should use, in Coder's order of precedence: the one given (`givenAs`
+ * names where it came from), then Coder's own `CODER_PG_CONNECTION_URL`, then
+ * `DATABASE_URL`. Undefined means none is set, and the caller falls back to the embedded
+ * server.
  */
 export const findDatabaseUrl = (
-  flag: string | undefined,
+  given: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
+  givenAs: ConfigSource = "explicit",
 ): { readonly url: string; readonly source: ConfigSource } | undefined => {
-  // An empty flag (an unset shell variable) must not fall through to another database.
-  if (flag !== undefined) return { url: flag, source: "--database-url" }
+  // An empty URL given (an unset shell variable) must not fall through to another database.
+  if (given !== undefined) return { url: given, source: givenAs }
   if (env.CODER_PG_CONNECTION_URL) {
     return { url: env.CODER_PG_CONNECTION_URL, source: "CODER_PG_CONNECTION_URL" }
   }
@@ -295,16 +316,33 @@ export const findDatabaseUrl = (
 }
 
 /**
- * The settings a command runs with: the first URL found (see `findDatabaseUrl`), or else
- * the persistent embedded server, started on demand.
+ * "Use the embedded server in `root`": what configuration resolves to when no URL is set.
+ * Nothing is started until a connection is needed (see `Db.layerFrom`).
  */
-export const resolveDatabaseSettings = Effect.fn("DatabaseConfig.resolve")(function* (input: {
+export class EmbeddedTarget extends Data.TaggedClass("EmbeddedTarget")<{
+  /** The folder of the server's files (see `defaultEmbeddedRoot`). */
+  readonly root: string
+  readonly overrides: ConfigOverrides
+}> {}
+
+/** Where a command's connections go: settings parsed from a URL, or the embedded server. */
+export type DatabaseTarget = DatabaseSettings | EmbeddedTarget
+
+/**
+ * The database a command runs against: the first URL found (see `findDatabaseUrl`),
+ * parsed, or else the embedded server in its default root. Pure: it reads no file and
+ * starts nothing.
+ */
+export const resolveDatabaseTarget = (input: {
   readonly databaseUrl?: string | undefined
+  /** Where `databaseUrl` came from, for messages (default "explicit"). */
+  readonly databaseUrlSource?: ConfigSource | undefined
   readonly env: Readonly<Record<string, string | undefined>>
   readonly overrides?: ConfigOverrides | undefined
-}) {
-  const found = findDatabaseUrl(input.databaseUrl, input.env)
-  if (found !== undefined) return yield* parseDatabaseUrl(found.url, found.source, input.overrides)
-  const server = yield* ensureEmbeddedServer(defaultEmbeddedRoot(input.env), input.overrides)
-  return server.settings
-})
+}): Effect.Effect<DatabaseTarget, InvalidDatabaseConfig> => {
+  const found = findDatabaseUrl(input.databaseUrl, input.env, input.databaseUrlSource)
+  if (found !== undefined) return parseDatabaseUrl(found.url, found.source, input.overrides)
+  return Effect.succeed(
+    new EmbeddedTarget({ root: defaultEmbeddedRoot(input.env), overrides: input.overrides ?? {} }),
+  )
+}

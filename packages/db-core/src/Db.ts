@@ -2,13 +2,20 @@ import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import type pg from "pg"
-import { DatabaseConfig, type DatabaseSettings, describeTarget } from "./DatabaseConfig.js"
+import {
+  DatabaseConfig,
+  type DatabaseSettings,
+  type DatabaseTarget,
+  describeTarget,
+} from "./DatabaseConfig.js"
 import { sendCancelRequest } from "./internal/cancelRequest.js"
 import { sendScript } from "./internal/scriptQuery.js"
+import { targetConfig } from "./internal/targetConfig.js"
 import { PgPool } from "./PgPool.js"
 import { type ErrorContext, fromPgError, type SqlError } from "./SqlError.js"
 
@@ -230,7 +237,7 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
             await sendCancelRequest(
               settings,
               { processID: backend.processID, secretKey: backend.secretKey },
-              settings.connectTimeoutMs,
+              Duration.toMillis(settings.connectTimeout),
             )
           }
           await running.catch(() => {})
@@ -622,15 +629,14 @@ export class Db extends Context.Service<Db, DbShape>()("@coderops/db-core/Db") {
   )
 
   /**
-   * `Db` with its own pool, for the given settings. Fresh: layers are memoized by
-   * identity, and a `Db` for another database provided inside one already built must not
-   * be the outer one (a scratch database would otherwise be the real one).
+   * `Db` with its own pool, for the given settings or target. The embedded server is
+   * started here, when the layer is built (once per layer, so once per command), if it
+   * does not run yet. Fresh: layers are memoized by identity, and a `Db` for another
+   * database provided inside one already built must not be the outer one (a scratch
+   * database would otherwise be the real one).
    */
-  static readonly layerFrom = (settings: DatabaseSettings) =>
+  static readonly layerFrom = (target: DatabaseTarget) =>
     Layer.fresh(
-      Db.layer.pipe(
-        Layer.provide(PgPool.layer),
-        Layer.provideMerge(DatabaseConfig.layer(settings)),
-      ),
+      Db.layer.pipe(Layer.provide(PgPool.layer), Layer.provideMerge(targetConfig(target))),
     )
 }

@@ -1,5 +1,4 @@
 import { readFile, writeFile } from "node:fs/promises"
-import { homedir, userInfo } from "node:os"
 import { join, resolve } from "node:path"
 import {
   binariesVersion,
@@ -19,7 +18,12 @@ import {
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import type { ConfigOverrides, DatabaseSettings } from "./DatabaseConfig.js"
+import {
+  type ConfigOverrides,
+  connectionDefaults,
+  connectionOptions,
+  type DatabaseSettings,
+} from "./DatabaseConfig.js"
 import { embeddedClientClass } from "./internal/embeddedClient.js"
 import { withFileLock } from "./internal/fileLock.js"
 
@@ -60,17 +64,7 @@ export class EmbeddedPostgresError extends Data.TaggedError("EmbeddedPostgresErr
     | undefined
 }> {}
 
-/**
- * `$CODEROPS_DATA_DIR`, else `$XDG_DATA_HOME/coderops/postgres`, else
- * `~/.local/share/coderops/postgres`; for root `/var/lib/coderops/postgres`, because the
- * server runs as the `postgres` account, which cannot enter /root.
- */
-export const defaultEmbeddedRoot = (env: Readonly<Record<string, string | undefined>>) => {
-  if (env.CODEROPS_DATA_DIR) return env.CODEROPS_DATA_DIR
-  if (env.XDG_DATA_HOME) return join(env.XDG_DATA_HOME, "coderops", "postgres")
-  if (userInfo().uid === 0) return "/var/lib/coderops/postgres"
-  return join(homedir(), ".local", "share", "coderops", "postgres")
-}
+export { defaultEmbeddedRoot } from "./internal/embeddedRoot.js"
 
 const recordPath = (root: string) => join(root, "server.json")
 const dataDirOf = (root: string) => join(root, "data")
@@ -93,11 +87,7 @@ const settingsOf = (
   user: record.user,
   password: Redacted.make(record.password, { label: "password" }),
   tls: { mode: "disable" },
-  applicationName: overrides.applicationName ?? "coderops",
-  poolSize: overrides.poolSize ?? 10,
-  connectTimeoutMs: overrides.connectTimeoutMs ?? 10_000,
-  statementTimeoutMs: overrides.statementTimeoutMs,
-  lockTimeoutMs: overrides.lockTimeoutMs,
+  ...connectionOptions(overrides),
   embeddedDataDir: dataDirOf(home),
 })
 
@@ -110,7 +100,7 @@ const createDatabase = async (port: number, record: ServerRecord) => {
     user: record.user,
     password: record.password,
     database: "postgres",
-    application_name: "coderops",
+    application_name: connectionDefaults.applicationName,
   })
   await client.connect()
   try {

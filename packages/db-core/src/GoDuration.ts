@@ -1,4 +1,5 @@
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 
 export class InvalidDuration extends Data.TaggedError("InvalidDuration")<{
@@ -8,7 +9,6 @@ export class InvalidDuration extends Data.TaggedError("InvalidDuration")<{
   readonly min?: number | undefined
   readonly max?: number | undefined
   readonly message: string
-  readonly exitCode: 3
 }> {}
 
 const units: Record<string, number> = {
@@ -30,10 +30,10 @@ export interface DurationOptions {
    * interval of 0 would spin. Default: accepted.
    */
   readonly allowZero?: boolean
-  /** The least duration other than 0, in milliseconds. */
-  readonly min?: number
-  /** The greatest duration, in milliseconds. */
-  readonly max?: number
+  /** The least duration other than 0. */
+  readonly min?: Duration.Input
+  /** The greatest duration. */
+  readonly max?: Duration.Input
   /**
    * A server setting (lock_timeout, statement_timeout): whole milliseconds (the server
    * would round 1ns to 0, "no timeout"), at most what PostgreSQL takes.
@@ -48,8 +48,9 @@ const goUnits = [
   ["ms", 1],
 ] as const
 
-/** Milliseconds in Go's form, for messages: 90000 → "1m30s", 250 → "250ms". */
-export const formatGoDuration = (ms: number): string => {
+/** A duration in Go's form, for messages: 90 s → "1m30s", 250 ms → "250ms". */
+export const formatGoDuration = (duration: Duration.Input): string => {
+  const ms = Duration.toMillis(duration)
   if (ms === 0) return "0s"
   let rest = ms
   let text = ""
@@ -62,7 +63,7 @@ export const formatGoDuration = (ms: number): string => {
 }
 
 /**
- * Parses a Go duration ("3s", "1m30s", "250ms", "0") into milliseconds, as Coder reads
+ * Parses a Go duration ("3s", "1m30s", "250ms", "0"), as Coder reads
  * CODER_PG_MIGRATION_LOCK_TIMEOUT and its intervals, and checks it against a range.
  * `source` names the setting in the message (a flag, a variable).
  */
@@ -70,7 +71,7 @@ export const parseGoDuration = (
   value: string,
   source: string,
   options?: DurationOptions,
-): Effect.Effect<number, InvalidDuration> => {
+): Effect.Effect<Duration.Duration, InvalidDuration> => {
   const text = value.trim()
   const fail = (problem: string) =>
     Effect.fail(
@@ -78,7 +79,6 @@ export const parseGoDuration = (
         value,
         source,
         message: `${source}: "${value}" ${problem}`,
-        exitCode: 3,
       }),
     )
   const notDuration = () =>
@@ -98,11 +98,19 @@ export const parseGoDuration = (
     ms = parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * units[unit!]!, 0)
   }
   if (ms === 0) {
-    return options?.allowZero === false ? fail("must be longer than 0") : Effect.succeed(0)
+    return options?.allowZero === false
+      ? fail("must be longer than 0")
+      : Effect.succeed(Duration.zero)
   }
   const server = options?.serverTimeout === true
-  const min = Math.max(options?.min ?? 0, server ? 1 : 0)
-  const max = Math.min(options?.max ?? Infinity, server ? maxServerTimeoutMs : Infinity)
+  const min = Math.max(
+    options?.min === undefined ? 0 : Duration.toMillis(options.min),
+    server ? 1 : 0,
+  )
+  const max = Math.min(
+    options?.max === undefined ? Infinity : Duration.toMillis(options.max),
+    server ? maxServerTimeoutMs : Infinity,
+  )
   if (ms < min || ms > max) {
     const range = Number.isFinite(max)
       ? `${formatGoDuration(min)} to ${formatGoDuration(max)}`
@@ -114,9 +122,8 @@ export const parseGoDuration = (
         min,
         max: Number.isFinite(max) ? max : undefined,
         message: `${source}: "${value}" is out of range; allowed: ${range}${options?.allowZero === false ? "" : ", or 0 for none"}${server ? " (PostgreSQL's limit for a timeout: whole milliseconds, at most about 596h)" : ""}`,
-        exitCode: 3,
       }),
     )
   }
-  return Effect.succeed(ms)
+  return Effect.succeed(Duration.millis(ms))
 }

@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs"
 import type { ConnectionOptions } from "node:tls"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import pg from "pg"
 import {
+  connectionDefaults,
   DatabaseConfig,
   type DatabaseSettings,
   describeTarget,
@@ -61,8 +63,8 @@ const tlsOptions = (tls: TlsSettings): boolean | ConnectionOptions => {
 }
 
 /** `-c name=value` for the startup packet's options: spaces and backslashes escaped. */
-const sessionSetting = (name: string, value: string | number) =>
-  `-c ${name}=${String(value).replace(/\\/g, "\\\\").replace(/ /g, "\\ ")}`
+const sessionSetting = (name: string, value: string) =>
+  `-c ${name}=${value.replace(/\\/g, "\\\\").replace(/ /g, "\\ ")}`
 
 /** Session settings sent in the startup packet, so every pooled connection has them. */
 const sessionOptions = (settings: DatabaseSettings): string | undefined => {
@@ -72,13 +74,6 @@ const sessionOptions = (settings: DatabaseSettings): string | undefined => {
       sessionSetting(name, value),
     ),
   ]
-  // The command's own timeouts win over the same settings in the URL: they come last.
-  if (settings.statementTimeoutMs !== undefined) {
-    options.push(sessionSetting("statement_timeout", settings.statementTimeoutMs))
-  }
-  if (settings.lockTimeoutMs !== undefined) {
-    options.push(sessionSetting("lock_timeout", settings.lockTimeoutMs))
-  }
   return options.length === 0 ? undefined : options.join(" ")
 }
 
@@ -92,8 +87,8 @@ const makePool = (settings: DatabaseSettings): pg.Pool => {
     ssl: tlsOptions(settings.tls),
     application_name: settings.applicationName,
     max: settings.poolSize,
-    connectionTimeoutMillis: settings.connectTimeoutMs,
-    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: Duration.toMillis(settings.connectTimeout),
+    idleTimeoutMillis: Duration.toMillis(connectionDefaults.idleTimeout),
     options: sessionOptions(settings),
     // SCRAM only, and the server's current port: see embeddedClientClass.
     ...(settings.source === "embedded"

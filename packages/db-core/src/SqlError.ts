@@ -5,7 +5,7 @@ import * as Schedule from "effect/Schedule"
 import type { DatabaseError } from "pg"
 import { notScramCode } from "./internal/embeddedClient.js"
 import { statementsCompleted } from "./internal/scriptQuery.js"
-import { lineAndColumn } from "./internal/textPosition.js"
+import { lineAndColumnOfPosition } from "./TextPosition.js"
 
 /** Fields every error from a statement carries, so a person can find what failed. */
 interface StatementFields {
@@ -132,7 +132,7 @@ export const fromPgError = (cause: unknown, context: ErrorContext): SqlError => 
     const position = cause.position === undefined ? undefined : Number(cause.position)
     const where =
       position !== undefined && context.text !== undefined
-        ? lineAndColumn(context.text, position)
+        ? lineAndColumnOfPosition(context.text, position)
         : undefined
     const base = {
       query,

@@ -1,3 +1,4 @@
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { describe, expect, it } from "vitest"
@@ -13,9 +14,10 @@ import {
 const parse = (url: string) => Effect.runPromise(parseDatabaseUrl(url, "explicit"))
 
 describe("DatabaseConfig", () => {
-  it("prefers the flag, then CODER_PG_CONNECTION_URL, then DATABASE_URL", () => {
+  it("prefers the URL given, then CODER_PG_CONNECTION_URL, then DATABASE_URL", () => {
     const env = { CODER_PG_CONNECTION_URL: "postgres://coder", DATABASE_URL: "postgres://other" }
-    expect(findDatabaseUrl("postgres://flag", env)?.source).toBe("--database-url")
+    expect(findDatabaseUrl("postgres://given", env)?.source).toBe("explicit")
+    expect(findDatabaseUrl("postgres://flag", env, "--database-url")?.source).toBe("--database-url")
     expect(findDatabaseUrl(undefined, env)).toEqual({
       url: "postgres://coder",
       source: "CODER_PG_CONNECTION_URL",
@@ -36,9 +38,9 @@ describe("DatabaseConfig", () => {
       database: "coderdb",
       user: "coder",
       tls: { mode: "verify-full", rootCert: "/ca.pem" },
-      connectTimeoutMs: 3000,
       applicationName: "coderops",
     })
+    expect(Duration.toMillis(settings.connectTimeout)).toBe(3000)
     expect(settings.password && Redacted.value(settings.password)).toBe("p@ss")
     expect(String(settings.password)).not.toContain("p@ss")
     expect(JSON.stringify(settings)).not.toContain("p@ss")
@@ -96,13 +98,14 @@ describe("DatabaseConfig", () => {
     expect(reason.message).not.toContain("secretC")
     expect(findDatabaseUrl("", { CODER_PG_CONNECTION_URL: "postgres://coder" })).toEqual({
       url: "",
-      source: "--database-url",
+      source: "explicit",
     })
   })
 })
 
 describe("parseGoDuration", () => {
-  const ms = (text: string) => Effect.runPromise(parseGoDuration(text, "test"))
+  const ms = (text: string) =>
+    Effect.runPromise(Effect.map(parseGoDuration(text, "test"), Duration.toMillis))
   it("reads Go durations", async () => {
     expect(await ms("3s")).toBe(3000)
     expect(await ms("1m30s")).toBe(90_000)
@@ -129,13 +132,15 @@ describe("parseGoDuration", () => {
   it("checks a range, naming it in Go's form; 0 stays 'none' where allowed", async () => {
     const failure = (text: string, options: Parameters<typeof parseGoDuration>[2]) =>
       Effect.runPromise(Effect.flip(parseGoDuration(text, "--interval", options)))
-    const short = await failure("1ns", { allowZero: false, min: 1000, max: 86_400_000 })
+    const short = await failure("1ns", { allowZero: false, min: "1 second", max: "24 hours" })
     expect(short).toMatchObject({ source: "--interval", min: 1000, max: 86_400_000 })
     expect(short.message).toBe('--interval: "1ns" is out of range; allowed: 1s to 24h')
     expect((await failure("1ns", { serverTimeout: true })).message).toContain(
       "allowed: 1ms to 596h31m23s647ms, or 0 for none",
     )
-    expect(await Effect.runPromise(parseGoDuration("0", "t", { min: 1000 }))).toBe(0)
+    expect(
+      Duration.isZero(await Effect.runPromise(parseGoDuration("0", "t", { min: "1 second" }))),
+    ).toBe(true)
     expect(formatGoDuration(90_500)).toBe("1m30s500ms")
   })
   it("rejects what Go rejects, naming the source", async () => {

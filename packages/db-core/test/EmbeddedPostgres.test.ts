@@ -22,13 +22,17 @@ import {
   type DatabaseSettings,
   Db,
   defaultEmbeddedRoot,
+  EmbeddedTarget,
   embeddedServerStatus,
   ensureEmbeddedServer,
+  resolveDatabaseTarget,
   stopEmbeddedServer,
 } from "../src/index.js"
 import { withFileLock } from "../src/internal/fileLock.js"
 
 const parent = await mkdtemp(join(tmpdir(), "coderops-embedded-"))
+// Resolved, never started by resolving: only the layer that connects starts it.
+const lazyRoot = join(parent, "lazy")
 // As root the server runs as `postgres`, which must be able to enter the folder.
 await chmod(parent, 0o755)
 // A data directory that exists already, shared and sticky like /tmp: its mode must stay.
@@ -45,7 +49,7 @@ const children: Array<ChildProcess> = []
 afterAll(async () => {
   for (const child of children) child.kill("SIGKILL")
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
-  for (const dir of [root, privateRoot, openRoot]) {
+  for (const dir of [root, privateRoot, openRoot, lazyRoot]) {
     await Effect.runPromise(Effect.ignore(stopEmbeddedServer(dir)))
   }
   await rm(parent, { recursive: true, force: true })
@@ -107,6 +111,28 @@ const fakeServer = async (auth: 0 | 3 | 5): Promise<FakeServer> => {
 }
 
 describe("EmbeddedPostgres", () => {
+  it("is started by the connection layer, not by resolving the configuration", async () => {
+    const target = await Effect.runPromise(
+      resolveDatabaseTarget({ env: { CODEROPS_DATA_DIR: lazyRoot } }),
+    )
+    expect(target).toEqual(new EmbeddedTarget({ root: lazyRoot, overrides: {} }))
+    const before = await Effect.runPromise(embeddedServerStatus(lazyRoot))
+    expect(before).toMatchObject({ initialized: false, running: false })
+    const rows = await Effect.runPromise(
+      Effect.provide(
+        Db.use((db) =>
+          Effect.map(
+            db.query<{ db: string }>("CurrentDatabase", "SELECT current_database() AS db"),
+            (rows) => ({ rows, source: db.settings.source }),
+          ),
+        ),
+        Db.layerFrom(target),
+      ),
+    )
+    expect(rows).toEqual({ rows: [{ db: "coder" }], source: "embedded" })
+    expect((await Effect.runPromise(embeddedServerStatus(lazyRoot))).running).toBe(true)
+  })
+
   it("starts one server for two concurrent callers, then reuses it", async () => {
     const [a, b] = await Promise.all([ensure(), ensure()])
     expect([a.started, b.started].sort()).toEqual([false, true])

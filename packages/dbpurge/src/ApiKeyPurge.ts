@@ -1,6 +1,7 @@
 import { Db } from "@coderops/db-core"
 import { durationBuckets, Metrics } from "@coderops/metrics"
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 
 /** Coder's dbpurge takes this transaction lock; holding it too, coderops never purges alongside coderd. */
@@ -8,7 +9,7 @@ export const purgeLockKey = 4n
 
 export interface ApiKeyPurgeOptions {
   /** Keys that expired longer ago than this are deleted (Coder's retention). */
-  readonly retentionMs: number
+  readonly retention: Duration.Input
   /** Rows per batch; each batch is one short transaction (Coder: 10,000). */
   readonly batchSize?: number | undefined
   /** Report what would be deleted, deleting nothing. */
@@ -28,7 +29,6 @@ export interface ApiKeyPurgeOptions {
 export class InvalidRetention extends Data.TaggedError("InvalidRetention")<{
   readonly retentionMs: number
   readonly message: string
-  readonly exitCode: number
 }> {}
 
 export interface ApiKeyPurgeReport {
@@ -52,11 +52,11 @@ export interface ApiKeyPurgeReport {
 export const purgeExpiredApiKeys = Effect.fn("ApiKeyPurge.run")(function* (
   options: ApiKeyPurgeOptions,
 ) {
-  if (!(options.retentionMs >= 0)) {
+  const retentionMs = Duration.toMillis(options.retention)
+  if (!(retentionMs >= 0)) {
     return yield* new InvalidRetention({
-      retentionMs: options.retentionMs,
-      message: `a retention of ${options.retentionMs} ms would delete keys that have not expired; give 0 or more`,
-      exitCode: 3,
+      retentionMs,
+      message: `a retention of ${retentionMs} ms would delete keys that have not expired; give 0 or more`,
     })
   }
   const db = yield* Db
@@ -76,7 +76,7 @@ export const purgeExpiredApiKeys = Effect.fn("ApiKeyPurge.run")(function* (
   const [{ cutoff }] = (yield* db.query<{ cutoff: string }>(
     "GetPurgeCutoff",
     "SELECT (now() - $1 * interval '1 millisecond')::text AS cutoff",
-    [options.retentionMs],
+    [retentionMs],
   )) as [{ cutoff: string }]
   if (options.dryRun) {
     const [{ n }] = (yield* db.query<{ n: string }>(

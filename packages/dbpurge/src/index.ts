@@ -1,1 +1,2 @@
 export * from "./ApiKeyPurge.js"
+export * from "./ExpiredApiKeysCollector.js"

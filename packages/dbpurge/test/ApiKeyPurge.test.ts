@@ -1,6 +1,7 @@
 import { Db } from "@coderops/db-core"
-import { exposition, instrumentedDatabase, type Metrics } from "@coderops/metrics"
+import { Metrics } from "@coderops/metrics"
 import { applyCoderSchemaForTests } from "@coderops/test-coder-schema"
+import { run as runIn } from "@coderops/test-db"
 import { useTestDatabase } from "@coderops/test-postgres"
 import { parseExposition, sampleValue } from "@coderops/test-prometheus"
 import * as Effect from "effect/Effect"
@@ -10,8 +11,7 @@ import { purgeExpiredApiKeys } from "../src/index.js"
 
 const database = useTestDatabase()
 
-const run = <A, E>(program: Effect.Effect<A, E, Db | Metrics>) =>
-  Effect.runPromise(Effect.provide(program, instrumentedDatabase(database.url)))
+const run = <A, E>(program: Effect.Effect<A, E, Db | Metrics>) => runIn(database.url, program)
 
 const count = (where: string) =>
   run(
@@ -51,11 +51,11 @@ describe("purgeExpiredApiKeys", () => {
     const { report, text } = await run(
       Effect.gen(function* () {
         const report = yield* purgeExpiredApiKeys({
-          retentionMs: 7 * 24 * 3600 * 1000,
+          retention: "7 days",
           batchSize: 4000,
           onBatch: (progress) => batches.push(progress.deleted),
         })
-        return { report, text: yield* exposition() }
+        return { report, text: yield* Metrics.use((metrics) => Effect.promise(metrics.exposition)) }
       }),
     )
     expect(report).toMatchObject({ purged: 15000, batches: 4, dryRun: false, lockWaits: 0 })
@@ -76,16 +76,14 @@ describe("purgeExpiredApiKeys", () => {
   })
 
   it("--dry-run counts and deletes nothing", async () => {
-    const report = await run(
-      purgeExpiredApiKeys({ retentionMs: 7 * 24 * 3600 * 1000, dryRun: true }),
-    )
+    const report = await run(purgeExpiredApiKeys({ retention: "7 days", dryRun: true }))
     expect(report).toMatchObject({ purged: 15000, dryRun: true })
     expect(await count("true")).toBe(25000)
   })
 
   it("refuses a negative retention, which would delete keys that have not expired", async () => {
-    const error = await run(Effect.flip(purgeExpiredApiKeys({ retentionMs: -3600_000 })))
-    expect(error).toMatchObject({ _tag: "InvalidRetention", exitCode: 3 })
+    const error = await run(Effect.flip(purgeExpiredApiKeys({ retention: -3600_000 })))
+    expect(error).toMatchObject({ _tag: "InvalidRetention", retentionMs: -3600_000 })
     expect(await count("true")).toBe(25000)
   })
 
@@ -95,7 +93,7 @@ describe("purgeExpiredApiKeys", () => {
     await holder.query("BEGIN")
     await holder.query("SELECT pg_advisory_xact_lock(4)")
     setTimeout(() => void holder.query("COMMIT").then(() => holder.end()), 1500)
-    const report = await run(purgeExpiredApiKeys({ retentionMs: 7 * 24 * 3600 * 1000 }))
+    const report = await run(purgeExpiredApiKeys({ retention: "7 days" }))
     expect(report.lockWaits).toBeGreaterThanOrEqual(1)
     expect(report.purged).toBe(15000)
   })

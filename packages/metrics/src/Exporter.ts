@@ -1,4 +1,4 @@
-import { Db, type DbCoreError, explain } from "@coderops/db-core"
+import { Db, type DbCoreError, describeDbCoreError } from "@coderops/db-core"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -16,7 +16,7 @@ export interface Collector {
 const describeFailure = (error: unknown): string => {
   const tag = (error as { _tag?: unknown } | undefined)?._tag
   if (typeof tag === "string" && "sqlState" in (error as object))
-    return explain(error as DbCoreError).problem
+    return describeDbCoreError(error as DbCoreError)
   return error instanceof Error ? error.message : String(error)
 }
 

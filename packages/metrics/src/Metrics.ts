@@ -1,5 +1,4 @@
 import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Prom from "prom-client"
 import {
@@ -140,8 +139,3 @@ export class Metrics extends Context.Service<Metrics, MetricsShape>()("@coderops
     makeMetrics({ processMetrics: false }),
   )
 }
-
-export const exposition = Effect.fn("Metrics.exposition")(function* () {
-  const metrics = yield* Metrics
-  return yield* Effect.promise(() => metrics.exposition())
-})

@@ -13,14 +13,18 @@ export const defaultMetricsAddress: ListenAddress = { host: "127.0.0.1", port: 9
 export class InvalidListenAddress extends Data.TaggedError("InvalidListenAddress")<{
   readonly value: string
   readonly message: string
-  readonly exitCode: 3
 }> {}
 
 export class MetricsServerError extends Data.TaggedError("MetricsServerError")<{
   readonly address: string
+  /** The system's error code (EADDRINUSE: another process has the port), when it gave one. */
+  readonly code: string | undefined
   readonly message: string
-  readonly hint: string
 }> {}
+
+/** `HOST:PORT`, an IPv6 host in brackets (`[::1]:9464`), as a URL and a message write it. */
+export const formatListenAddress = (address: ListenAddress): string =>
+  `${address.host.includes(":") ? `[${address.host}]` : address.host}:${address.port}`
 
 /** Parses `HOST:PORT`, `[::1]:PORT` or `:PORT` (all interfaces). */
 export const parseListenAddress = (
@@ -32,8 +36,7 @@ export const parseListenAddress = (
     return Effect.fail(
       new InvalidListenAddress({
         value,
-        message: `--metrics-addr "${value}" is not HOST:PORT (e.g. 127.0.0.1:9464, [::1]:9464, :9464)`,
-        exitCode: 3,
+        message: `"${value}" is not HOST:PORT (e.g. 127.0.0.1:9464, [::1]:9464, :9464)`,
       }),
     )
   }
@@ -81,7 +84,7 @@ export const serveMetrics = Effect.fn("MetricsServer.serve")(function* <R>(
             .end(`exposition failed: ${String(error)}\n`),
       )
   })
-  const label = `${address.host.includes(":") ? `[${address.host}]` : address.host}:${address.port}`
+  const label = formatListenAddress(address)
   yield* Effect.acquireRelease(
     Effect.callback<void, MetricsServerError>((resume) => {
       server.once("error", (error: NodeJS.ErrnoException) =>
@@ -89,11 +92,8 @@ export const serveMetrics = Effect.fn("MetricsServer.serve")(function* <R>(
           Effect.fail(
             new MetricsServerError({
               address: label,
+              code: error.code,
               message: `cannot listen on ${label}: ${error.code ?? error.message}`,
-              hint:
-                error.code === "EADDRINUSE"
-                  ? "another process uses that port; choose another with --metrics-addr"
-                  : "check the address given to --metrics-addr",
             }),
           ),
         ),

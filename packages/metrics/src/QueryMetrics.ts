@@ -1,4 +1,4 @@
-import { type DatabaseSettings, Db, parseDatabaseUrl, type QueryObserver } from "@coderops/db-core"
+import { type DatabaseTarget, Db, parseDatabaseUrl, type QueryObserver } from "@coderops/db-core"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { latencyBuckets, Metrics, type MetricsShape } from "./Metrics.js"
@@ -45,9 +45,11 @@ const instrument = Layer.effectDiscard(
 export const QueryMetrics = {
   /** Instruments every statement of `Db` for as long as the layer lives. */
   layer: instrument,
-  /** `Db` for `settings`, every statement instrumented into the `Metrics` in context. */
-  layerFor: (settings: DatabaseSettings) =>
-    instrument.pipe(Layer.provideMerge(Db.layerFrom(settings))),
+  /**
+   * `Db` for settings or a target (the embedded server is started when the layer is
+   * built), every statement instrumented into the `Metrics` in context.
+   */
+  layerFor: (target: DatabaseTarget) => instrument.pipe(Layer.provideMerge(Db.layerFrom(target))),
 }
 
 /**

@@ -7,7 +7,6 @@ import { Metrics } from "./Metrics.js"
 export class TextfileError extends Data.TaggedError("TextfileError")<{
   readonly path: string
   readonly message: string
-  readonly hint: string
 }> {}
 
 /**
@@ -32,7 +31,6 @@ export const writeTextfile = Effect.fn("Metrics.writeTextfile")(function* (path:
       new TextfileError({
         path,
         message: `cannot write metrics to ${path}: ${(cause as Error).message}`,
-        hint: "check that the directory exists and is writable (node_exporter reads *.prom files from --collector.textfile.directory)",
       }),
   })
   return path

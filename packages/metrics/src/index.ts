@@ -1,5 +1,5 @@
-export * from "./DatabaseCollectors.js"
 export * from "./Exporter.js"
+export * from "./ExporterServer.js"
 export * from "./Metrics.js"
 export * from "./MetricsServer.js"
 export * from "./QueryMetrics.js"

@@ -3,7 +3,7 @@ import { useTestDatabase } from "@coderops/test-postgres"
 import { histogramOf, parseExposition, sampleValue } from "@coderops/test-prometheus"
 import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
-import { exposition } from "../src/index.js"
+import { Metrics } from "../src/index.js"
 import { run } from "./support.js"
 
 const database = useTestDatabase()
@@ -23,7 +23,7 @@ describe("query instrumentation", () => {
           db.execute("CreateThing", "CREATE TEMP TABLE thing (id int)"),
         )
         yield* Effect.ignore(db.transaction("FailThings", Effect.fail("no")))
-        return yield* exposition()
+        return yield* Metrics.use((metrics) => Effect.promise(metrics.exposition))
       }),
     )
     const families = parseExposition(text)
@@ -90,8 +90,12 @@ describe("query instrumentation", () => {
   })
 
   it("exposes Node process metrics", async () => {
-    const { Metrics } = await import("../src/index.js")
-    const text = await Effect.runPromise(Effect.provide(exposition(), Metrics.layer))
+    const text = await Effect.runPromise(
+      Effect.provide(
+        Metrics.use((metrics) => Effect.promise(metrics.exposition)),
+        Metrics.layer,
+      ),
+    )
     const families = parseExposition(text)
     expect(families.get("process_resident_memory_bytes")?.type).toBe("gauge")
     expect(sampleValue(families, "process_resident_memory_bytes")).toBeGreaterThan(1_000_000)

@@ -27,7 +27,7 @@ describe("writeTextfile", () => {
     expect(await readdir(dir)).toEqual(["coderops.prom"])
   })
 
-  it("fails with the path and a hint when the directory is missing", async () => {
+  it("fails with the path when the directory is missing", async () => {
     const error = await Effect.runPromise(
       Effect.flip(writeTextfile(join(dir, "missing", "x.prom"))).pipe(
         Effect.provide(Metrics.layer),

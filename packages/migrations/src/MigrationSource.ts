@@ -3,9 +3,9 @@ import type { Dirent } from "node:fs"
 import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs"
 import { readdir, stat } from "node:fs/promises"
 import { join, resolve } from "node:path"
+import { lineAndColumnAt } from "@coderops/db-core"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import { lineAndColumnAt } from "./internal/statements.js"
 import { printable } from "./printable.js"
 
 export interface MigrationFile {
@@ -48,9 +48,9 @@ export interface DirectoryProblem {
 export class MigrationDirectoryError extends Data.TaggedError("MigrationDirectoryError")<{
   readonly dir: string
   readonly problems: ReadonlyArray<DirectoryProblem>
+  /** The directory itself could not be read (the only problem). */
+  readonly unreadable: boolean
   readonly message: string
-  readonly hint: string
-  readonly exitCode: number
 }> {}
 
 const migrationName = /^(\d+)_(.+)\.(up|down)\.sql$/
@@ -404,10 +404,7 @@ export const loadMigrations = Effect.fn("MigrationSource.load")(function* (dir: 
           // One line per problem, whatever the names hold.
           ...sorted.map(({ file, problem }) => `  ${printable(`${file}: ${problem}`)}`),
         ].join("\n"),
-        hint: unreadable
-          ? "pass the folder that holds the NNNNNN_title.up.sql / .down.sql files, and check that it can be read"
-          : "rename, pair or remove the files listed: each version needs one NNNNNN_title.up.sql and one NNNNNN_title.down.sql with the same title, in the directory or an archive folder such as 000001-000100, encoded as UTF-8",
-        exitCode: 3,
+        unreadable,
       }),
     )
   }

@@ -2,6 +2,7 @@ import { hostname } from "node:os"
 import { Db, readMigrationState } from "@coderops/db-core"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import pg from "pg"
 
 /** golang-migrate's state: one row, or none for "no version". */
 export type { MigrationState as MigrationVersion } from "@coderops/db-core"
@@ -22,8 +23,6 @@ export interface HistoryEntry {
 /** A Coder v1 database (it has `migration_cursor`): migrating it would wreck it. */
 export class CoderV1Database extends Data.TaggedError("CoderV1Database")<{
   readonly message: string
-  readonly hint: string
-  readonly exitCode: number
 }> {}
 
 export const defaultStateTable = "schema_migrations"
@@ -38,7 +37,6 @@ const hexText = (value: string) =>
 export class InvalidStateTable extends Data.TaggedError("InvalidStateTable")<{
   readonly table: string
   readonly message: string
-  readonly exitCode: number
 }> {}
 
 /**
@@ -52,7 +50,6 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
       return yield* new InvalidStateTable({
         table,
         message: `"${table}" is not a plain lower-case table name`,
-        exitCode: 3,
       })
     }
     const db = yield* Db
@@ -72,9 +69,7 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
     /** A plain schema name needs no quotes in SQL text (see writeText). */
     const plainSchema = schema === undefined || identifier.test(schema)
     const inSchema = (name: string) =>
-      schema === undefined
-        ? name
-        : `${plainSchema ? schema : `"${schema.replaceAll('"', '""')}"`}.${name}`
+      schema === undefined ? name : `${plainSchema ? schema : pg.escapeIdentifier(schema)}.${name}`
     const stateName = inSchema(table)
     const historyName = inSchema(historyTable)
 
@@ -87,8 +82,6 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
         return yield* new CoderV1Database({
           message:
             "this is a Coder v1 database (it has a migration_cursor table); coderops migrates Coder v2 only",
-          hint: "point --database-url at the Coder v2 database",
-          exitCode: 3,
         })
       }
     })
@@ -198,7 +191,7 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
     /**
      * The clean version write and its history row as SQL text, to end the simple-protocol
      * message that carries the migration. Times are the server's: when the message arrived
-     * (in --tx-mode all the transaction began long before) and when the row is written.
+     * (in one transaction for the whole run, it began long before) and when the row is written.
      * Strings travel hex-encoded, so the text's only quotes enclose letters and digits, in
      * pairs: see Migrator's one-message step.
      */

@@ -3,8 +3,10 @@ import { type DatabaseSettings, Db } from "@coderops/db-core"
 import { type Metrics, QueryMetrics } from "@coderops/metrics"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import pg from "pg"
 import type { MigrationSet } from "./MigrationSource.js"
-import { type MigratorEvent, type MigratorOptions, makeMigrator } from "./Migrator.js"
+import { type MigratorOptions, makeMigrator } from "./Migrator.js"
+import type { MigratorEvent } from "./MigratorEvent.js"
 import { defaultStateTable, historyTable } from "./SchemaMigrations.js"
 import { diffSnapshots, snapshotSchema } from "./SchemaSnapshot.js"
 
@@ -22,7 +24,7 @@ export interface VerifyReport {
   readonly migrations: number
   /** Tables checked for rows after the fixtures (all but the exempt ones). */
   readonly tables: number
-  /** Tables left unchecked by --exempt. */
+  /** Tables left unchecked (exempt). */
   readonly exempted: number
   /** Tables without a row after up with fixtures (not exempt): each needs a fixture. */
   readonly emptyTables: ReadonlyArray<string>
@@ -36,17 +38,15 @@ export interface VerifyReport {
   readonly ok: boolean
 }
 
+/** The chain failed verify; `report` says what is wrong (empty tables, leftovers, schema diff). */
 export class VerifyFailed extends Data.TaggedError("VerifyFailed")<{
   readonly report: VerifyReport
   readonly message: string
-  readonly hint: string
-  readonly exitCode: number
 }> {}
 
 export class ScratchDatabaseNotEmpty extends Data.TaggedError("ScratchDatabaseNotEmpty")<{
   readonly database: string
   readonly message: string
-  readonly exitCode: number
 }> {}
 
 /**
@@ -71,7 +71,6 @@ export const verifyChain = Effect.fn("Verify.chain")(function* (
     return yield* new ScratchDatabaseNotEmpty({
       database: db.settings.database,
       message: `verify needs an empty database; ${db.settings.database} already has ${initial.length} schema object(s)`,
-      exitCode: 3,
     })
   }
   const plain = yield* makeMigrator(source, { ...options.migrator, onEvent: options.onEvent })
@@ -101,8 +100,6 @@ export const verifyChain = Effect.fn("Verify.chain")(function* (
     return yield* new VerifyFailed({
       report,
       message: `verify failed: left after down of everything: ${leftAfterDown.slice(0, 5).join("; ")}${leftAfterDown.length > 5 ? `; and ${leftAfterDown.length - 5} more` : ""}`,
-      hint: "make each down migration undo exactly what its up did",
-      exitCode: 1,
     })
   }
   yield* phase("up with fixtures")
@@ -129,10 +126,7 @@ export const verifyChain = Effect.fn("Verify.chain")(function* (
     }
     const [row] = yield* db.query<{ present: boolean }>(
       "TableHasRows",
-      `SELECT EXISTS (SELECT 1 FROM ${table.name
-        .split(".")
-        .map((part) => `"${part.replaceAll('"', '""')}"`)
-        .join(".")}) AS present`,
+      `SELECT EXISTS (SELECT 1 FROM ${table.name.split(".").map(pg.escapeIdentifier).join(".")}) AS present`,
     )
     if (!row?.present) emptyTables.push(bare)
   }
@@ -161,11 +155,6 @@ export const verifyChain = Effect.fn("Verify.chain")(function* (
     return yield* new VerifyFailed({
       report,
       message: `verify failed: ${problems.join(" | ")}`,
-      hint:
-        emptyTables.length > 0
-          ? "add testdata/fixtures/NNNNNN_<name>.up.sql inserting a row into each table named, or exempt it with --exempt"
-          : "make each down migration undo exactly what its up did",
-      exitCode: 1,
     })
   }
   return report

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { lineAndColumnAt, SqlParseError, splitStatements } from "../src/internal/statements.js"
+import { SqlParseError, splitStatements } from "../src/internal/statements.js"
 
 /** The statements' texts and where they start, without the indexes. */
 const outline = async (sql: string) =>
@@ -110,14 +110,5 @@ $body$ LANGUAGE plpgsql`
       line: 1,
       column: 10,
     })
-  })
-})
-
-describe("lineAndColumnAt", () => {
-  it("counts lines and code points up to a UTF-16 index", () => {
-    const text = "a😀b\ncd"
-    expect(lineAndColumnAt(text, 0)).toEqual({ line: 1, column: 1 })
-    expect(lineAndColumnAt(text, 3)).toEqual({ line: 1, column: 3 })
-    expect(lineAndColumnAt(text, 6)).toEqual({ line: 2, column: 2 })
   })
 })

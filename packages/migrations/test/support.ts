@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Db } from "@coderops/db-core"
-import { instrumentedDatabase, type Metrics } from "@coderops/metrics"
+import type { Metrics } from "@coderops/metrics"
+import { run } from "@coderops/test-db"
 import * as Effect from "effect/Effect"
 import pg from "pg"
 import { afterAll } from "vitest"
@@ -13,8 +14,7 @@ import {
   makeMigrator,
 } from "../src/index.js"
 
-export const run = <A, E>(url: string, program: Effect.Effect<A, E, Db | Metrics>) =>
-  Effect.runPromise(Effect.provide(program, instrumentedDatabase(url)))
+export { run }
 
 const dirs: Array<string> = []
 afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))))

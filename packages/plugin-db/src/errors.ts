@@ -1,5 +1,11 @@
 import { ExitCode, errorTable } from "@coderops/cli-kit"
+import type { InvalidRetention } from "@coderops/dbpurge"
 import { describeProblem, type SeedError, type SeedOptions } from "@coderops/synthetic"
+
+/** How `db` commands word the errors of dbpurge (db-core's are cli-kit's). */
+export const dbPurgeErrors = errorTable<InvalidRetention>({
+  InvalidRetention: () => ({ exitCode: ExitCode.invalidConfig }),
+})
 
 /** The flag of `db seed` that sets a seed option: `templatesPerOrg` → `--templates-per-org`. */
 const seedFlag = (option: keyof SeedOptions) =>

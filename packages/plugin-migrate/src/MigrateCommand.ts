@@ -1,11 +1,10 @@
-import { BaseCommand, type FailureReport } from "@coderops/cli-kit"
+import { BaseCommand, type ErrorTable } from "@coderops/cli-kit"
 import { migrationsDir } from "@coderops/coder-schema"
 import { type Db, type InvalidDuration, parseGoDuration } from "@coderops/db-core"
 import type { Metrics } from "@coderops/metrics"
 import {
   describeLockHolders,
   loadMigrations,
-  type MigrationFailed,
   type Migrator,
   type MigratorEvent,
   type MigratorOptions,
@@ -14,9 +13,10 @@ import {
 } from "@coderops/migrations"
 import { type Command, Flags } from "@oclif/core"
 import * as Effect from "effect/Effect"
+import { migrationsErrors } from "./errors.js"
 
 /** A Go duration for a server timeout: within what PostgreSQL accepts. */
-const timeoutMs = (text: string, source: string) =>
+const serverTimeout = (text: string, source: string) =>
   parseGoDuration(text, source, { serverTimeout: true })
 
 /** The flags and setup every `coderops migrate` command shares. */
@@ -53,25 +53,9 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
     }),
   }
 
-  /** After a lost connection, what a crash may have taken back, and how to find out. */
-  protected override reportFailure(error: unknown): FailureReport {
-    const report = super.reportFailure(error)
-    const failed = error as Partial<MigrationFailed> | undefined
-    if (
-      failed?._tag !== "MigrationFailed" ||
-      failed.cause?._tag !== "ConnectionFailed" ||
-      failed.dirty
-    )
-      return report
-    const unflushed = failed.unflushedVersions ?? []
-    const lost =
-      unflushed.length === 0
-        ? ""
-        : `. ${unflushed.length === 1 ? "Migration" : "Migrations"} ${unflushed.join(", ")}, reported applied before it, were committed without waiting for the disk: if the server crashed (rather than only the connection dropping) ${unflushed.length === 1 ? "it" : "they"} may be lost`
-    return {
-      ...report,
-      hint: `${report.hint}${lost}. Run \`${this.config.bin} migrate status\` to see the version the database is at`,
-    }
+  /** The wording and exit codes of the migrations library's errors. */
+  protected override errorTables(): ReadonlyArray<ErrorTable> {
+    return [...super.errorTables(), migrationsErrors(this.config.bin)]
   }
 
   protected directory(): string {
@@ -110,7 +94,7 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
 
   /** The state table and timeouts from the flags and CODER_PG_MIGRATION_LOCK_TIMEOUT. */
   protected migratorOptions(): Effect.Effect<
-    Pick<MigratorOptions, "table" | "lockTimeoutMs" | "statementTimeoutMs">,
+    Pick<MigratorOptions, "table" | "lockTimeout" | "statementTimeout">,
     InvalidDuration
   > {
     const flags = this.flags as {
@@ -127,12 +111,12 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
           ? [fromEnv, "CODER_PG_MIGRATION_LOCK_TIMEOUT"]
           : ["3s", "default"]
     return Effect.gen(function* () {
-      const lockTimeoutMs = yield* timeoutMs(lockTimeoutText, lockTimeoutSource)
-      const statementTimeoutMs =
+      const lockTimeout = yield* serverTimeout(lockTimeoutText, lockTimeoutSource)
+      const statementTimeout =
         flags["statement-timeout"] === undefined
           ? undefined
-          : yield* timeoutMs(flags["statement-timeout"], "--statement-timeout")
-      return { table: flags.table, lockTimeoutMs, statementTimeoutMs }
+          : yield* serverTimeout(flags["statement-timeout"], "--statement-timeout")
+      return { table: flags.table, lockTimeout, statementTimeout }
     })
   }
 

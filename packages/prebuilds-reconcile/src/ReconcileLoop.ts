@@ -4,13 +4,14 @@ import * as Effect from "effect/Effect"
 import { defaultLeaderLockKey, type ReconcileReport, reconcileAll } from "./MembershipReconciler.js"
 
 export interface ReconcileLoopOptions {
-  readonly intervalMs: number
+  /** Time between passes. */
+  readonly interval: Duration.Input
   /** Each wait is the interval ± this fraction, so replicas drift apart. */
   readonly jitter?: number | undefined
   readonly leaderLockKey?: bigint | undefined
   readonly onPass?: ((report: ReconcileReport) => void) | undefined
-  /** A pass that failed; `retryInMs` is the backoff before the next try. */
-  readonly onFailure?: ((error: SqlError, retryInMs: number) => void) | undefined
+  /** A pass that failed; `retryIn` is the backoff before the next try. */
+  readonly onFailure?: ((error: SqlError, retryIn: Duration.Duration) => void) | undefined
 }
 
 const jittered = (ms: number, jitter: number) =>
@@ -24,6 +25,7 @@ const jittered = (ms: number, jitter: number) =>
  */
 export const runReconcileLoop = (options: ReconcileLoopOptions) =>
   Effect.gen(function* () {
+    const intervalMs = Duration.toMillis(options.interval)
     let failures = 0
     for (;;) {
       const outcome = yield* Effect.result(
@@ -31,7 +33,7 @@ export const runReconcileLoop = (options: ReconcileLoopOptions) =>
           reconcileAll({ leaderLockKey: options.leaderLockKey ?? defaultLeaderLockKey }),
         ),
       )
-      let waitMs = jittered(options.intervalMs, options.jitter ?? 0.1)
+      let waitMs = jittered(intervalMs, options.jitter ?? 0.1)
       if (outcome._tag === "Success") {
         failures = 0
         if (!outcome.success.leader) {
@@ -43,8 +45,8 @@ export const runReconcileLoop = (options: ReconcileLoopOptions) =>
         const error = outcome.failure as SqlError
         // While the database is away, retry sooner than the interval, backing off.
         if (isTransient(error))
-          waitMs = Math.min(options.intervalMs, 1000 * 2 ** Math.min(failures - 1, 10))
-        options.onFailure?.(error, waitMs)
+          waitMs = Math.min(intervalMs, 1000 * 2 ** Math.min(failures - 1, 10))
+        options.onFailure?.(error, Duration.millis(waitMs))
       }
       yield* Effect.sleep(Duration.millis(waitMs))
     }

@@ -1,10 +1,9 @@
 import { Db } from "@coderops/db-core"
-import { instrumentedDatabase, type Metrics } from "@coderops/metrics"
 import { applyCoderSchemaForTests } from "@coderops/test-coder-schema"
+import { run } from "@coderops/test-db"
 import * as Effect from "effect/Effect"
 
-export const run = <A, E>(url: string, program: Effect.Effect<A, E, Db | Metrics>) =>
-  Effect.runPromise(Effect.provide(program, instrumentedDatabase(url)))
+export { run }
 
 /** Runs SQL statements as one script (test data). */
 export const seed = (url: string, statements: ReadonlyArray<string>) =>

@@ -6,8 +6,9 @@ import {
   prebuildsGroupName,
   prebuildsUserId,
 } from "@coderops/coder-schema"
-import { Db, parseDatabaseUrl } from "@coderops/db-core"
+import { Db } from "@coderops/db-core"
 import { applyCoderSchemaForTests } from "@coderops/test-coder-schema"
+import { run } from "@coderops/test-db"
 import { useTestDatabase } from "@coderops/test-postgres"
 import * as Effect from "effect/Effect"
 import { beforeAll, describe, expect, it } from "vitest"
@@ -18,13 +19,6 @@ const sameSeed = useTestDatabase()
 const otherSeed = useTestDatabase()
 const noSchema = useTestDatabase()
 const before371 = useTestDatabase()
-
-const run = <A, E>(url: string, program: Effect.Effect<A, E, Db>) =>
-  Effect.runPromise(
-    Effect.flatMap(parseDatabaseUrl(url, "explicit"), (settings) =>
-      Effect.provide(program, Db.layerFrom(settings)),
-    ),
-  )
 
 const sql = <R extends object>(url: string, text: string, params: ReadonlyArray<unknown> = []) =>
   run(

@@ -1,5 +1,6 @@
 import { BaseCommand, ExitCode } from "@coderops/cli-kit"
-import { type CheckStatus, type DoctorReport, runDoctor } from "@coderops/db-core"
+import { type CheckStatus, runDoctor } from "@coderops/inspect"
+import { type WordedDoctorReport, wordDoctorReport } from "../doctorWording.js"
 
 const marks: Record<CheckStatus, string> = { pass: "✓", warn: "!", fail: "✗", skip: "-" }
 
@@ -15,8 +16,10 @@ export default class Doctor extends BaseCommand<typeof Doctor> {
     "CODER_PG_CONNECTION_URL=postgres://coder@db/coder <%= config.bin %> <%= command.id %> --json",
   ]
 
-  async run(): Promise<DoctorReport> {
-    const report = await this.runDb(runDoctor())
+  async run(): Promise<WordedDoctorReport> {
+    const report = wordDoctorReport(await this.runDb(runDoctor()), (error) =>
+      this.reportFailure(error),
+    )
     if (!this.jsonEnabled()) {
       this.log(`Checking ${report.target} (from ${report.source})\n`)
       for (const check of report.checks) {

@@ -1,4 +1,4 @@
-import { redactSecrets } from "@coderops/cli-kit"
+import { ExitCode, redactSecrets } from "@coderops/cli-kit"
 import type { Hook } from "@oclif/core"
 
 /**
@@ -7,7 +7,7 @@ import type { Hook } from "@oclif/core"
  * with its password.
  */
 const commandNotFound: Hook<"command_not_found"> = async function ({ id }) {
-  this.error(redactSecrets(`command ${id} not found`), { exit: 2 })
+  this.error(redactSecrets(`command ${id} not found`), { exit: ExitCode.usage })
 }
 
 export default commandNotFound

@@ -1,3 +1,4 @@
+import { indexOfCodePoint, lineAndColumnAt, textPositions } from "@coderops/db-core"
 import * as Data from "effect/Data"
 
 /** One statement of a SQL text, as PostgreSQL's own parser splits it. */
@@ -43,36 +44,6 @@ const loadPgQuery = (): Promise<PgQuery> => {
 }
 
 /**
- * 1-based line and column of a UTF-16 index into `text`; columns count code points,
- * like PostgreSQL's error positions.
- */
-export const lineAndColumnAt = (text: string, index: number) => positions(text)(index)
-
-/**
- * Turns ascending UTF-16 indexes into lines and columns in one pass over the text, so
- * a file with thousands of statements is not rescanned for each one.
- */
-const positions = (text: string) => {
-  let index = 0
-  let line = 1
-  let column = 1
-  return (target: number): { readonly line: number; readonly column: number } => {
-    const end = Math.min(target, text.length)
-    while (index < end) {
-      const codePoint = text.codePointAt(index)!
-      if (codePoint === 0x0a) {
-        line++
-        column = 1
-      } else {
-        column++
-      }
-      index += codePoint > 0xffff ? 2 : 1
-    }
-    return { line, column }
-  }
-}
-
-/**
  * For every UTF-8 byte offset of `text`, the UTF-16 index of the character holding it:
  * the parser reports byte offsets into the UTF-8 encoding it was given.
  */
@@ -88,15 +59,6 @@ const utf16IndexByByte = (text: string): Uint32Array => {
   }
   table[byte] = text.length
   return table
-}
-
-/** The UTF-16 index of the code point at `codePoints` (PostgreSQL's error positions). */
-const indexOfCodePoint = (text: string, codePoints: number): number => {
-  let index = 0
-  for (let n = 0; n < codePoints && index < text.length; n++) {
-    index += text.codePointAt(index)! > 0xffff ? 2 : 1
-  }
-  return index
 }
 
 const isComment = (tokenName: string) => tokenName === "SQL_COMMENT" || tokenName === "C_COMMENT"
@@ -127,7 +89,7 @@ export const splitStatements = async (sql: string): Promise<ReadonlyArray<Statem
   const tokens = scanSync(sql).tokens.filter((token) => !isComment(token.tokenName))
   const toIndex = utf16IndexByByte(sql)
   const byteLength = toIndex.length - 1
-  const at = positions(sql)
+  const at = textPositions(sql)
   const statements: Statement[] = []
   let next = 0
   for (const { stmt, stmt_location: location = 0, stmt_len: length = 0 } of raw) {

@@ -1,4 +1,4 @@
-import type { PlannedStep } from "../Migrator.js"
+import type { PlannedStep } from "../MigrationPlan.js"
 
 /**
  * Of the steps a run reported done, those whose commits may not be on disk yet: every

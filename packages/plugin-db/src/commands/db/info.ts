@@ -1,5 +1,5 @@
 import { BaseCommand, formatBytes, formatCount, integerFlag, renderTable } from "@coderops/cli-kit"
-import { type DatabaseInfo, inspectDatabase } from "@coderops/db-core"
+import { type DatabaseInfo, inspectDatabase } from "@coderops/inspect"
 
 export default class DbInfo extends BaseCommand<typeof DbInfo> {
   static override summary =

@@ -1,14 +1,14 @@
 import { BaseCommand, integerFlag } from "@coderops/cli-kit"
-import { type ConfigOverrides, parseGoDuration } from "@coderops/db-core"
+import { type ConfigOverrides, formatGoDuration, parseGoDuration } from "@coderops/db-core"
 import {
-  databaseCollectors,
+  defaultExporterOptions,
   defaultMetricsAddress,
-  makeExporter,
-  serveMetrics,
+  formatListenAddress,
+  serveExporter,
 } from "@coderops/metrics"
-import { prebuildsHealthCollector, presetStateCollector } from "@coderops/prebuilds-reconcile"
 import { Flags } from "@oclif/core"
 import * as Effect from "effect/Effect"
+import { exporterCollectors } from "../../collectors.js"
 
 export default class MetricsServe extends BaseCommand<typeof MetricsServe> {
   static override summary = "Serve Prometheus metrics of a Coder database on /metrics."
@@ -35,17 +35,17 @@ Every metric is documented in the README; a Grafana dashboard ships in @coderops
   static override flags = {
     "metrics-addr": Flags.string({
       summary: "HOST:PORT to listen on (0.0.0.0, [::] or :PORT: all interfaces, with a warning).",
-      default: `${defaultMetricsAddress.host}:${defaultMetricsAddress.port}`,
+      default: formatListenAddress(defaultMetricsAddress),
     }),
     "min-refresh": Flags.string({
       summary:
         "Least time between two refreshes of the database gauges (Go duration, 0 to 1h; 0 refreshes on every scrape).",
-      default: "15s",
+      default: formatGoDuration(defaultExporterOptions.minRefresh),
     }),
     "scrape-timeout": Flags.string({
       summary:
         "Deadline of a scrape's refresh (Go duration, 100ms to 5m): connecting and every collector; also their statement_timeout.",
-      default: "10s",
+      default: formatGoDuration(defaultExporterOptions.timeout),
     }),
     tables: integerFlag({
       summary: "How many of the largest tables to report.",
@@ -75,29 +75,21 @@ Every metric is documented in the README; a Grafana dashboard ships in @coderops
     const program = Effect.gen(function* () {
       const address = yield* metricsAddress(flags["metrics-addr"])
       const minRefresh = yield* parseGoDuration(flags["min-refresh"], "--min-refresh", {
-        max: 3_600_000,
+        max: "1 hour",
       })
       // Below 100 ms every collector times out; Prometheus itself gives up long before 5m.
       const timeout = yield* parseGoDuration(flags["scrape-timeout"], "--scrape-timeout", {
         allowZero: false,
         serverTimeout: true,
-        min: 100,
-        max: 300_000,
+        min: "100 millis",
+        max: "5 minutes",
       })
-      const exporter = yield* makeExporter(
-        [
-          ...databaseCollectors({ tableLimit: flags.tables }),
-          prebuildsHealthCollector,
-          presetStateCollector,
-        ],
-        {
-          minRefresh: `${minRefresh} millis`,
-          timeout: `${timeout} millis`,
-        },
+      const served = yield* serveExporter(
+        address,
+        exporterCollectors({ tableLimit: flags.tables }),
+        { minRefresh, timeout },
       )
-      const bound = yield* serveMetrics(address, exporter.refresh)
-      const host = bound.host.includes(":") ? `[${bound.host}]` : bound.host
-      log(`serving metrics on http://${host}:${bound.port}/metrics (Ctrl-C to stop)`)
+      log(`serving metrics on ${served.url} (Ctrl-C to stop)`)
       return yield* Effect.never
     })
     await this.runDb(Effect.scoped(program), { interruptIsSuccess: true })

@@ -1,12 +1,7 @@
-import { mkdir, rm, writeFile } from "node:fs/promises"
-import { join } from "node:path"
-import { withFileLock } from "@coderops/db-core"
-import { loadMigrations, printable } from "@coderops/migrations"
+import { ExitCode } from "@coderops/cli-kit"
+import { createMigration, migrationNameError, printable } from "@coderops/migrations"
 import { Args, Flags } from "@oclif/core"
 import { MigrateCommand } from "../../MigrateCommand.js"
-
-/** NAME_MAX of Linux and macOS file systems, in bytes (a snake_case name is ASCII). */
-const fileNameMax = 255
 
 export default class MigrateCreate extends MigrateCommand<typeof MigrateCreate> {
   static override summary =
@@ -33,61 +28,21 @@ export default class MigrateCreate extends MigrateCommand<typeof MigrateCreate> 
 
   async run(): Promise<{ up: string; down: string; version: number }> {
     const name = this.args.name
-    if (!/^[a-z0-9_]+$/.test(name)) {
-      this.fail({
-        message: `"${name}" is not snake_case (a-z, 0-9, _)`,
-        hint: "e.g. add_workspace_index",
-        exitCode: 2,
-      })
-    }
     const dir = this.flags.dir
     if (dir === undefined) {
+      // A bad name is reported before a missing --dir.
+      const invalid = migrationNameError(name)
+      if (invalid !== undefined) this.fail(this.reportFailure(invalid))
       this.fail({
         message: "--dir is required: the bundled schema is read-only",
         hint: "pass your migration directory",
-        exitCode: 2,
+        exitCode: ExitCode.usage,
       })
     }
-    // The longest name whose down file fits in a file name with a six-digit version.
-    const longest = fileNameMax - "000000_.down.sql".length
-    if (name.length > longest) {
-      this.fail({
-        message: `the name is ${name.length} characters; at most ${longest} fit in a file name (NNNNNN_name.down.sql, ${fileNameMax} bytes at most)`,
-        hint: "choose a shorter name",
-        exitCode: 2,
-      })
-    }
-    await mkdir(dir, { recursive: true })
-    // Two creates at once would both take the same next version: one at a time. The lock
-    // file's name is no migration's, so a reader of the directory ignores it.
-    const created = await withFileLock(join(dir, ".coderops-create.lock"), 30_000, () =>
-      this.createNext(dir, name),
+    const created = await this.runEffect(
+      createMigration(dir, name, { noTransaction: this.flags["no-transaction"] }),
     )
     this.log(`created ${printable(created.up)}\ncreated ${printable(created.down)}`)
-    return created
-  }
-
-  /** The next version after the highest the directory holds (a broken directory is reported, not extended). */
-  private async createNext(dir: string, name: string) {
-    const source = await this.runEffect(loadMigrations(dir))
-    const version = (source.migrations.at(-1)?.version ?? 0) + 1
-    const base = `${String(version).padStart(6, "0")}_${name}`
-    if (base.length + ".down.sql".length > fileNameMax) {
-      this.fail({
-        message: `${base}.down.sql would be longer than the ${fileNameMax} bytes a file name can hold`,
-        hint: "choose a shorter name",
-        exitCode: 2,
-      })
-    }
-    const up = join(dir, `${base}.up.sql`)
-    const down = join(dir, `${base}.down.sql`)
-    const directive = this.flags["no-transaction"] ? "-- coder:no-transaction\n" : ""
-    await writeFile(up, `${directive}-- ${name}\n`, { flag: "wx" })
-    // Never half a pair: the directory would no longer load.
-    await writeFile(down, `-- undo ${name}\n`, { flag: "wx" }).catch(async (cause: unknown) => {
-      await rm(up, { force: true })
-      throw cause
-    })
-    return { up, down, version }
+    return { ...created }
   }
 }

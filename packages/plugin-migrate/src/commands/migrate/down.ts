@@ -1,3 +1,4 @@
+import { ExitCode } from "@coderops/cli-kit"
 import type { MigrationResult } from "@coderops/migrations"
 import { Args, Flags } from "@oclif/core"
 import { MigrateCommand } from "../../MigrateCommand.js"
@@ -32,7 +33,7 @@ export default class MigrateDown extends MigrateCommand<typeof MigrateDown> {
         message:
           "say how many migrations to roll back (e.g. `migrate down 1`), or --all for every one",
         hint: "rolling back everything drops the schema; it needs --all on purpose",
-        exitCode: 2,
+        exitCode: ExitCode.usage,
       })
     }
     const result = await this.runDb(

@@ -1,6 +1,6 @@
-import { BaseCommand } from "@coderops/cli-kit"
+import { BaseCommand, ExitCode } from "@coderops/cli-kit"
 import { parseGoDuration } from "@coderops/db-core"
-import { defaultMetricsAddress, makeExporter, serveMetrics } from "@coderops/metrics"
+import { defaultMetricsAddress, formatListenAddress, serveExporter } from "@coderops/metrics"
 import {
   defaultLeaderLockKey,
   prebuildsHealthCollector,
@@ -10,6 +10,7 @@ import {
   runReconcileLoop,
 } from "@coderops/prebuilds-reconcile"
 import { Flags } from "@oclif/core"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 
 const summaryOf = (report: ReconcileReport) =>
@@ -47,7 +48,7 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes), bac
       dependsOn: ["watch"],
     }),
     "metrics-addr": Flags.string({
-      summary: `Serve /metrics on HOST:PORT with --watch (e.g. ${defaultMetricsAddress.host}:${defaultMetricsAddress.port}).`,
+      summary: `Serve /metrics on HOST:PORT with --watch (e.g. ${formatListenAddress(defaultMetricsAddress)}).`,
       dependsOn: ["watch"],
     }),
     "leader-lock": Flags.boolean({
@@ -76,40 +77,41 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes), bac
           `  ${error.organizationName}: ${error.step}: ${error.error}${error.sqlState ? ` (SQLSTATE ${error.sqlState})` : ""}`,
         )
       }
-      if (report.errors.length > 0) process.exitCode = 1
+      if (report.errors.length > 0) process.exitCode = ExitCode.failure
       return report
     }
     const log = (line: string) => this.logToStderr(`${new Date().toISOString()} ${line}`)
     const metricsAddress = (value: string) => this.metricsAddress(value)
     const program = Effect.gen(function* () {
       const interval = flags.interval ?? "1m"
-      const intervalMs = yield* parseGoDuration(interval, "--interval", {
+      const parsedInterval = yield* parseGoDuration(interval, "--interval", {
         allowZero: false,
-        min: 1000,
-        max: 86_400_000,
+        min: "1 second",
+        max: "24 hours",
       })
       if (flags["metrics-addr"] !== undefined) {
         const address = yield* metricsAddress(flags["metrics-addr"])
-        const exporter = yield* makeExporter([prebuildsHealthCollector, presetStateCollector], {
-          minRefresh: "15 seconds",
-          timeout: "10 seconds",
-        })
-        const bound = yield* serveMetrics(address, exporter.refresh)
-        log(`serving metrics on http://${bound.host}:${bound.port}/metrics`)
+        const served = yield* serveExporter(address, [
+          prebuildsHealthCollector,
+          presetStateCollector,
+        ])
+        log(`serving metrics on ${served.url}`)
       }
       log(`reconciling every ${interval} (Ctrl-C stops between passes)`)
       let lastFailed = false
       return yield* runReconcileLoop({
-        intervalMs,
+        interval: parsedInterval,
         leaderLockKey,
         onPass: (report) => {
           if (lastFailed) log("the database is back")
           lastFailed = false
           if (report.leader) log(summaryOf(report))
         },
-        onFailure: (error, retryInMs) => {
+        onFailure: (error, retryIn) => {
           lastFailed = true
-          log(`pass failed: ${error.message}; retrying in ${(retryInMs / 1000).toFixed(1)} s`)
+          log(
+            `pass failed: ${error.message}; retrying in ${(Duration.toMillis(retryIn) / 1000).toFixed(1)} s`,
+          )
         },
       })
     })

@@ -1,11 +1,12 @@
-import { BaseCommand, formatCount, integerFlag } from "@coderops/cli-kit"
+import { BaseCommand, type ErrorTable, formatCount, integerFlag } from "@coderops/cli-kit"
 import { parseGoDuration } from "@coderops/db-core"
 import { type ApiKeyPurgeReport, purgeExpiredApiKeys } from "@coderops/dbpurge"
 import { Flags } from "@oclif/core"
 import * as Effect from "effect/Effect"
+import { dbPurgeErrors } from "../../../errors.js"
 
 /** 100 years: far inside PostgreSQL's interval range, far beyond any key's lifetime. */
-const maxRetentionMs = 876_000 * 3_600_000
+const maxRetention = "876000 hours"
 
 export default class DbPurgeApiKeys extends BaseCommand<typeof DbPurgeApiKeys> {
   static override summary =
@@ -43,15 +44,19 @@ Run it before upgrading to Coder v2.27: migration 000371 rewrites every row of a
     "dry-run": Flags.boolean({ summary: "Count what would be deleted; delete nothing." }),
   }
 
+  protected override errorTables(): ReadonlyArray<ErrorTable> {
+    return [dbPurgeErrors]
+  }
+
   async run(): Promise<ApiKeyPurgeReport> {
     const flags = this.flags
     const progress = (line: string) => this.logToStderr(line)
     const report = await this.runDb(
       Effect.flatMap(
-        parseGoDuration(flags.retention, "--retention", { max: maxRetentionMs }),
-        (retentionMs) =>
+        parseGoDuration(flags.retention, "--retention", { max: maxRetention }),
+        (retention) =>
           purgeExpiredApiKeys({
-            retentionMs,
+            retention,
             batchSize: flags["batch-size"],
             dryRun: flags["dry-run"],
             onBatch: ({ batch, deleted, total, seconds }) =>

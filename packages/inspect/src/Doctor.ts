@@ -1,16 +1,44 @@
+import {
+  Db,
+  type DbCoreError,
+  describeTarget,
+  minimumServerVersionNum,
+  serverVersion,
+} from "@coderops/db-core"
 import * as Effect from "effect/Effect"
-import { describeTarget } from "./DatabaseConfig.js"
-import { Db } from "./Db.js"
-import { type DbCoreError, explain } from "./ErrorHints.js"
-import { minimumServerVersionNum, serverVersion } from "./ServerVersion.js"
 
 export type CheckStatus = "pass" | "warn" | "fail" | "skip"
+
+/**
+ * What one check found, as facts: the CLI words them (which subsystem needs a privilege,
+ * which command falls back to what) and, for a failure, words its error through its tables.
+ */
+export type Finding =
+  | { readonly _tag: "Failed"; readonly error: DbCoreError }
+  | { readonly _tag: "NotConnected" }
+  | { readonly _tag: "Connected"; readonly target: string; readonly elapsedMs: number }
+  | { readonly _tag: "ServerVersion"; readonly version: string; readonly supported: boolean }
+  | {
+      readonly _tag: "CreateInSchema"
+      readonly user: string
+      readonly schema: string
+      readonly allowed: boolean
+    }
+  | {
+      readonly _tag: "TableOwnership"
+      readonly user: string
+      readonly schema: string
+      /** Tables in the schema owned by a role this user is not a member of. */
+      readonly foreignTables: ReadonlyArray<string>
+    }
+  | { readonly _tag: "SessionVisibility"; readonly user: string; readonly allowed: boolean }
+  | { readonly _tag: "CreateDatabase"; readonly user: string; readonly allowed: boolean }
+  | { readonly _tag: "AdvisoryLocks" }
 
 export interface Check {
   readonly name: string
   readonly status: CheckStatus
-  readonly detail: string
-  readonly hint?: string | undefined
+  readonly finding: Finding
 }
 
 export interface DoctorReport {
@@ -31,10 +59,45 @@ interface Privileges {
   readonly foreign_tables: Array<string>
 }
 
-const failed = (name: string, error: DbCoreError): Check => {
-  const { problem, hint } = explain(error)
-  return { name, status: "fail", detail: problem, hint }
-}
+const failed = (name: string, error: DbCoreError): Check => ({
+  name,
+  status: "fail",
+  finding: { _tag: "Failed", error },
+})
+
+/** The privilege checks: a missing one fails what needs it, or warns where there is a way round. */
+const privilegeChecks = (p: Privileges): Array<Check> => [
+  {
+    name: "create in schema",
+    status: p.create_on_schema ? "pass" : "fail",
+    finding: {
+      _tag: "CreateInSchema",
+      user: p.user,
+      schema: p.schema,
+      allowed: p.create_on_schema,
+    },
+  },
+  {
+    name: "table ownership",
+    status: p.foreign_tables.length === 0 ? "pass" : "fail",
+    finding: {
+      _tag: "TableOwnership",
+      user: p.user,
+      schema: p.schema,
+      foreignTables: p.foreign_tables,
+    },
+  },
+  {
+    name: "session visibility",
+    status: p.read_all_stats ? "pass" : "warn",
+    finding: { _tag: "SessionVisibility", user: p.user, allowed: p.read_all_stats },
+  },
+  {
+    name: "create database",
+    status: p.create_db || p.superuser ? "pass" : "warn",
+    finding: { _tag: "CreateDatabase", user: p.user, allowed: p.create_db || p.superuser },
+  },
+]
 
 /**
  * Checks what the toolkit needs of a database: that it answers, its version, and the
@@ -44,7 +107,7 @@ export const runDoctor = Effect.fn("Doctor.run")(function* () {
   const db = yield* Db
   const target = describeTarget(db.settings)
   const checks: Array<Check> = []
-  const report = () => ({
+  const report = (): DoctorReport => ({
     target,
     source: db.settings.source,
     checks,
@@ -56,14 +119,18 @@ export const runDoctor = Effect.fn("Doctor.run")(function* () {
   if (connected._tag === "Failure") {
     checks.push(failed("connectivity", connected.failure))
     for (const name of ["server version", "privileges"]) {
-      checks.push({ name, status: "skip", detail: "not checked: no connection" })
+      checks.push({ name, status: "skip", finding: { _tag: "NotConnected" } })
     }
     return report()
   }
   checks.push({
     name: "connectivity",
     status: "pass",
-    detail: `connected to ${target} in ${Math.round(performance.now() - started)} ms`,
+    finding: {
+      _tag: "Connected",
+      target,
+      elapsedMs: Math.round(performance.now() - started),
+    },
   })
 
   const version = yield* Effect.result(serverVersion())
@@ -74,8 +141,7 @@ export const runDoctor = Effect.fn("Doctor.run")(function* () {
     checks.push({
       name: "server version",
       status: supported ? "pass" : "fail",
-      detail: `PostgreSQL ${version.success.text}${supported ? "" : " is older than 13"}`,
-      hint: supported ? undefined : "upgrade PostgreSQL to 13 or later (Coder requires it too)",
+      finding: { _tag: "ServerVersion", version: version.success.text, supported },
     })
   }
 
@@ -99,74 +165,13 @@ export const runDoctor = Effect.fn("Doctor.run")(function* () {
     checks.push(failed("privileges", privileges.failure))
     return report()
   }
-  const p = privileges.success[0]!
-  checks.push(
-    p.create_on_schema
-      ? {
-          name: "create in schema",
-          status: "pass",
-          detail: `${p.user} can create tables in "${p.schema}"`,
-        }
-      : {
-          name: "create in schema",
-          status: "fail",
-          detail: `${p.user} cannot create tables in "${p.schema}" (migrations need it)`,
-          hint: `GRANT CREATE ON SCHEMA ${p.schema} TO ${p.user}`,
-        },
-  )
-  checks.push(
-    p.foreign_tables.length === 0
-      ? {
-          name: "table ownership",
-          status: "pass",
-          detail: `${p.user} owns every table in "${p.schema}"`,
-        }
-      : {
-          name: "table ownership",
-          status: "fail",
-          detail: `${p.foreign_tables.length} table(s) owned by another role, e.g. ${p.foreign_tables.slice(0, 3).join(", ")} (migrations ALTER them)`,
-          hint: "run coderops as the role that owns Coder's tables (the one coderd connects as)",
-        },
-  )
-  checks.push(
-    p.read_all_stats
-      ? {
-          name: "session visibility",
-          status: "pass",
-          detail: "can see other sessions' queries and lock holders",
-        }
-      : {
-          name: "session visibility",
-          status: "warn",
-          detail:
-            "cannot see other users' sessions in pg_stat_activity; lock holders are reported without details",
-          hint: `GRANT pg_read_all_stats TO ${p.user}`,
-        },
-  )
-  checks.push(
-    p.create_db || p.superuser
-      ? {
-          name: "create database",
-          status: "pass",
-          detail: "can create scratch databases (migrate verify on this server)",
-        }
-      : {
-          name: "create database",
-          status: "warn",
-          detail: "cannot create databases; `migrate verify` will use the embedded server instead",
-          hint: `ALTER ROLE ${p.user} CREATEDB`,
-        },
-  )
+  checks.push(...privilegeChecks(privileges.success[0]!))
   const lock = yield* Effect.result(
     db.withAdvisoryLock(0x636f6465726f7073n, Effect.void, { wait: false }),
   )
   checks.push(
     lock._tag === "Success"
-      ? {
-          name: "advisory locks",
-          status: "pass",
-          detail: "session advisory locks can be taken and released",
-        }
+      ? { name: "advisory locks", status: "pass", finding: { _tag: "AdvisoryLocks" } }
       : failed("advisory locks", lock.failure),
   )
   return report()

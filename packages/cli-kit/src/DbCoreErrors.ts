@@ -1,0 +1,98 @@
+import {
+  type DbCoreError,
+  describeDbCoreError,
+  type InvalidDuration,
+  tlsFailureOf,
+} from "@coderops/db-core"
+import { errorTable, type Wording } from "./ErrorTable.js"
+import { ExitCode } from "./ExitCode.js"
+
+const lockConflict = (error: DbCoreError): Wording => ({
+  problem: describeDbCoreError(error),
+  hint: "another session holds conflicting locks; retry, or find it in pg_stat_activity / pg_locks",
+  exitCode: ExitCode.lockConflict,
+})
+
+const constraintViolation = (error: DbCoreError & { readonly detail?: string | undefined }) => ({
+  problem: describeDbCoreError(error),
+  hint: error.detail ?? "the data conflicts with a constraint",
+  exitCode: ExitCode.sqlError,
+})
+
+/** db-core's errors as every coderops command words them: all plugins share this table. */
+export const dbCoreErrors = errorTable<DbCoreError | InvalidDuration>({
+  ConnectionFailed: (error) => ({
+    problem: describeDbCoreError(error),
+    hint:
+      tlsFailureOf(error) === "no-tls"
+        ? "the server offers no TLS: enable ssl on the server, or use sslmode=disable on a network you trust"
+        : tlsFailureOf(error) === "certificate"
+          ? "the server's certificate did not verify: pass its CA with sslrootcert=, or use sslmode=require to encrypt without verifying"
+          : "check the host and port, that PostgreSQL is running and reachable from here, or pass --database-url",
+    exitCode: ExitCode.connectionFailed,
+  }),
+  AuthenticationFailed: (error) => ({
+    problem: describeDbCoreError(error),
+    hint: "check the user and password in the database URL (--database-url, CODER_PG_CONNECTION_URL or DATABASE_URL)",
+    exitCode: ExitCode.authenticationFailed,
+  }),
+  DatabaseNotFound: (error) => ({
+    problem: describeDbCoreError(error),
+    hint: "correct the database name in the URL, or create it (CREATE DATABASE)",
+    exitCode: ExitCode.databaseNotFound,
+  }),
+  InvalidDatabaseConfig: () => ({
+    hint: "use the form postgres://USER@HOST:5432/DATABASE?sslmode=require, with the password after USER: (percent-encoded)",
+    exitCode: ExitCode.invalidConfig,
+  }),
+  InvalidDuration: () => ({ exitCode: ExitCode.invalidConfig }),
+  UnsupportedServerVersion: () => ({
+    hint: "upgrade PostgreSQL to 13 or later (Coder requires it too)",
+    exitCode: ExitCode.unsupportedServer,
+  }),
+  EmbeddedPostgresError: (error) => ({
+    hint:
+      error.unsafeDirectory?.problem === "not-enterable"
+        ? `coderops does not change the mode of a directory it did not create: let the ${error.unsafeDirectory.account} account enter ${error.unsafeDirectory.directory} (chmod o+x, or group ${error.unsafeDirectory.account} with g+x), or set CODEROPS_DATA_DIR to a path coderops may create under a directory it can enter`
+        : error.unsafeDirectory?.problem === "writable-by-others"
+          ? "set CODEROPS_DATA_DIR to a folder only you can write, or to one with the sticky bit (like /tmp), in which coderops makes a private folder of its own"
+          : error.logFile
+            ? `see the server log at ${error.logFile}, or pass --database-url to use your own server`
+            : "pass --database-url to use your own server, or set CODEROPS_DATA_DIR to another folder",
+    exitCode: ExitCode.embeddedServer,
+  }),
+  LockNotAvailable: lockConflict,
+  DeadlockDetected: lockConflict,
+  SerializationFailure: lockConflict,
+  QueryCanceled: (error) => ({
+    problem: describeDbCoreError(error),
+    hint:
+      error.reason === "statement_timeout"
+        ? "the statement ran longer than statement_timeout; raise it for this run or reduce the work"
+        : "the query was cancelled by an operator or a shutdown",
+    exitCode: ExitCode.sqlError,
+  }),
+  SqlSyntaxError: (error) => ({
+    problem: describeDbCoreError(error),
+    hint: "fix the SQL at that position",
+    exitCode: ExitCode.sqlError,
+  }),
+  UniqueViolation: constraintViolation,
+  ForeignKeyViolation: constraintViolation,
+  AdvisoryLockBusy: () => ({
+    hint: "wait for the other session to finish, then retry",
+    exitCode: ExitCode.lockConflict,
+  }),
+  NotInTransaction: () => ({
+    hint: "this is a bug in the calling code; please report it",
+    exitCode: ExitCode.failure,
+  }),
+  QueryFailed: (error) => ({
+    problem: describeDbCoreError(error),
+    hint:
+      error.sqlState === "42501"
+        ? "grant the privilege named above to this user"
+        : (error.detail ?? "see the PostgreSQL documentation for this SQLSTATE"),
+    exitCode: ExitCode.sqlError,
+  }),
+})

@@ -1,0 +1,47 @@
+import type { InvalidDatabaseConfig } from "./DatabaseConfig.js"
+import type { AdvisoryLockBusy, NotInTransaction } from "./Db.js"
+import type { EmbeddedPostgresError } from "./EmbeddedPostgres.js"
+import type { UnsupportedServerVersion } from "./ServerVersion.js"
+import type { SqlError } from "./SqlError.js"
+
+/** Every error db-core raises: the CLI words each tag (cli-kit's db-core error table). */
+export type DbCoreError =
+  | SqlError
+  | InvalidDatabaseConfig
+  | UnsupportedServerVersion
+  | EmbeddedPostgresError
+  | AdvisoryLockBusy
+  | NotInTransaction
+
+/**
+ * The one line that names what went wrong, from the error's facts: the statement, the
+ * server's message and SQLSTATE, the target. What to do about it is the caller's to say.
+ */
+export const describeDbCoreError = (error: DbCoreError): string => {
+  switch (error._tag) {
+    case "ConnectionFailed":
+      return `cannot connect to ${error.target} (${error.code}: ${error.message})`
+    case "AuthenticationFailed":
+      return `authentication failed for user "${error.user}" at ${error.target}`
+    case "DatabaseNotFound":
+      return `database "${error.database}" does not exist at ${error.target}`
+    case "LockNotAvailable":
+    case "DeadlockDetected":
+    case "SerializationFailure":
+    case "QueryFailed":
+      return `${error.query}: ${error.message} (SQLSTATE ${error.sqlState})`
+    case "QueryCanceled":
+      return `${error.query}: ${error.message}`
+    case "SqlSyntaxError":
+      return `${error.query}: ${error.message}${error.line === undefined ? "" : ` at line ${error.line}, column ${error.column}`}`
+    case "UniqueViolation":
+    case "ForeignKeyViolation":
+      return `${error.query}: ${error.message}${error.constraint ? ` (constraint ${error.constraint})` : ""}`
+    case "InvalidDatabaseConfig":
+    case "UnsupportedServerVersion":
+    case "EmbeddedPostgresError":
+    case "AdvisoryLockBusy":
+    case "NotInTransaction":
+      return error.message
+  }
+}

@@ -1,0 +1,26 @@
+import * as Effect from "effect/Effect"
+import { Db } from "./Db.js"
+
+// Kept in db-core only until the migrations package owns it: its SchemaMigrations reader
+// and its migrationStateCollector import it from here.
+
+export interface MigrationState {
+  readonly version: number
+  readonly dirty: boolean
+}
+
+/**
+ * golang-migrate's state: the single row of `schema_migrations`; undefined when the row
+ * is missing. Fails (undefined_table) when the table itself is missing.
+ */
+export const readMigrationState = Effect.fn("MigrationState.read")(function* (
+  table = "schema_migrations",
+) {
+  const db = yield* Db
+  // `table` is a plain identifier checked by the caller (SchemaMigrations) or the default.
+  const rows = yield* db.query<{ version: string; dirty: boolean }>(
+    "GetMigrationVersion",
+    `SELECT version, dirty FROM ${table} LIMIT 1`,
+  )
+  return rows.map((row): MigrationState => ({ version: Number(row.version), dirty: row.dirty }))[0]
+})

@@ -1,0 +1,2 @@
+export * from "./DatabaseInfo.js"
+export * from "./Doctor.js"

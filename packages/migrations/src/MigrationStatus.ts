@@ -1,0 +1,51 @@
+import type { MigrationSet } from "./MigrationSource.js"
+import type { HistoryEntry, MigrationVersion } from "./SchemaMigrations.js"
+
+export interface MigrationStatus {
+  readonly table: string
+  readonly version: number | undefined
+  readonly dirty: boolean
+  readonly latest: number | undefined
+  readonly migrations: ReadonlyArray<{
+    readonly version: number
+    readonly name: string
+    readonly applied: boolean
+    /** The file changed since it was applied (checksum differs from the history). */
+    readonly drift: boolean
+    readonly appliedAt: string | undefined
+    readonly durationMs: number | undefined
+  }>
+  readonly pending: number
+}
+
+/** Which migrations of the directory are applied, with their history and drift. */
+export const migrationStatus = (
+  source: MigrationSet,
+  table: string,
+  version: MigrationVersion | undefined,
+  history: ReadonlyMap<number, HistoryEntry>,
+): MigrationStatus => {
+  const migrations = source.migrations.map((m) => {
+    // The dirty version is the one that failed part-way: not applied.
+    const isApplied =
+      version !== undefined &&
+      (m.version < version.version || (m.version === version.version && !version.dirty))
+    const entry = isApplied ? history.get(m.version) : undefined
+    return {
+      version: m.version,
+      name: m.up.name,
+      applied: isApplied,
+      drift: entry !== undefined && entry.checksum !== m.up.checksum,
+      appliedAt: entry?.finishedAt,
+      durationMs: entry?.durationMs,
+    }
+  })
+  return {
+    table,
+    version: version?.version,
+    dirty: version?.dirty ?? false,
+    latest: source.migrations.at(-1)?.version,
+    migrations,
+    pending: migrations.filter((m) => !m.applied).length,
+  }
+}
