@@ -236,6 +236,32 @@ describe("errors a user will hit", () => {
     })
   })
 
+  it("seed options the seeder cannot honour: exit 3, every problem named by its flag", async () => {
+    const result = await coderops([
+      "db",
+      "seed",
+      "--orgs",
+      "-1",
+      "--expired-fraction",
+      "1.5",
+      "--database-url",
+      database.url,
+    ])
+    expect(result.code).toBe(3)
+    expectOneClearError(
+      result.stderr,
+      "invalid seed options: --orgs must be an integer from 0 to 4294967295, got -1; --expired-fraction must be between 0 and 1, got 1.5",
+    )
+    expect(result.stderr).toContain("Hint: correct the options (see coderops db seed --help)")
+  })
+
+  it("seeding a database without the Coder schema: exit 1, with the command to run", async () => {
+    const result = await coderops(["db", "seed", "--database-url", database.url])
+    expect(result.code).toBe(1)
+    expectOneClearError(result.stderr, "the Coder schema is missing here")
+    expect(result.stderr).toContain("Hint: run `coderops migrate up` first")
+  })
+
   it("an argument that does not parse is a usage error: exit 2, with where to look", async () => {
     const result = await coderops(["migrate", "goto", "abc", "--database-url", database.url])
     expect(result.code).toBe(2)

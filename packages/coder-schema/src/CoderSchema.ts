@@ -1,8 +1,5 @@
-import { readdir, readFile } from "node:fs/promises"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
-import { Db } from "@coderops/db-core"
-import * as Effect from "effect/Effect"
 
 /**
  * The bundled migration directory: baseline 000370 and the fast 000371. Found through the
@@ -18,19 +15,3 @@ export const migrationsDir = join(
 export const prebuildsUserId = "c42fdf75-3097-471c-8c33-fb52454d81c0"
 export const prebuildsGroupName = "coderprebuiltworkspaces"
 export const prebuildsGroupDisplayName = "Prebuilt Workspaces"
-
-/**
- * Applies the bundled schema (every up migration, in order, each as one script) without
- * recording versions: for tests and benchmarks of other subsystems. Migrating a real
- * database is `@coderops/migrations`' job.
- */
-export const applyCoderSchemaForTests = Effect.fn("CoderSchema.applyForTests")(function* () {
-  const db = yield* Db
-  const files = (yield* Effect.promise(() => readdir(migrationsDir)))
-    .filter((name) => name.endsWith(".up.sql"))
-    .sort()
-  for (const file of files) {
-    const text = yield* Effect.promise(() => readFile(join(migrationsDir, file), "utf8"))
-    yield* db.script(`Apply ${file}`, text)
-  }
-})

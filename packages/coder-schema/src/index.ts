@@ -1,2 +1,1 @@
 export * from "./CoderSchema.js"
-export * from "./SyntheticDeployment.js"

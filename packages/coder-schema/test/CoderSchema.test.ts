@@ -1,8 +1,10 @@
+import { readdir, readFile } from "node:fs/promises"
+import { join } from "node:path"
 import { Db, parseDatabaseUrl } from "@coderops/db-core"
 import { useTestDatabase } from "@coderops/test-postgres"
 import * as Effect from "effect/Effect"
 import { beforeAll, describe, expect, it } from "vitest"
-import { applyCoderSchemaForTests } from "../src/index.js"
+import { migrationsDir } from "../src/index.js"
 
 // Facts of Coder's schema at migration 000370 that coderops' queries and their speed
 // depend on, checked in the catalogs of a database migrated with the bundled schema.
@@ -19,12 +21,21 @@ const sql = <R extends object>(text: string, params: ReadonlyArray<unknown> = []
     ),
   )
 
+// Every up migration in order, each as one script: the directory under test, applied
+// here rather than through @coderops/test-coder-schema, which depends on this package.
 beforeAll(async () => {
-  await Effect.runPromise(
-    Effect.flatMap(parseDatabaseUrl(database.url, "explicit"), (settings) =>
-      Effect.provide(applyCoderSchemaForTests(), Db.layerFrom(settings)),
-    ),
-  )
+  const files = (await readdir(migrationsDir)).filter((name) => name.endsWith(".up.sql")).sort()
+  for (const file of files) {
+    const text = await readFile(join(migrationsDir, file), "utf8")
+    await Effect.runPromise(
+      Effect.flatMap(parseDatabaseUrl(database.url, "explicit"), (settings) =>
+        Effect.provide(
+          Db.use((db) => db.script(`Apply ${file}`, text)),
+          Db.layerFrom(settings),
+        ),
+      ),
+    )
+  }
 })
 
 /** Every index of each table, unique ones marked, as `name` or `name unique`. */

@@ -1,6 +1,6 @@
-import { applyCoderSchemaForTests } from "@coderops/coder-schema"
 import { Db } from "@coderops/db-core"
 import { Metrics } from "@coderops/metrics"
+import { applyCoderSchemaForTests } from "@coderops/test-coder-schema"
 import { run as runIn } from "@coderops/test-db"
 import { useTestDatabase } from "@coderops/test-postgres"
 import { parseExposition, sampleValue } from "@coderops/test-prometheus"

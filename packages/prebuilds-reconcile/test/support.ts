@@ -1,5 +1,5 @@
-import { applyCoderSchemaForTests } from "@coderops/coder-schema"
 import { Db } from "@coderops/db-core"
+import { applyCoderSchemaForTests } from "@coderops/test-coder-schema"
 import { run } from "@coderops/test-db"
 import * as Effect from "effect/Effect"
 

@@ -3,7 +3,6 @@
 // strategy (written here only, as the baseline: a group lookup and inserts for every
 // preset on every loop). Queries per pass are counted through db-core's query hook.
 import {
-  applyCoderSchemaForTests,
   prebuildsGroupDisplayName,
   prebuildsGroupName,
   prebuildsUserId,
@@ -11,6 +10,7 @@ import {
 import { Db } from "@coderops/db-core"
 import { instrumentedDatabase, type Metrics } from "@coderops/metrics"
 import { reconcileAll } from "@coderops/prebuilds-reconcile"
+import { applyCoderSchemaForTests } from "@coderops/test-coder-schema"
 import * as Effect from "effect/Effect"
 import { machine, median, withBenchServer } from "./harness.js"
 

@@ -3,8 +3,9 @@
 // Each run seeds a fresh database on a throwaway server; target: under 60 s with ANALYZE.
 import { readFile } from "node:fs/promises"
 import { join } from "node:path"
-import { migrationsDir, seedDeployment } from "@coderops/coder-schema"
+import { migrationsDir } from "@coderops/coder-schema"
 import { type DatabaseSettings, Db } from "@coderops/db-core"
+import { seedDeployment } from "@coderops/synthetic"
 import * as Effect from "effect/Effect"
 import { machine, median, withBenchServer } from "./harness.js"
 

@@ -1,11 +1,13 @@
-import { BaseCommand, formatCount } from "@coderops/cli-kit"
-import { type SeedReport, seedDeployment } from "@coderops/coder-schema"
+import { BaseCommand, type ErrorTable, formatCount } from "@coderops/cli-kit"
+import { type SeedReport, seedDeployment } from "@coderops/synthetic"
 import { Errors, Flags } from "@oclif/core"
+import { seedErrors } from "../../errors.js"
 
+// Parsed here, checked by the seeder (its InvalidSeedOptions, worded in ../../errors.ts).
 const fraction = Flags.custom<number>({
   parse: async (input) => {
     const value = Number(input)
-    if (input.trim() === "" || !(value >= 0 && value <= 1))
+    if (input.trim() === "" || Number.isNaN(value))
       throw new Errors.CLIError(`Expected a fraction from 0 to 1 but received: ${input}`)
     return value
   },
@@ -54,33 +56,29 @@ Expiry is relative to --now (default: the current time), so a migration or purge
   ]
 
   static override flags = {
-    orgs: Flags.integer({ summary: "Organizations.", default: 10, min: 0 }),
+    orgs: Flags.integer({ summary: "Organizations.", default: 10 }),
     users: Flags.integer({
       summary: "Users (besides the prebuilds user), spread over the organizations.",
       default: 100,
-      min: 0,
     }),
     "templates-per-org": Flags.integer({
       summary: "Templates per organization.",
       default: 3,
-      min: 0,
     }),
     "versions-per-template": Flags.integer({
       summary: "Versions per template; the last one is active.",
       default: 2,
-      min: 0,
     }),
     "presets-per-version": Flags.integer({
       summary: "Presets per template version.",
       default: 3,
-      min: 0,
     }),
-    "api-keys": Flags.integer({ summary: "API keys, over all users.", default: 10_000, min: 0 }),
+    "api-keys": Flags.integer({ summary: "API keys, over all users.", default: 10_000 }),
     "expired-fraction": fraction({
       summary: "Fraction of API keys that expired between 8 days and 3 years ago.",
       default: 0.5,
     }),
-    seed: Flags.integer({ summary: "Seed of the generator.", default: 1, min: 0 }),
+    seed: Flags.integer({ summary: "Seed of the generator.", default: 1 }),
     "preset-desired-fraction": fraction({
       summary: "Fraction of presets with desired_instances set (0 to 3): prebuilds configured.",
       default: 0.5,
@@ -89,7 +87,6 @@ Expiry is relative to --now (default: the current time), so a migration or purge
       summary:
         "Prebuilt workspaces owned by the prebuilds user per active preset, up to its desired_instances.",
       default: 0,
-      min: 0,
     }),
     "reconciled-fraction": fraction({
       summary:
@@ -99,6 +96,10 @@ Expiry is relative to --now (default: the current time), so a migration or purge
     now: timestamp({
       summary: "Reference time that expiries and ages are relative to (default: now).",
     }),
+  }
+
+  protected override errorTables(): ReadonlyArray<ErrorTable> {
+    return [seedErrors]
   }
 
   async run(): Promise<SeedReport> {

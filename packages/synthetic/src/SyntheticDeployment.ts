@@ -1,0 +1,174 @@
+import { Db, type SqlError } from "@coderops/db-core"
+import * as Effect from "effect/Effect"
+import { chunked } from "./internal/copyText.js"
+import { makePlan, type Plan } from "./internal/plan.js"
+import { type ApiKeyScopeColumn, apiKeyChunks, apiKeyColumns } from "./internal/rows/apiKeys.js"
+import { organizationTables } from "./internal/rows/organizations.js"
+import { templateTables } from "./internal/rows/templates.js"
+import { workspaceTables } from "./internal/rows/workspaces.js"
+import type { SeededTable } from "./internal/SeededTable.js"
+import { SchemaMissing, SeedTargetNotEmpty } from "./SeedErrors.js"
+import { type SeedOptions, validateSeedOptions } from "./SeedOptions.js"
+
+export interface SeedReport {
+  readonly organizations: number
+  readonly users: number
+  readonly templates: number
+  readonly templateVersions: number
+  readonly presets: number
+  readonly apiKeys: number
+  /** Keys that expired more than 7 days before the reference time (what 000371 purges). */
+  readonly expiredApiKeys: number
+  readonly prebuiltWorkspaces: number
+  readonly organizationsWithPrebuilds: number
+  readonly reconciledOrganizations: number
+  /** `scope` before migration 000371, `scopes` (+ allow_list) after it. */
+  readonly apiKeyScopeColumn: ApiKeyScopeColumn
+  readonly seconds: number
+}
+
+/** The tables loaded in the seeding transaction, in load order (parents before children). */
+const transactionTables: ReadonlyArray<SeededTable> = [
+  ...organizationTables,
+  ...templateTables,
+  ...workspaceTables,
+]
+
+/** Every table the seeder writes, in load order. */
+const seededTables = [...transactionTables.map((t) => t.table), "api_keys"]
+
+/** Parallel COPY streams for api_keys. */
+const apiKeyStreams = 2
+
+type Progress = SeedOptions["onProgress"]
+
+/** Times one table's COPY and reports it. */
+const load = Effect.fn("SyntheticDeployment.load")(function* <R>(
+  table: string,
+  copy: Effect.Effect<number, SqlError, R>,
+  onProgress: Progress,
+) {
+  const started = performance.now()
+  const rows = yield* copy
+  onProgress?.(table, rows, (performance.now() - started) / 1000)
+  return rows
+})
+
+/** Which scope column api_keys has; fails when a seeded table or that column is missing. */
+const targetSchema = Effect.fn("SyntheticDeployment.targetSchema")(function* () {
+  const db = yield* Db
+  const [target] = yield* db.query<{ missing: Array<string>; scope_columns: Array<string> }>(
+    "GetSeedTargetSchema",
+    `SELECT
+       ARRAY(SELECT t FROM unnest($1::text[]) AS t WHERE to_regclass(t) IS NULL) AS missing,
+       ARRAY(SELECT column_name::text FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = 'api_keys'
+               AND column_name IN ('scope', 'scopes')) AS scope_columns`,
+    [seededTables],
+  )
+  const { missing, scope_columns: scopeColumns } = target!
+  if (missing.length > 0 || scopeColumns.length === 0) {
+    const absent = missing.length > 0 ? missing : ["api_keys.scope or api_keys.scopes"]
+    return yield* new SchemaMissing({
+      missing: absent,
+      message: `the Coder schema is missing here: no ${missing.length > 0 ? missing.join(", ") : "api_keys.scope or api_keys.scopes column"}`,
+    })
+  }
+  return scopeColumns.includes("scopes") ? ("scopes" as const) : ("scope" as const)
+})
+
+/** Everything but the API keys, in one transaction; rows loaded per table. */
+const loadTransactionTables = (plan: Plan, onProgress: Progress) =>
+  Effect.gen(function* () {
+    const db = yield* Db
+    return yield* db.transaction(
+      "SeedDeployment",
+      Effect.gen(function* () {
+        const [occupied] = yield* db.query<{ organizations: boolean; api_keys: boolean }>(
+          "CheckSeedTargetEmpty",
+          `SELECT EXISTS (SELECT 1 FROM organizations) AS organizations,
+                  EXISTS (SELECT 1 FROM api_keys) AS api_keys`,
+        )
+        if (occupied?.organizations || occupied?.api_keys) {
+          const table = occupied.organizations ? "organizations" : "api_keys"
+          return yield* new SeedTargetNotEmpty({
+            table,
+            message: `the database already has ${occupied.organizations ? "organizations" : "API keys"}: seeding would mix synthetic data into it`,
+          })
+        }
+        const rows: Record<string, number> = {}
+        for (const { table, name, columns, rows: generate } of transactionTables)
+          rows[table] = yield* load(
+            table,
+            db.copyFrom(
+              name,
+              `COPY ${table} (${columns.join(", ")}) FROM STDIN`,
+              chunked(generate(plan)),
+            ),
+            onProgress,
+          )
+        return rows
+      }),
+    )
+  })
+
+/**
+ * API keys (millions of rows) load through parallel COPY streams, each on its own
+ * connection and so its own transaction, once the users they reference are committed:
+ * one server backend is CPU-bound on them (text input, the foreign key check, Coder's row
+ * trigger and three indexes per row), and two load about twice as fast.
+ */
+const loadApiKeys = Effect.fn("SyntheticDeployment.loadApiKeys")(function* (
+  plan: Plan,
+  scopeColumn: ApiKeyScopeColumn,
+) {
+  const db = yield* Db
+  const text = `COPY api_keys (${apiKeyColumns(scopeColumn).join(", ")}) FROM STDIN`
+  const slices = Array.from({ length: apiKeyStreams }, (_, n) => [
+    Math.floor((plan.apiKeys * n) / apiKeyStreams),
+    Math.floor((plan.apiKeys * (n + 1)) / apiKeyStreams),
+  ])
+  const rows = yield* Effect.forEach(
+    slices,
+    ([from, to]) =>
+      db.copyFrom("CopySeedApiKeys", text, apiKeyChunks(plan, scopeColumn, from!, to!)),
+    { concurrency: "unbounded" },
+  )
+  return rows.reduce((sum, n) => sum + n, 0)
+})
+
+/**
+ * Seeds a fresh Coder database with a synthetic deployment, deterministically: the same
+ * seed and options give byte-identical rows. Every table is loaded with COPY from
+ * generators that stream chunks of rows, so memory stays flat for millions of API keys.
+ * Everything but the API keys is one transaction; the API keys follow in parallel COPY
+ * streams, so a failure there can leave some of them: seed a fresh database again. Call it
+ * outside a transaction. Works on the schema before migration 000371 (api_keys.scope) and
+ * after it (scopes, allow_list), so 000371 can be rehearsed on realistic data.
+ */
+export const seedDeployment = Effect.fn("SyntheticDeployment.seed")(function* (
+  options: SeedOptions,
+) {
+  const db = yield* Db
+  const started = performance.now()
+  const plan = makePlan(yield* validateSeedOptions(options))
+  const scopeColumn = yield* targetSchema()
+  const loaded = yield* loadTransactionTables(plan, options.onProgress)
+  const apiKeys = yield* load("api_keys", loadApiKeys(plan, scopeColumn), options.onProgress)
+  // Planner statistics for the new rows, so row estimates (and rehearsals) are right.
+  yield* db.execute("AnalyzeSeededTables", `ANALYZE ${seededTables.join(", ")}`)
+  return {
+    organizations: loaded.organizations ?? 0,
+    users: loaded.users ?? 0,
+    templates: loaded.templates ?? 0,
+    templateVersions: loaded.template_versions ?? 0,
+    presets: loaded.template_version_presets ?? 0,
+    prebuiltWorkspaces: loaded.workspaces ?? 0,
+    apiKeys,
+    expiredApiKeys: plan.expiredKeys,
+    organizationsWithPrebuilds: plan.hasPrebuilds.filter(Boolean).length,
+    reconciledOrganizations: plan.reconciled.filter(Boolean).length,
+    apiKeyScopeColumn: scopeColumn,
+    seconds: (performance.now() - started) / 1000,
+  } satisfies SeedReport
+})

@@ -1,0 +1,3 @@
+export * from "./SeedErrors.js"
+export * from "./SeedOptions.js"
+export * from "./SyntheticDeployment.js"

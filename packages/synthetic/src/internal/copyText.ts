@@ -1,0 +1,35 @@
+// COPY's text format, as strings: for the small tables, where clarity beats speed.
+
+/** Escapes a value for COPY's text format (backslash, tab, newline, carriage return). */
+export const copyText = (value: string) => value.replace(/[\\\t\n\r]/g, copyEscape)
+const copyEscape = (c: string) =>
+  c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"
+
+/** NULL in COPY's text format. */
+export const copyNull = "\\N"
+
+/** One row: fields already in COPY text. */
+export const line = (fields: ReadonlyArray<string | number>) => `${fields.join("\t")}\n`
+
+/** Characters (bytes: all of it is ASCII) per chunk: few stream writes, few CopyData messages. */
+export const chunkSize = 256 * 1024
+
+/** Rows joined into chunks of about `chunkSize`. */
+export function* chunked(rows: Iterable<string>): Generator<string> {
+  let chunk = ""
+  for (const row of rows) {
+    chunk += row
+    if (chunk.length >= chunkSize) {
+      yield chunk
+      chunk = ""
+    }
+  }
+  if (chunk !== "") yield chunk
+}
+
+/** Whole-second Unix time as timestamptz text (UTC). */
+export const timestamp = (unixSeconds: number) =>
+  `${new Date(unixSeconds * 1000).toISOString().slice(0, 19).replace("T", " ")}+00`
+
+/** Seconds in a day. */
+export const day = 86_400
