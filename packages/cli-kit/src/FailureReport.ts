@@ -54,8 +54,8 @@ export const redactSecrets = (text: string) =>
 
 /**
  * Turns any failure into its report: worded by the first table that knows its tag (the
- * command's own tables, then db-core's and metrics'). Errors not converted yet keep the
- * old shape: a `_tag`, a `message`, and optionally a `hint` and an `exitCode`.
+ * command's own tables, then db-core's and metrics'); any other failure is its message
+ * and exit 1.
  */
 export const reportOf = (error: unknown, tables: ReadonlyArray<ErrorTable> = []): FailureReport => {
   const tag =
@@ -77,18 +77,18 @@ export const reportOf = (error: unknown, tables: ReadonlyArray<ErrorTable> = [])
       details: detailsOf(error),
     }
   }
+  // An error no table words: its own message, exit 1. Libraries carry no exit codes or
+  // hints of their own; a tag that needs them belongs in a table.
   const fields = (typeof error === "object" && error !== null ? error : {}) as {
     _tag?: unknown
     message?: unknown
-    hint?: unknown
-    exitCode?: unknown
   }
   return {
     tag:
       typeof fields._tag === "string" ? fields._tag : error instanceof Error ? error.name : "Error",
     message: redactSecrets(typeof fields.message === "string" ? fields.message : String(error)),
-    hint: typeof fields.hint === "string" ? redactSecrets(fields.hint) : undefined,
-    exitCode: typeof fields.exitCode === "number" ? fields.exitCode : ExitCode.failure,
+    hint: undefined,
+    exitCode: ExitCode.failure,
     details: detailsOf(error),
   }
 }

@@ -54,9 +54,12 @@ describe("reportOf with error tables", () => {
     expect(report.hint).not.toContain("hunter2")
   })
 
-  it("a tag no table knows is a plain failure", () => {
-    expect(reportOf({ _tag: "Unknown", message: "odd" }, [table])).toMatchObject({
+  it("a tag no table knows is a plain failure, whatever exit code or hint it carries", () => {
+    const error = { _tag: "Unknown", message: "odd", exitCode: 7, hint: "run --force" }
+    expect(reportOf(error, [table])).toMatchObject({
       tag: "Unknown",
+      message: "odd",
+      hint: undefined,
       exitCode: ExitCode.failure,
     })
   })
