@@ -1,5 +1,5 @@
 import type { InvalidDatabaseConfig } from "./DatabaseConfig.js"
-import type { AdvisoryLockBusy, NotInTransaction } from "./Db.js"
+import type { AdvisoryLockBusy, NotInTransaction } from "./DbShape.js"
 import type { EmbeddedPostgresError } from "./EmbeddedPostgres.js"
 import type { UnsupportedServerVersion } from "./ServerVersion.js"
 import type { SqlError } from "./SqlError.js"
