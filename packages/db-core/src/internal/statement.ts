@@ -81,7 +81,24 @@ export const runStatement = <T>(
     }),
   )
 
-/** One named, parameterised statement (extended protocol): its rows. */
+/** One statement of the extended protocol, with its parameters. */
+const extended = <R extends pg.QueryResultRow>(
+  conn: Connection,
+  name: string,
+  text: string,
+  params: ReadonlyArray<unknown>,
+  rowsOf: (result: pg.QueryResult<R>) => number,
+) =>
+  runStatement(
+    conn,
+    name,
+    "query",
+    text,
+    (client) => client.query<R>({ text, values: params as Array<unknown> }),
+    rowsOf,
+  )
+
+/** One named, parameterised statement: its rows. */
 export const query = <R extends object = Row>(
   conn: Connection,
   name: string,
@@ -89,12 +106,11 @@ export const query = <R extends object = Row>(
   params: ReadonlyArray<unknown> = [],
 ) =>
   Effect.map(
-    runStatement(
+    extended<R & pg.QueryResultRow>(
       conn,
       name,
-      "query",
       text,
-      (client) => client.query<R & pg.QueryResultRow>({ text, values: params as Array<unknown> }),
+      params,
       (result) => result.rowCount ?? result.rows.length,
     ),
     (result): ReadonlyArray<R> => result.rows,
@@ -108,13 +124,6 @@ export const execute = (
   params: ReadonlyArray<unknown> = [],
 ) =>
   Effect.map(
-    runStatement(
-      conn,
-      name,
-      "query",
-      text,
-      (client) => client.query({ text, values: params as Array<unknown> }),
-      (result) => result.rowCount ?? 0,
-    ),
+    extended(conn, name, text, params, (result) => result.rowCount ?? 0),
     (result) => result.rowCount ?? 0,
   )
