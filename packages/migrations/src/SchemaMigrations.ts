@@ -3,6 +3,14 @@ import { Db, readMigrationState } from "@coderops/db-core"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import pg from "pg"
+import {
+  createMissingTables,
+  writeText as inlineWrite,
+  lastApplied,
+  type MigrationTables,
+  storedVersion,
+  writeStatement,
+} from "./internal/migrationTables.js"
 
 /** golang-migrate's state: one row, or none for "no version". */
 export type { MigrationState as MigrationVersion } from "@coderops/db-core"
@@ -29,10 +37,6 @@ export const defaultStateTable = "schema_migrations"
 export const historyTable = "coderops_migration_history"
 
 const identifier = /^[a-z_][a-z0-9_]*$/
-
-/** A string as a SQL expression whose only characters are letters, digits and punctuation. */
-const hexText = (value: string) =>
-  `convert_from(decode('${Buffer.from(value, "utf8").toString("hex")}', 'hex'), 'UTF8')`
 
 export class InvalidStateTable extends Data.TaggedError("InvalidStateTable")<{
   readonly table: string
@@ -70,8 +74,7 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
     const plainSchema = schema === undefined || identifier.test(schema)
     const inSchema = (name: string) =>
       schema === undefined ? name : `${plainSchema ? schema : pg.escapeIdentifier(schema)}.${name}`
-    const stateName = inSchema(table)
-    const historyName = inSchema(historyTable)
+    const tables: MigrationTables = { state: inSchema(table), history: inSchema(historyTable) }
 
     const refuseCoderV1 = Effect.gen(function* () {
       const [row] = yield* db.query<{ v1: boolean }>(
@@ -86,75 +89,17 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
       }
     })
 
-    /** Creates whichever of the two tables is missing; writes nothing when both exist. */
-    const ensure = Effect.gen(function* () {
-      const [present] = yield* db.query<{ state: boolean; history: boolean }>(
-        "FindMigrationTables",
-        "SELECT to_regclass($1) IS NOT NULL AS state, to_regclass($2) IS NOT NULL AS history",
-        [stateName, historyName],
-      )
-      if (!present?.state) {
-        yield* db.script(
-          "CreateStateTable",
-          `CREATE TABLE IF NOT EXISTS ${stateName} (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)`,
-        )
-      }
-      if (!present?.history) {
-        yield* db.script(
-          "CreateHistoryTable",
-          `CREATE TABLE IF NOT EXISTS ${historyName} (
-             id bigserial PRIMARY KEY,
-             version bigint NOT NULL,
-             direction text NOT NULL CHECK (direction IN ('up', 'down')),
-             name text NOT NULL,
-             checksum text NOT NULL,
-             started_at timestamptz NOT NULL,
-             finished_at timestamptz NOT NULL,
-             duration_ms double precision NOT NULL,
-             applied_by text NOT NULL
-           );
-           COMMENT ON TABLE ${historyName} IS 'coderops: when each migration ran, how long it took, and the checksum of the file, for drift reports. Optional.';`,
-        )
-      }
-    })
-
     /** The current version; undefined when the table is missing or empty ("no version"). */
     const read = Effect.gen(function* () {
       const [exists] = yield* db.query<{ present: boolean }>(
         "FindStateTable",
         "SELECT to_regclass($1) IS NOT NULL AS present",
-        [stateName],
+        [tables.state],
       )
-      return exists?.present ? yield* readMigrationState(stateName) : undefined
+      return exists?.present ? yield* readMigrationState(tables.state) : undefined
     })
 
     const who = `${process.env.USER ?? "unknown"}@${hostname()} (coderops pid ${process.pid})`
-
-    /**
-     * The statement that empties the table and writes the version, as golang-migrate does
-     * (no version: the table stays empty; a dirty "no version" is -1), optionally with the
-     * history row; `values` are SQL expressions: parameters, or literals.
-     */
-    const writeStatement = (values: {
-      readonly version: string
-      readonly dirty: string
-      readonly history?: ReadonlyArray<string> | undefined
-    }) => {
-      const history = values.history
-        ? `, recorded AS (
-             INSERT INTO ${historyName} (version, direction, name, checksum, started_at, finished_at, duration_ms, applied_by)
-             VALUES (${values.history.join(", ")}))`
-        : ""
-      // Other versions' rows go, and the version is upserted: one row remains, as after
-      // golang-migrate's TRUNCATE + INSERT (a DELETE and an INSERT of the same key cannot
-      // share one statement).
-      return `WITH cleared AS (DELETE FROM ${stateName} WHERE version IS DISTINCT FROM ${values.version})${history}
-         INSERT INTO ${stateName} (version, dirty) SELECT ${values.version}, ${values.dirty} WHERE ${values.version} IS NOT NULL
-         ON CONFLICT (version) DO UPDATE SET dirty = EXCLUDED.dirty`
-    }
-
-    const storedVersion = (version: number | undefined, dirty: boolean) =>
-      version ?? (dirty ? -1 : null)
 
     /**
      * Writes the version and optionally the history row: one statement, one round trip,
@@ -167,7 +112,7 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
     ) =>
       db.execute(
         "SetMigrationVersion",
-        writeStatement({
+        writeStatement(tables, {
           version: "$1::bigint",
           dirty: "$2::boolean",
           history: entry && ["$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10"],
@@ -201,77 +146,21 @@ export const makeSchemaMigrations = (table: string = defaultStateTable) =>
     ) => {
       if (!plainSchema)
         throw new Error(`schema ${schema} needs quotes: write the version with write`)
-      if (!/^[0-9a-f]+$/.test(entry.checksum)) {
-        throw new Error(`checksum ${entry.checksum} of ${entry.name} is not lower-case hex`)
-      }
-      const stored = storedVersion(version, false)
-      return writeStatement({
-        version: `${stored === null ? "NULL" : Math.trunc(stored)}::bigint`,
-        dirty: "false",
-        history: [
-          String(Math.trunc(entry.version)),
-          entry.direction === "up" ? "'up'" : "'down'",
-          hexText(entry.name),
-          `'${entry.checksum}'`,
-          "statement_timestamp()",
-          "clock_timestamp()",
-          "1000 * extract(epoch FROM clock_timestamp() - statement_timestamp())",
-          hexText(who),
-        ],
-      })
+      return inlineWrite(tables, who, version, entry)
     }
-
-    /** The last `up` of each version still applied, for drift and durations. */
-    const lastApplied = Effect.gen(function* () {
-      const [exists] = yield* db.query<{ present: boolean }>(
-        "FindHistoryTable",
-        "SELECT to_regclass($1) IS NOT NULL AS present",
-        [historyName],
-      )
-      if (!exists?.present) return new Map<number, HistoryEntry>()
-      const rows = yield* db.query<{
-        version: string
-        direction: Direction
-        name: string
-        checksum: string
-        started_at: Date
-        finished_at: Date
-        duration_ms: number
-        applied_by: string
-      }>(
-        "GetMigrationHistory",
-        `SELECT DISTINCT ON (version) version, direction, name, checksum, started_at, finished_at, duration_ms, applied_by
-           FROM ${historyName} ORDER BY version, id DESC`,
-      )
-      return new Map(
-        rows
-          .filter((row) => row.direction === "up")
-          .map((row): [number, HistoryEntry] => [
-            Number(row.version),
-            {
-              version: Number(row.version),
-              direction: row.direction,
-              name: row.name,
-              checksum: row.checksum,
-              startedAt: row.started_at.toISOString(),
-              finishedAt: row.finished_at.toISOString(),
-              durationMs: row.duration_ms,
-              appliedBy: row.applied_by,
-            },
-          ]),
-      )
-    })
 
     return {
       table,
       /** The version write can end a migration's message (its schema needs no quotes). */
       writesInline: plainSchema,
       refuseCoderV1,
-      ensure,
+      /** Creates whichever of the two tables is missing; writes nothing when both exist. */
+      ensure: createMissingTables(db, tables),
       read,
       write,
       writeText,
-      lastApplied,
+      /** The last `up` of each version still applied, for drift and durations. */
+      lastApplied: lastApplied(db, tables),
     }
   })
 
