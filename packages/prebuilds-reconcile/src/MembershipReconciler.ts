@@ -3,7 +3,7 @@ import {
   prebuildsGroupName,
   prebuildsUserId,
 } from "@coderops/coder-schema"
-import { Db, type SqlError } from "@coderops/db-core"
+import { Db, type DbShape, type SqlError } from "@coderops/db-core"
 import { durationBuckets, Metrics, type MetricsShape } from "@coderops/metrics"
 import * as Effect from "effect/Effect"
 import { type OrganizationPrebuildStatus, readPrebuildStatus } from "./PrebuildStatus.js"
@@ -53,6 +53,61 @@ const describe = (error: SqlError) => ({
   error: error.message,
   sqlState: "sqlState" in error ? error.sqlState : undefined,
 })
+
+/** Makes the prebuilds user a member of the organizations `ids`; the rows created. */
+const insertMemberships = (db: DbShape, userId: string, ids: ReadonlyArray<string>) =>
+  db.execute(
+    "InsertPrebuildsOrganizationMemberships",
+    `INSERT INTO organization_members (user_id, organization_id, created_at, updated_at, roles)
+     SELECT $1::uuid, o.id, now(), now(), '{}'
+       FROM organizations o WHERE o.id = ANY($2::uuid[])
+     ON CONFLICT (organization_id, user_id) DO NOTHING`,
+    [userId, ids],
+  )
+
+/**
+ * Creates the prebuilds group of the organizations `ids` and records each group's id in
+ * `groupIds`, also of a group another reconciler created meanwhile; the groups created.
+ */
+const insertGroups = (
+  db: DbShape,
+  groupName: string,
+  ids: ReadonlyArray<string>,
+  groupIds: Map<string, string>,
+) =>
+  Effect.gen(function* () {
+    const inserted = yield* db.query<{ organization_id: string; id: string }>(
+      "InsertPrebuildsGroups",
+      `INSERT INTO groups (id, name, organization_id, display_name, avatar_url, quota_allowance)
+       SELECT gen_random_uuid(), $1, o.id, $2, '', 0
+         FROM organizations o WHERE o.id = ANY($3::uuid[])
+       ON CONFLICT (name, organization_id) DO NOTHING
+       RETURNING organization_id, id`,
+      [groupName, prebuildsGroupDisplayName, ids],
+    )
+    for (const row of inserted) groupIds.set(row.organization_id, row.id)
+    const missing = ids.filter((id) => !groupIds.has(id))
+    if (missing.length > 0) {
+      // Created by another reconciler meanwhile: a new statement sees it committed.
+      const existing = yield* db.query<{ organization_id: string; id: string }>(
+        "GetPrebuildsGroups",
+        "SELECT organization_id, id FROM groups WHERE name = $1 AND organization_id = ANY($2::uuid[])",
+        [groupName, missing],
+      )
+      for (const row of existing) groupIds.set(row.organization_id, row.id)
+    }
+    return inserted.length
+  })
+
+/** Adds the prebuilds user to the groups `groupIds`; the rows created. */
+const insertGroupMemberships = (db: DbShape, userId: string, groupIds: ReadonlyArray<string>) =>
+  db.execute(
+    "InsertPrebuildsGroupMemberships",
+    `INSERT INTO group_members (user_id, group_id)
+     SELECT $1::uuid, g.id FROM groups g WHERE g.id = ANY($2::uuid[])
+     ON CONFLICT (user_id, group_id) DO NOTHING`,
+    [userId, groupIds],
+  )
 
 /**
  * One pass: a single status read, then only the missing steps, in order — memberships,
@@ -132,15 +187,7 @@ export const reconcileAll = Effect.fn("MembershipReconciler.reconcileAll")(funct
     yield* eachStep(
       "membership",
       needMembership,
-      (ids) =>
-        db.execute(
-          "InsertPrebuildsOrganizationMemberships",
-          `INSERT INTO organization_members (user_id, organization_id, created_at, updated_at, roles)
-           SELECT $1::uuid, o.id, now(), now(), '{}'
-             FROM organizations o WHERE o.id = ANY($2::uuid[])
-           ON CONFLICT (organization_id, user_id) DO NOTHING`,
-          [userId, ids],
-        ),
+      (ids) => insertMemberships(db, userId, ids),
       (n) => n,
     )
 
@@ -151,30 +198,7 @@ export const reconcileAll = Effect.fn("MembershipReconciler.reconcileAll")(funct
     yield* eachStep(
       "group",
       needGroup.filter((s) => !failed(s.organizationId)),
-      (ids) =>
-        Effect.gen(function* () {
-          const inserted = yield* db.query<{ organization_id: string; id: string }>(
-            "InsertPrebuildsGroups",
-            `INSERT INTO groups (id, name, organization_id, display_name, avatar_url, quota_allowance)
-             SELECT gen_random_uuid(), $1, o.id, $2, '', 0
-               FROM organizations o WHERE o.id = ANY($3::uuid[])
-             ON CONFLICT (name, organization_id) DO NOTHING
-             RETURNING organization_id, id`,
-            [groupName, prebuildsGroupDisplayName, ids],
-          )
-          for (const row of inserted) groupIds.set(row.organization_id, row.id)
-          const missing = ids.filter((id) => !groupIds.has(id))
-          if (missing.length > 0) {
-            // Created by another reconciler meanwhile: a new statement sees it committed.
-            const existing = yield* db.query<{ organization_id: string; id: string }>(
-              "GetPrebuildsGroups",
-              "SELECT organization_id, id FROM groups WHERE name = $1 AND organization_id = ANY($2::uuid[])",
-              [groupName, missing],
-            )
-            for (const row of existing) groupIds.set(row.organization_id, row.id)
-          }
-          return inserted.length
-        }),
+      (ids) => insertGroups(db, groupName, ids, groupIds),
       (n) => n,
     )
 
@@ -185,12 +209,10 @@ export const reconcileAll = Effect.fn("MembershipReconciler.reconcileAll")(funct
       "group_membership",
       needGroupMembership,
       (ids) =>
-        db.execute(
-          "InsertPrebuildsGroupMemberships",
-          `INSERT INTO group_members (user_id, group_id)
-           SELECT $1::uuid, g.id FROM groups g WHERE g.id = ANY($2::uuid[])
-           ON CONFLICT (user_id, group_id) DO NOTHING`,
-          [userId, ids.map((id) => groupIds.get(id)!)],
+        insertGroupMemberships(
+          db,
+          userId,
+          ids.map((id) => groupIds.get(id)!),
         ),
       (n) => n,
     )
