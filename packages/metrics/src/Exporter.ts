@@ -45,21 +45,8 @@ interface Run {
   settled: boolean
 }
 
-/**
- * Refreshes the collectors at most once per `minRefresh`, however many scrapers there are;
- * concurrent scrapes share one refresh. The collectors run in parallel, as many at once as
- * the pool has connections, under one deadline (`timeout`): a refresh ends by then, and a
- * collector that failed or missed it reports no gauges (they are dropped, not left at old
- * values), `coderops_exporter_collector_up{collector} 0`, one more
- * `coderops_exporter_errors_total{collector}`, and a warning; the others still report.
- */
-export const makeExporter = Effect.fn("Exporter.make")(function* (
-  collectors: ReadonlyArray<Collector>,
-  options: ExporterOptions = defaultExporterOptions,
-) {
-  const metrics = yield* Metrics
-  const db = yield* Db
-  const context = yield* Effect.context<Db | Metrics>()
+/** The exporter's own metrics: how each collector's refresh went. */
+const exporterMetrics = (metrics: MetricsShape) => {
   const errors = metrics.counter({
     name: "coderops_exporter_errors_total",
     help: "Collector refreshes that failed or missed the scrape deadline; the collector's gauges were dropped.",
@@ -79,6 +66,25 @@ export const makeExporter = Effect.fn("Exporter.make")(function* (
     name: "coderops_exporter_last_refresh_timestamp_seconds",
     help: "Unix time of the last refresh of the database gauges.",
   })
+  return { errors, duration, up, lastRefresh }
+}
+
+/**
+ * Refreshes the collectors at most once per `minRefresh`, however many scrapers there are;
+ * concurrent scrapes share one refresh. The collectors run in parallel, as many at once as
+ * the pool has connections, under one deadline (`timeout`): a refresh ends by then, and a
+ * collector that failed or missed it reports no gauges (they are dropped, not left at old
+ * values), `coderops_exporter_collector_up{collector} 0`, one more
+ * `coderops_exporter_errors_total{collector}`, and a warning; the others still report.
+ */
+export const makeExporter = Effect.fn("Exporter.make")(function* (
+  collectors: ReadonlyArray<Collector>,
+  options: ExporterOptions = defaultExporterOptions,
+) {
+  const metrics = yield* Metrics
+  const db = yield* Db
+  const context = yield* Effect.context<Db | Metrics>()
+  const { errors, duration, up, lastRefresh } = exporterMetrics(metrics)
   for (const collector of collectors) errors.inc({ collector: collector.name }, 0)
   const minRefreshMs = Duration.toMillis(options.minRefresh)
   const timeoutMs = Duration.toMillis(options.timeout)
