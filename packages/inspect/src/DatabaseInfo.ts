@@ -1,12 +1,11 @@
 import {
   Db,
   largestTables,
-  type MigrationState,
   redactedUrlOf,
   requireSupportedServer,
   type TableSize,
 } from "@coderops/db-core"
-import { makeSchemaMigrations } from "@coderops/migrations"
+import { type MigrationState, makeSchemaMigrations } from "@coderops/migrations"
 import * as Effect from "effect/Effect"
 
 export interface DatabaseInfo {

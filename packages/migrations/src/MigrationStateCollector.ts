@@ -1,6 +1,6 @@
-import { readMigrationState } from "@coderops/db-core"
 import { type Collector, Metrics } from "@coderops/metrics"
 import * as Effect from "effect/Effect"
+import { readMigrationState } from "./MigrationState.js"
 
 /**
  * golang-migrate's version and dirty flag, for the exporter; version -1 when the table

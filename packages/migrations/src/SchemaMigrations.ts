@@ -1,5 +1,5 @@
 import { hostname } from "node:os"
-import { Db, readMigrationState } from "@coderops/db-core"
+import { Db } from "@coderops/db-core"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import pg from "pg"
@@ -11,9 +11,10 @@ import {
   storedVersion,
   writeStatement,
 } from "./internal/migrationTables.js"
+import { readMigrationState } from "./MigrationState.js"
 
 /** golang-migrate's state: one row, or none for "no version". */
-export type { MigrationState as MigrationVersion } from "@coderops/db-core"
+export type { MigrationState as MigrationVersion } from "./MigrationState.js"
 
 export type Direction = "up" | "down"
 

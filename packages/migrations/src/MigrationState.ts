@@ -1,8 +1,5 @@
+import { Db } from "@coderops/db-core"
 import * as Effect from "effect/Effect"
-import { Db } from "./Db.js"
-
-// Kept in db-core only until the migrations package owns it: its SchemaMigrations reader
-// and its migrationStateCollector import it from here.
 
 export interface MigrationState {
   readonly version: number
