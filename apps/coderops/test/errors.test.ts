@@ -1,4 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { databaseUrl, useTestDatabase } from "@coderops/test-postgres"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bin, coderops } from "./cli.js"
@@ -71,6 +74,21 @@ describe("errors a user will hit", () => {
       PGPASSWORD: new URL(database.url).password,
     })
     expect(fromEnvironment.code).toBe(0)
+    // And ~/.pgpass.
+    const home = await mkdtemp(join(tmpdir(), "coderops-pgpass-"))
+    const target = new URL(database.url)
+    await writeFile(
+      join(home, ".pgpass"),
+      `${target.hostname}:${target.port}:*:${target.username}:${target.password}\n`,
+      { mode: 0o600 },
+    )
+    const fromPgpass = await coderops(["db", "info", "--database-url", url.toString()], {
+      PGPASSWORD: undefined,
+      HOME: home,
+    })
+    await rm(home, { recursive: true, force: true })
+    expect(fromPgpass.code).toBe(0)
+    expect(fromPgpass.stderr).not.toContain("DeprecationWarning")
   })
 
   it("malformed URL: exit 3, names where it came from", async () => {

@@ -38,7 +38,7 @@ export const dbCoreErrors = errorTable<DbCoreError | InvalidDuration>({
         : describeDbCoreError(error),
     hint:
       error.passwordGiven === false
-        ? "give the password in the database URL, after the user name and a colon (percent-encoded), or in PGPASSWORD"
+        ? "give the password in the database URL, after the user name and a colon (percent-encoded), in PGPASSWORD or in ~/.pgpass"
         : "check the user and password in the database URL (--database-url, CODER_PG_CONNECTION_URL or DATABASE_URL)",
     exitCode: ExitCode.authenticationFailed,
   }),

@@ -15,7 +15,7 @@ import {
   type TlsSettings,
 } from "./DatabaseConfig.js"
 import { embeddedClientClass } from "./internal/embeddedClient.js"
-import { ClosingClient, passwordNotGiven } from "./internal/pgClient.js"
+import { ClosingClient, passwordFromEnvironment } from "./internal/pgClient.js"
 
 /** The `pg` pool every statement of the toolkit goes through (via `Db`). */
 export class PgPool extends Context.Service<PgPool, pg.Pool>()("@coderops/db-core/PgPool") {
@@ -84,8 +84,12 @@ const makePool = (settings: DatabaseSettings): pg.Pool => {
     port: settings.port,
     database: settings.database,
     user: settings.user,
+    // Without one in the URL: PGPASSWORD or the password file. pg calls the function with
+    // its connection parameters and takes undefined as "none" (its types declare neither).
     password:
-      settings.password === undefined ? passwordNotGiven : Redacted.value(settings.password),
+      settings.password === undefined
+        ? (passwordFromEnvironment as unknown as () => Promise<string>)
+        : Redacted.value(settings.password),
     ssl: tlsOptions(settings.tls),
     application_name: settings.applicationName,
     max: settings.poolSize,

@@ -4,7 +4,6 @@ import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import type { DatabaseError } from "pg"
 import { notScramCode } from "./internal/embeddedClient.js"
-import { noPasswordCode } from "./internal/pgClient.js"
 import { statementsCompleted } from "./internal/scriptQuery.js"
 import { lineAndColumnOfPosition } from "./TextPosition.js"
 
@@ -199,7 +198,9 @@ export const fromPgError = (cause: unknown, context: ErrorContext): SqlError => 
   }
   const code = (cause as { code?: unknown } | undefined)?.code
   const message = cause instanceof Error ? cause.message : String(cause)
-  if (code === noPasswordCode) {
+  // pg's words when the server asks for a password and neither the URL, PGPASSWORD nor
+  // ~/.pgpass gives one (libpq: "no password supplied").
+  if (/client password must be a (?:non-empty )?string/.test(message)) {
     return new AuthenticationFailed({
       query,
       sqlState: "28P01",

@@ -1,4 +1,5 @@
 import pg from "pg"
+import pgpass from "pgpass"
 
 /**
  * The parts of pg 8's Client that coderops' client classes build on: the handlers it binds
@@ -38,18 +39,18 @@ export class ClosingClient extends pg.Client {
   }
 }
 
-/** The error code of a connection the server asked for a password that was not given. */
-export const noPasswordCode = "ENOPASSWORD"
-
 /**
- * pg's password for a URL without one: asked only when the server wants a password. As
- * libpq does, PGPASSWORD is used; otherwise the connection fails at once with a clear
- * error, where pg would fail inside SCRAM with "client password must be a string".
+ * pg's password for a URL without one, as libpq looks for it: PGPASSWORD, then the
+ * password file (PGPASSFILE, else ~/.pgpass). Asked only when the server wants a password.
+ * pg would read the file itself, but with a deprecation warning on every command.
  */
-export const passwordNotGiven = async (): Promise<string> => {
+export const passwordFromEnvironment = (parameters: {
+  readonly host?: string
+  readonly port?: number
+  readonly database?: string
+  readonly user?: string
+}): Promise<string | undefined> => {
   const fromEnvironment = process.env.PGPASSWORD
-  if (fromEnvironment) return fromEnvironment
-  throw Object.assign(new Error("the server asks for a password and none was given"), {
-    code: noPasswordCode,
-  })
+  if (fromEnvironment) return Promise.resolve(fromEnvironment)
+  return new Promise((resolve) => pgpass(parameters, resolve))
 }
