@@ -83,6 +83,21 @@ describe("coderops metrics serve", () => {
     expect(exporter.stderr()).toContain("stopped")
   })
 
+  it("words a collector's connection failure as db-core does: which target, which code", async () => {
+    const exporter = await startExporter("postgres://coder:pw@127.0.0.1:1/coder", [
+      "--min-refresh",
+      "0s",
+    ])
+    try {
+      await fetch(`${exporter.url}/metrics`)
+      expect(exporter.stderr()).toContain(
+        "collector schema_migrations skipped: cannot connect to coder@127.0.0.1:1/coder (ECONNREFUSED",
+      )
+    } finally {
+      expect(await exporter.stop()).toBe(0)
+    }
+  })
+
   it("answers within --scrape-timeout while api_keys is locked, without the gauges it could not read", async () => {
     const settings = await Effect.runPromise(parseDatabaseUrl(locked.url, "explicit"))
     await Effect.runPromise(Effect.provide(applyCoderSchemaForTests(), Db.layerFrom(settings)))

@@ -45,3 +45,28 @@ export const describeDbCoreError = (error: DbCoreError): string => {
       return error.message
   }
 }
+
+const dbCoreTags: Readonly<Record<DbCoreError["_tag"], true>> = {
+  ConnectionFailed: true,
+  AuthenticationFailed: true,
+  DatabaseNotFound: true,
+  LockNotAvailable: true,
+  DeadlockDetected: true,
+  SerializationFailure: true,
+  QueryFailed: true,
+  QueryCanceled: true,
+  SqlSyntaxError: true,
+  UniqueViolation: true,
+  ForeignKeyViolation: true,
+  InvalidDatabaseConfig: true,
+  UnsupportedServerVersion: true,
+  EmbeddedPostgresError: true,
+  AdvisoryLockBusy: true,
+  NotInTransaction: true,
+}
+
+/** Whether a failure is one of db-core's errors (every tag, checked by the compiler). */
+export const isDbCoreError = (error: unknown): error is DbCoreError => {
+  const tag = (error as { _tag?: unknown } | null | undefined)?._tag
+  return typeof tag === "string" && Object.hasOwn(dbCoreTags, tag)
+}

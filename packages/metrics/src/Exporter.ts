@@ -1,4 +1,4 @@
-import { Db, type DbCoreError, describeDbCoreError } from "@coderops/db-core"
+import { Db, describeDbCoreError, isDbCoreError } from "@coderops/db-core"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -14,9 +14,7 @@ export interface Collector {
 }
 
 const describeFailure = (error: unknown): string => {
-  const tag = (error as { _tag?: unknown } | undefined)?._tag
-  if (typeof tag === "string" && "sqlState" in (error as object))
-    return describeDbCoreError(error as DbCoreError)
+  if (isDbCoreError(error)) return describeDbCoreError(error)
   return error instanceof Error ? error.message : String(error)
 }
 
