@@ -4,6 +4,7 @@ import {
   redactedUrlOf,
   requireSupportedServer,
   type TableSize,
+  tableSizes,
 } from "@coderops/db-core"
 import { type MigrationState, makeSchemaMigrations } from "@coderops/migrations"
 import * as Effect from "effect/Effect"
@@ -45,14 +46,7 @@ export const inspectDatabase = Effect.fn("DatabaseInfo.inspect")(function* (opti
     "SELECT current_database() AS name, pg_database_size(current_database()) AS bytes",
   )
   const tables = yield* largestTables(options?.tableLimit ?? 10)
-  const present = yield* db.query<{ name: string }>(
-    "FindCoderTables",
-    `SELECT c.relname AS name
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname = ANY($1::text[])
-      ORDER BY c.relname`,
-    [coderMarkers],
-  )
+  const present = yield* tableSizes(coderMarkers)
   const names = new Set(present.map((row) => row.name))
   // The migrations package reads golang-migrate's state and recognises Coder v1: one owner each.
   const schemaMigrations = yield* makeSchemaMigrations()
