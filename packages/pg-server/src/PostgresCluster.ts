@@ -326,7 +326,13 @@ export const stopCluster = async (
 ): Promise<boolean> => {
   const running = await runningPostmaster(options.dataDir)
   if (running === undefined) return false
-  process.kill(running.pid, mode === "fast" ? "SIGINT" : "SIGQUIT")
+  try {
+    process.kill(running.pid, mode === "fast" ? "SIGINT" : "SIGQUIT")
+  } catch (cause) {
+    // It stopped between the check and the signal: stopped is what was asked.
+    if ((cause as NodeJS.ErrnoException).code === "ESRCH") return true
+    throw cause
+  }
   const deadline = Date.now() + 60_000
   while ((await runningPostmaster(options.dataDir)) !== undefined) {
     if (Date.now() > deadline) {

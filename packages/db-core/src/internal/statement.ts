@@ -67,11 +67,15 @@ export const runStatement = <T>(
       // so nothing the caller interrupted keeps running (or holds its client).
       return Effect.promise(async () => {
         interrupted = true
-        const backend = client as { processID?: number; secretKey?: number } | undefined
+        const backend = client as
+          | { processID?: number; secretKey?: number; host: string; port: number }
+          | undefined
         if (inFlight && backend?.processID != null && backend.secretKey != null) {
           cancelled = true
+          // The client's own address: the embedded server's port may have changed since
+          // the settings were resolved.
           await sendCancelRequest(
-            conn.settings,
+            { host: backend.host, port: backend.port },
             { processID: backend.processID, secretKey: backend.secretKey },
             Duration.toMillis(conn.settings.connectTimeout),
           )
