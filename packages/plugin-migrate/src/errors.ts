@@ -29,10 +29,10 @@ type MigrationsError =
 const undoDown = "make each down migration undo exactly what its up did"
 
 /** What the database looks like after a failed migration, and what a human does next. */
-const afterFailure = (error: MigrationFailed): string => {
+const afterFailure = (error: MigrationFailed, bin: string): string => {
   switch (error.outcome) {
     case "dirty":
-      return `the database is now dirty: this migration ran outside a transaction. Check what it did and finish or undo it by hand, then run \`coderops migrate force ${error.versionIfCompleted ?? -1}\` if it completed, or \`coderops migrate force ${error.versionIfNotCompleted ?? -1}\` if it did not`
+      return `the database is now dirty: this migration ran outside a transaction. Check what it did and finish or undo it by hand, then run \`${bin} migrate force ${error.versionIfCompleted ?? -1}\` if it completed, or \`${bin} migrate force ${error.versionIfNotCompleted ?? -1}\` if it did not`
     case "committed-part":
       return `${printable(basename(error.file))} has its own BEGIN/COMMIT, so what ran before its COMMIT may be committed while the version stayed at ${error.versionIfNotCompleted ?? "none"}. Check the schema and finish or undo that part by hand`
     case "run-rolled-back":
@@ -89,7 +89,7 @@ const afterLostConnection = (error: MigrationFailed, bin: string) => {
 
 const migrationFailed = (error: MigrationFailed, bin: string) => {
   const advice = adviceFor(error)
-  const applied = afterFailure(error)
+  const applied = afterFailure(error, bin)
   if (error.dirty) return { hint: applied, exitCode: advice.exitCode }
   const lost = error.cause._tag === "ConnectionFailed" ? afterLostConnection(error, bin) : ""
   return { hint: `${applied}; ${advice.hint}${lost}`, exitCode: advice.exitCode }
@@ -144,8 +144,8 @@ export const migrationsErrors = (bin: string): ErrorTable =>
       exitCode: ExitCode.failure,
       hint:
         error.version === -1
-          ? `inspect the schema, repair what that down migration left, then \`coderops migrate force -1\` (it completed) or \`coderops migrate force ${error.versionIfNotCompleted ?? "<first version>"}\` (it did not)`
-          : `inspect the schema, repair what migration ${error.version} left, then \`coderops migrate force ${error.versionIfCompleted}\` (it completed) or \`coderops migrate force ${error.versionIfNotCompleted ?? -1}\` (it did not)`,
+          ? `inspect the schema, repair what that down migration left, then \`${bin} migrate force -1\` (it completed) or \`${bin} migrate force ${error.versionIfNotCompleted ?? "<first version>"}\` (it did not)`
+          : `inspect the schema, repair what migration ${error.version} left, then \`${bin} migrate force ${error.versionIfCompleted}\` (it completed) or \`${bin} migrate force ${error.versionIfNotCompleted ?? -1}\` (it did not)`,
     }),
     MigrationLockTimeout: () => ({
       exitCode: ExitCode.lockConflict,

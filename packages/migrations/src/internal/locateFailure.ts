@@ -6,7 +6,7 @@ interface Parsed {
   /** Text that does not parse gives none: it never ran, as the server parses it whole first. */
   readonly statements: ReadonlyArray<Statement>
   readonly syntaxError: SqlParseError | undefined
-  /** False when the parser itself failed (not the text): nothing is known of the text. */
+  /** False when the text did not parse (a syntax error, or syntax this parser does not know). */
   readonly readable: boolean
 }
 
@@ -32,6 +32,17 @@ const parse = (sql: string): Promise<Parsed> => {
 /** A file's statements, as PostgreSQL's parser splits them; none when it does not parse. */
 export const statementsOf = (sql: string) =>
   Effect.promise(() => parse(sql).then((parsed) => parsed.statements))
+
+/**
+ * Whether `sql` holds its own transaction control; undefined when the parser cannot read
+ * it (a newer server's syntax), so a caller that must be sure can assume it may.
+ */
+export const ownsTransactionsOf = (sql: string) =>
+  Effect.promise(() =>
+    parse(sql).then((parsed) =>
+      parsed.readable ? controlsTransactions(parsed.statements) : undefined,
+    ),
+  )
 
 /** What PostgreSQL's parser says is wrong with `sql` on its own; undefined when it parses. */
 export const syntaxErrorOf = (sql: string) =>

@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import type { PlannedStep } from "../MigrationPlan.js"
 import type { MigrationFile } from "../MigrationSource.js"
-import { controlsTransactions, statementsOf } from "./locateFailure.js"
+import { ownsTransactionsOf } from "./locateFailure.js"
 import { sessionSettingsScript, transactionSettingsOf } from "./migrationMessage.js"
 import type { Done, RunContext } from "./runContext.js"
 import {
@@ -155,8 +155,9 @@ const stepInTransaction = (
   let ownsTransactions: boolean | undefined
   const learnOwnership = (error: StepError) =>
     isLockConflict(sqlErrorOf(error)) && ownsTransactions === undefined
-      ? Effect.map(statementsOf(file.sql), (statements) => {
-          ownsTransactions = controlsTransactions(statements)
+      ? Effect.map(ownsTransactionsOf(file.sql), (owns) => {
+          // A file the parser cannot read may commit by itself: no retry.
+          ownsTransactions = owns ?? true
         })
       : Effect.void
   const retryAllowed = (error: StepError) =>
