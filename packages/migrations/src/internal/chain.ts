@@ -168,7 +168,7 @@ const stepInRunTransaction = (ctx: RunContext, step: PlannedStep) =>
     const started = performance.now()
     yield* Effect.gen(function* () {
       yield* runFile(ctx, file)
-      if (step.direction === "up") yield* fixturesOf(ctx, step.version)
+      yield* fixturesOf(ctx, step)
     }).pipe(Effect.catch(failWholeRun(ctx, step, file)))
     yield* ctx.state.write(step.resultingVersion, false, historyEntry(step, file, startedAt))
     return reportDone(ctx, step, (performance.now() - started) / 1000)

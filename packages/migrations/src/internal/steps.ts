@@ -37,12 +37,16 @@ export const runFile = (
         .pipe(Effect.catch((cause) => fileFailure(file, kind, cause)))
 
 /** The fixtures of `version`, when the run applies them. */
-export const fixturesOf = (ctx: RunContext, version: number) =>
+/** The fixtures applied right after an up migration (Coder's migration tests); none going down. */
+const fixturesFor = (ctx: RunContext, step: PlannedStep) =>
+  ctx.applyFixtures && step.direction === "up" ? (ctx.source.fixtures.get(step.version) ?? []) : []
+
+export const fixturesOf = (ctx: RunContext, step: PlannedStep) =>
   Effect.forEach(
-    ctx.applyFixtures ? (ctx.source.fixtures.get(version) ?? []) : [],
+    fixturesFor(ctx, step),
     (fixture) =>
       Effect.andThen(
-        Effect.sync(() => ctx.emit({ type: "fixture", version, name: fixture.name })),
+        Effect.sync(() => ctx.emit({ type: "fixture", version: step.version, name: fixture.name })),
         runFile(ctx, fixture, "fixture"),
       ),
     { discard: true },
@@ -81,10 +85,7 @@ export const recordStep = (ctx: RunContext, step: PlannedStep, seconds: number):
   return reportDone(ctx, step, seconds)
 }
 
-const hasFixtures = (ctx: RunContext, step: PlannedStep) =>
-  ctx.applyFixtures &&
-  step.direction === "up" &&
-  (ctx.source.fixtures.get(step.version)?.length ?? 0) > 0
+const hasFixtures = (ctx: RunContext, step: PlannedStep) => fixturesFor(ctx, step).length > 0
 
 /** Steps that can be chained: no directive, no fixtures, the version inside the message. */
 export const chainable = (ctx: RunContext, step: PlannedStep) =>
@@ -129,7 +130,7 @@ const transactionAttempt = (
     "Migrate",
     Effect.gen(function* () {
       yield* runFile(ctx, file)
-      yield* fixturesOf(ctx, step.version)
+      yield* fixturesOf(ctx, step)
       yield* ctx.state.write(step.resultingVersion, false, historyEntry(step, file, startedAt))
     }),
     { settings: transactionSettingsOf(ctx.timeouts, last) },
@@ -224,7 +225,7 @@ const stepWithoutTransaction = (ctx: RunContext, step: PlannedStep) => {
       .transaction(
         "MarkMigrationClean",
         Effect.gen(function* () {
-          if (step.direction === "up") yield* fixturesOf(ctx, step.version)
+          yield* fixturesOf(ctx, step)
           yield* state.write(step.resultingVersion, false, historyEntry(step, file, startedAt))
         }),
       )
