@@ -528,6 +528,26 @@ describe("Migrator behaviour", () => {
     ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }])
   })
 
+  it("applies fixtures after up migrations only, also when the state table's schema needs quotes", async () => {
+    const base = await fresh()
+    await sql(base, 'CREATE SCHEMA "Odd Schema"')
+    // Every session of the migrator works in that schema; its version writes need quotes.
+    const url = `${base}${base.includes("?") ? "&" : "?"}search_path=${encodeURIComponent('"Odd Schema"')}`
+    const dir = await migrationDir({
+      "000001_t.up.sql": "CREATE TABLE t (id int);",
+      "000001_t.down.sql": "DROP TABLE t;",
+    })
+    const { mkdir, writeFile } = await import("node:fs/promises")
+    await mkdir(`${dir}/testdata/fixtures`, { recursive: true })
+    await writeFile(`${dir}/testdata/fixtures/000001_rows.up.sql`, "INSERT INTO t VALUES (1);\n")
+    await withMigrator(url, dir, (m) => m.up(), { applyFixtures: true })
+    expect(await sql(base, 'SELECT id FROM "Odd Schema".t')).toEqual([{ id: 1 }])
+    // Going down, the fixture of version 1 must not run after its table is dropped.
+    await withMigrator(url, dir, (m) => m.down({ count: 1 }), { applyFixtures: true })
+    expect(await sql(base, 'SELECT version::int FROM "Odd Schema".schema_migrations')).toEqual([])
+    expect(await sql(base, "SELECT to_regclass('\"Odd Schema\".t') AS t")).toEqual([{ t: null }])
+  })
+
   it("names the fixture that failed, not its migration", async () => {
     const url = await fresh()
     const dir = await migrationDir({
