@@ -17,6 +17,12 @@ export interface AwaitedLock {
   readonly relation: string | undefined
 }
 
+/** A lock a session holds on a table. */
+export interface HeldLock {
+  readonly relation: string
+  readonly mode: string
+}
+
 /** One session, as pg_stat_activity and pg_locks show it at the moment of reading. */
 export interface Session {
   readonly pid: number
@@ -36,8 +42,8 @@ export interface Session {
   readonly querySeconds: number | undefined
   readonly stateSeconds: number | undefined
   readonly waitingFor: ReadonlyArray<AwaitedLock>
-  /** Tables (and views) of this database it holds a lock on. */
-  readonly lockedTables: ReadonlyArray<string>
+  /** The locks it holds on tables (and views) of this database. */
+  readonly heldLocks: ReadonlyArray<HeldLock>
 }
 
 /** The sessions waiting behind the migration on one table. */
@@ -79,7 +85,7 @@ interface ActivityRow {
   query_seconds: number | null
   state_seconds: number | null
   waiting_for: ReadonlyArray<{ lockType: string; mode: string; relation: string | null }>
-  locked_tables: ReadonlyArray<string>
+  held_locks: ReadonlyArray<HeldLock>
 }
 
 const seconds = (value: number | null) =>
@@ -104,7 +110,7 @@ const sessionOf = (row: ActivityRow): Session => ({
     mode: lock.mode,
     relation: lock.relation ?? undefined,
   })),
-  lockedTables: row.locked_tables,
+  heldLocks: row.held_locks,
 })
 
 const blockedTables = (blocked: ReadonlyArray<Session>): ReadonlyArray<BlockedTable> => {

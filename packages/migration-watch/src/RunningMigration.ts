@@ -1,12 +1,13 @@
 import { type Migration, type Statement, splitStatements } from "@coderops/migrations"
 import * as Effect from "effect/Effect"
+import { lockLevel, targetLockOf } from "./internal/lockModes.js"
 import type { Session } from "./MigrationActivity.js"
 
 /** How the running statement was told from the others of its file. */
 export type StatementBasis =
-  /** The first statement naming the table whose lock the session waits for. */
+  /** The first statement on the table whose lock the session waits for that lacks it. */
   | "waits-for-its-lock"
-  /** The last statement whose tables the session already holds locks on. */
+  /** The last statement whose lock on its table the session holds. */
   | "holds-its-locks"
 
 export interface RunningStatement {
@@ -57,7 +58,38 @@ const bareName = (relation: string) =>
     .at(-1)!
     .replace(/^"(.*)"$/, "$1")
 
-const names = (statement: Statement) => statement.relations.map(bareName)
+/** The strongest lock the session holds on each table, by bare name. */
+const heldLevels = (session: Session): Map<string, number> => {
+  const levels = new Map<string, number>()
+  for (const lock of session.heldLocks) {
+    const name = bareName(lock.relation)
+    levels.set(name, Math.max(levels.get(name) ?? -1, lockLevel(lock.mode)))
+  }
+  return levels
+}
+
+const creates = new Set(["CreateStmt", "CreateTableAsStmt", "ViewStmt"])
+
+/**
+ * Whether the locks held already cover what the statement takes on its target. A table
+ * the file created earlier counts as held: the session never waits for its own new table,
+ * and other sessions cannot see that table (or its locks' names) until the commit.
+ */
+const coveredAt = (statements: ReadonlyArray<Statement>, held: Map<string, number>) => {
+  const created = new Set<string>()
+  return statements.map((statement) => {
+    const target = targetLockOf(statement)
+    const result =
+      target === undefined
+        ? undefined
+        : created.has(bareName(target.relation)) ||
+          (held.get(bareName(target.relation)) ?? -1) >= target.level
+    if (creates.has(statement.kind) && statement.relations[0] !== undefined) {
+      created.add(bareName(statement.relations[0]))
+    }
+    return result
+  })
+}
 
 const runningStatement = (
   statements: ReadonlyArray<Statement>,
@@ -73,21 +105,22 @@ const runningStatement = (
       basis,
     }
   }
+  const covered = coveredAt(statements, heldLevels(session))
   const awaited = session.waitingFor.flatMap((lock) =>
     lock.relation === undefined ? [] : [bareName(lock.relation)],
   )
   if (awaited.length > 0) {
-    const position = statements.findIndex((statement) =>
-      names(statement).some((name) => awaited.includes(name)),
+    // The first statement on that table whose lock is not held yet is the one waiting.
+    const position = statements.findIndex(
+      (statement, index) =>
+        statement.relations.some((name) => awaited.includes(bareName(name))) &&
+        covered[index] === false,
     )
     if (position >= 0) return describe(position, "waits-for-its-lock")
   }
-  const locked = new Set(session.lockedTables.map(bareName))
+  // A running statement has its locks: the last one whose lock is held.
   for (let position = statements.length - 1; position >= 0; position--) {
-    const touched = names(statements[position]!)
-    if (touched.length > 0 && touched.every((name) => locked.has(name))) {
-      return describe(position, "holds-its-locks")
-    }
+    if (covered[position] === true) return describe(position, "holds-its-locks")
   }
   return undefined
 }

@@ -1,1 +1,2 @@
 export * from "./MigrationActivity.js"
+export * from "./RunningMigration.js"

@@ -62,7 +62,7 @@ describe("readMigrationActivity", () => {
         applicationName: "report-job",
         state: "idle in transaction",
         query: "BEGIN; SELECT count(*) FROM things",
-        lockedTables: ["things"],
+        heldLocks: [{ relation: "things", mode: "AccessShareLock" }],
       }),
     ])
     expect(activity.waitingForLock.map((s) => s.applicationName)).toEqual(["coderd-replica"])
@@ -75,7 +75,10 @@ describe("readMigrationActivity", () => {
       const now = await run(database.url, readMigrationActivity())
       if (now.migrating?.waitEventType !== "Lock") {
         expect(now.blockers).toEqual([])
-        expect(now.migrating?.lockedTables).toEqual(["things"])
+        expect(now.migrating?.heldLocks).toContainEqual({
+          relation: "things",
+          mode: "AccessExclusiveLock",
+        })
         expect(now.blocked.map((s) => s.applicationName)).toEqual(["coderd-api"])
         return
       }

@@ -44,11 +44,12 @@ SELECT r.role, a.pid, a.application_name, a.usename, a.client_addr::text AS clie
                  'relation', CASE WHEN l.relation IS NULL THEN NULL ELSE l.relation::regclass::text END)
                ORDER BY l.locktype, l.mode), '[]'::json)
           FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted) AS waiting_for,
-       (SELECT coalesce(json_agg(DISTINCT c.oid::regclass::text), '[]'::json)
+       (SELECT coalesce(json_agg(json_build_object('relation', c.oid::regclass::text, 'mode', l.mode)
+                 ORDER BY c.oid::regclass::text, l.mode), '[]'::json)
           FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
          WHERE l.pid = a.pid AND l.granted AND l.locktype = 'relation'
            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
            AND c.relkind IN ('r', 'p', 'm', 'v', 'f')
-           AND c.relnamespace <> 'pg_catalog'::regnamespace) AS locked_tables
+           AND c.relnamespace <> 'pg_catalog'::regnamespace) AS held_locks
   FROM roles r JOIN pg_stat_activity a ON a.pid = r.pid
  ORDER BY r.role, a.pid`

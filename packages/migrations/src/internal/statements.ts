@@ -20,6 +20,10 @@ export interface Statement {
    * parser gives them: `schema.name` when qualified, unquoted names folded to lower case.
    */
   readonly relations: ReadonlyArray<string>
+  /** The parse node's type (`AlterTableStmt`, `UpdateStmt`, ...). */
+  readonly kind: string
+  /** The parse node itself (libpg-query's JSON form), for callers that analyse it. */
+  readonly node: Readonly<Record<string, unknown>>
 }
 
 /** The text is not valid SQL; line and column point at where the parser gave up. */
@@ -128,6 +132,8 @@ export const splitStatements = async (sql: string): Promise<ReadonlyArray<Statem
       ...at(start),
       transactionControl: stmt !== undefined && "TransactionStmt" in stmt,
       relations: [...relationsOf(stmt)],
+      kind: Object.keys(stmt ?? {})[0] ?? "unknown",
+      node: (Object.values(stmt ?? {})[0] ?? {}) as Record<string, unknown>,
     })
   }
   return statements
