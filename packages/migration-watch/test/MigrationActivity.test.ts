@@ -2,7 +2,7 @@ import { run } from "@coderops/test-db"
 import { sql, useTestDatabase } from "@coderops/test-postgres"
 import { describe, expect, it } from "vitest"
 import { readMigrationActivity } from "../src/index.js"
-import { migrationLockKey, send, session, waitsOnLock } from "./support.js"
+import { migrationLockKey, pid, send, session, waitsOnLock } from "./support.js"
 
 const database = useTestDatabase()
 
@@ -35,15 +35,15 @@ describe("readMigrationActivity", () => {
     const coderd = await session(database.url, "coderd")
     await coderd.query(`BEGIN; SELECT pg_advisory_xact_lock(${migrationLockKey})`)
     send(coderd, "ALTER TABLE things ADD COLUMN note text NOT NULL DEFAULT ''")
-    const coderdPid = coderd.processID!
+    const coderdPid = pid(coderd)
     await waitsOnLock(database.url, coderdPid)
     // A second replica starting, and a user's query queued behind the ALTER.
     const replica = await session(database.url, "coderd-replica")
     send(replica, `SELECT pg_advisory_lock(${migrationLockKey})`)
-    await waitsOnLock(database.url, replica.processID!)
+    await waitsOnLock(database.url, pid(replica))
     const user = await session(database.url, "coderd-api")
     send(user, "SELECT * FROM things WHERE id = 1")
-    await waitsOnLock(database.url, user.processID!)
+    await waitsOnLock(database.url, pid(user))
 
     const activity = await run(database.url, readMigrationActivity())
     expect(activity.state).toEqual({ version: 5, dirty: false })
@@ -58,7 +58,7 @@ describe("readMigrationActivity", () => {
     expect(activity.migrating?.transactionSeconds).toBeGreaterThanOrEqual(0)
     expect(activity.blockers).toEqual([
       expect.objectContaining({
-        pid: idle.processID,
+        pid: pid(idle),
         applicationName: "report-job",
         state: "idle in transaction",
         query: "BEGIN; SELECT count(*) FROM things",

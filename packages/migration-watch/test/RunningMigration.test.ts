@@ -4,7 +4,7 @@ import { sql, useTestDatabase } from "@coderops/test-postgres"
 import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
 import { locateRunningMigration, readMigrationActivity } from "../src/index.js"
-import { migrationDirectory, migrationLockKey, send, session, waitsOnLock } from "./support.js"
+import { migrationDirectory, migrationLockKey, pid, send, session, waitsOnLock } from "./support.js"
 
 const database = useTestDatabase()
 
@@ -34,7 +34,7 @@ describe("locateRunningMigration", () => {
     await coderd.query(`BEGIN; SELECT pg_advisory_xact_lock(${migrationLockKey})`)
     // golang-migrate sends the file as one query: the session's query text is the file.
     send(coderd, second)
-    await waitsOnLock(database.url, coderd.processID!)
+    await waitsOnLock(database.url, pid(coderd))
 
     const set = await Effect.runPromise(loadMigrations(dir))
     const locate = async () => {

@@ -19,6 +19,10 @@ export const session = async (url: string, applicationName: string): Promise<pg.
   return client
 }
 
+/** The backend pid of a connected client (pg knows it; its types do not say so). */
+export const pid = (client: pg.Client): number =>
+  (client as unknown as { processID: number }).processID
+
 /** Sends `text` without waiting for it: it may block on a lock. */
 export const send = (client: pg.Client, text: string): Promise<unknown> => {
   const result = client.query(text)
