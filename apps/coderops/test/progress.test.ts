@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from "node:child_process"
+import { spawnSync } from "node:child_process"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createTestDatabase, databaseUrl } from "@coderops/test-postgres"
 import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { bin, coderops } from "./cli.js"
+import { bin, coderops, startCoderops } from "./cli.js"
 
 // Progress goes to stderr: a periodic line off a terminal (every CODEROPS_PROGRESS_INTERVAL,
 // 0 here: every update), a live line on one, nothing under --json.
@@ -113,29 +113,11 @@ describe("progress of long work", () => {
       const { rows } = await holder.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")
       await holder.query("BEGIN")
       await holder.query("LOCK TABLE t IN ACCESS SHARE MODE")
-      const child = spawn(process.execPath, [bin, ...migrate, "--lock-timeout", "0"], {
-        env: { ...process.env, NODE_ENV: "production", ...everyUpdate },
-      })
-      let stderr = ""
-      let stdout = ""
-      child.stderr.on("data", (chunk) => {
-        stderr += chunk
-      })
-      child.stdout.on("data", (chunk) => {
-        stdout += chunk
-      })
-      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve))
+      const run = startCoderops([...migrate, "--lock-timeout", "0"], everyUpdate)
       const blocked =
         /^\s+2 waits for a lock held by pid (\d+) \(progress-holder, user \w+, idle in transaction: LOCK TABLE t IN ACCESS SHARE MODE\)$/m
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no holder named: ${stderr}`)), 30_000)
-        child.stderr.on("data", () => {
-          if (blocked.test(stderr)) {
-            clearTimeout(timer)
-            resolve()
-          }
-        })
-      })
+      await run.waitFor(blocked)
+      const stderr = run.stderr()
       // Named while the lock is still held: the migration has not finished.
       expect(stderr).not.toContain("000002_alter.up.sql  0.")
       expect(Number(blocked.exec(stderr)![1])).toBe(rows[0]!.pid)
@@ -143,9 +125,9 @@ describe("progress of long work", () => {
         /^↑ 000002_alter\.up\.sql {2}running for [\d.]+s, waiting for pid \d+$/m,
       )
       await holder.query("COMMIT")
-      expect(await exited).toBe(0)
-      expect(stderr).toMatch(/^↑ 000002_alter\.up\.sql {2}[\d.]+ s$/m)
-      expect(stdout.trim()).toMatch(/^migrated 1 → 2/)
+      expect(await run.exited).toBe(0)
+      expect(run.stderr()).toMatch(/^↑ 000002_alter\.up\.sql {2}[\d.]+ s$/m)
+      expect(run.stdout().trim()).toMatch(/^migrated 1 → 2/)
     } finally {
       await holder.end()
     }
