@@ -1,0 +1,250 @@
+import { createHash } from "node:crypto"
+import {
+  chmod,
+  link,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  realpath,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises"
+import { basename, dirname, join } from "node:path"
+import {
+  assertEnterable,
+  assertOwnDirectory,
+  blockingDirectory,
+  makeDirs,
+} from "./internal/directories.js"
+import { ClusterError } from "./PgServerError.js"
+import type { PostgresBinaries, ServerAccount } from "./PostgresCluster.js"
+
+interface Entry {
+  /** Relative to the installation (`bin/postgres`). */
+  readonly path: string
+  readonly kind: "dir" | "file" | "link"
+  readonly mode: number
+  /** Device and inode: files linked together are read, hashed and copied once. */
+  readonly inode: string
+  /** What changes with any change to the file: size, times, inode. */
+  readonly stamp: string
+  readonly target?: string | undefined
+}
+
+const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex")
+
+/**
+ * Every entry of the installation's parts (its programs' folder, usually `bin`, and `lib`
+ * and `share` beside it), parents before their contents.
+ */
+const listTree = async (prefix: string, parts: ReadonlyArray<string>): Promise<Array<Entry>> => {
+  const entries: Array<Entry> = []
+  const visit = async (path: string) => {
+    const info = await lstat(join(prefix, path)).catch(() => undefined)
+    if (info === undefined) return
+    const kind = info.isDirectory() ? "dir" : info.isSymbolicLink() ? "link" : "file"
+    entries.push({
+      path,
+      kind,
+      mode: info.mode & 0o7777,
+      inode: `${info.dev}:${info.ino}`,
+      stamp: `${info.size}:${info.mtimeMs}:${info.ctimeMs}:${info.dev}:${info.ino}`,
+      target: kind === "link" ? await readlink(join(prefix, path)) : undefined,
+    })
+    if (kind === "dir") {
+      for (const name of (await readdir(join(prefix, path))).sort()) await visit(join(path, name))
+    }
+  }
+  for (const part of parts) await visit(part)
+  return entries
+}
+
+/** The mode an entry has in the copy: readable by all, writable by its owner only. */
+const copyMode = (entry: Entry) =>
+  entry.kind === "dir" || (entry.mode & 0o111) !== 0 ? 0o755 : 0o644
+
+/** One line per entry: path, kind, mode and the SHA-256 of its content (or its link's target). */
+const describe = async (
+  prefix: string,
+  entries: ReadonlyArray<Entry>,
+  mode: (e: Entry) => number,
+) => {
+  const hashes = new Map<string, string>()
+  const lines: Array<string> = []
+  for (const entry of entries) {
+    let content = entry.target ?? ""
+    if (entry.kind === "file") {
+      content = hashes.get(entry.inode) ?? sha256(await readFile(join(prefix, entry.path)))
+      hashes.set(entry.inode, content)
+    }
+    // A link's own mode means nothing (and differs between systems).
+    const bits = entry.kind === "link" ? "-" : mode(entry).toString(8)
+    lines.push(`${entry.path}\t${entry.kind}\t${bits}\t${content}`)
+  }
+  return lines
+}
+
+/** What a copy records about itself: where it came from and what it must hold. */
+interface Manifest {
+  readonly source: string
+  /** The source's stamps when it was copied: a changed source is copied again. */
+  readonly sourceStamp: string
+  /** `describe` of the copy as made. */
+  readonly entries: ReadonlyArray<string>
+}
+
+const manifestName = "manifest.json"
+const stampOf = (entries: ReadonlyArray<Entry>) =>
+  sha256(entries.map((entry) => `${entry.path}\t${entry.stamp}\t${entry.mode}`).join("\n"))
+
+/** Copies verified by hash in this process, by their stamps: unchanged since, not hashed again. */
+const verified = new Set<string>()
+
+/** Whether the copy at `dest` holds exactly what its manifest says, made from this source. */
+const copyMatches = async (
+  dest: string,
+  parts: ReadonlyArray<string>,
+  source: string,
+  sourceStamp: string,
+) => {
+  const manifest = await readFile(join(dest, manifestName), "utf8")
+    .then((text) => JSON.parse(text) as Manifest)
+    .catch(() => undefined)
+  if (manifest?.source !== source || manifest.sourceStamp !== sourceStamp) return false
+  const top = await lstat(dest)
+  const entries = await listTree(dest, parts)
+  const stamp = `${dest}\n${top.mode}:${top.uid}\n${stampOf(entries)}\n${sourceStamp}`
+  if (verified.has(stamp)) return true
+  // Actual modes: a file opened to others, or changed in any byte, is not the copy that was made.
+  const lines = await describe(dest, entries, (entry) => entry.mode)
+  const matches =
+    top.isDirectory() &&
+    top.uid === process.getuid?.() &&
+    (top.mode & 0o7777) === 0o755 &&
+    JSON.stringify(lines) === JSON.stringify(manifest.entries)
+  if (matches) verified.add(stamp)
+  return matches
+}
+
+/** Copies the installation aside (files linked together stay linked), with its manifest. */
+const makeCopy = async (source: string, entries: ReadonlyArray<Entry>, aside: string) => {
+  await mkdir(aside, { mode: 0o700 })
+  const copied = new Map<string, string>()
+  for (const entry of entries) {
+    const to = join(aside, entry.path)
+    const first = copied.get(entry.inode)
+    if (entry.kind === "dir") await mkdir(to)
+    else if (entry.kind === "link") await symlink(entry.target ?? "", to)
+    else if (first !== undefined) await link(first, to)
+    else {
+      await writeFile(to, await readFile(join(source, entry.path)))
+      copied.set(entry.inode, to)
+    }
+    if (entry.kind !== "link" && first === undefined) await chmod(to, copyMode(entry))
+  }
+  const manifest: Manifest = {
+    source,
+    sourceStamp: stampOf(entries),
+    entries: await describe(aside, entries, copyMode),
+  }
+  await writeFile(join(aside, manifestName), JSON.stringify(manifest, null, 1), { mode: 0o644 })
+  await chmod(aside, 0o755)
+}
+
+/**
+ * Puts a fresh copy at `dest`: made aside, then renamed into place, so that nobody ever
+ * uses a copy half made; a copy that does not match is moved away first.
+ */
+const placeCopy = async (
+  parts: ReadonlyArray<string>,
+  source: string,
+  entries: ReadonlyArray<Entry>,
+  dest: string,
+) => {
+  const unique = `${process.pid}.${Math.random().toString(36).slice(2)}`
+  const aside = `${dest}.${unique}.tmp`
+  const old = `${dest}.${unique}.old`
+  const sourceStamp = stampOf(entries)
+  try {
+    await makeCopy(source, entries, aside)
+    // Another process may have placed a good one meanwhile.
+    if (await copyMatches(dest, parts, source, sourceStamp).catch(() => false)) return
+    await rename(dest, old).catch((cause: NodeJS.ErrnoException) => {
+      if (cause.code !== "ENOENT") throw cause
+    })
+    await rename(aside, dest).catch(async (cause: NodeJS.ErrnoException) => {
+      if (cause.code !== "ENOTEMPTY" && cause.code !== "EEXIST") throw cause
+      if (!(await copyMatches(dest, parts, source, sourceStamp))) {
+        throw new ClusterError({ message: `${dest} was replaced while coderops placed it` })
+      }
+    })
+  } finally {
+    await rm(aside, { recursive: true, force: true })
+    await rm(old, { recursive: true, force: true })
+  }
+}
+
+/** The nearest folder of `dir` (itself or a parent) that exists. */
+const nearestExisting = async (dir: string): Promise<string> =>
+  (await stat(dir).then(
+    () => true,
+    () => false,
+  )) || dirname(dir) === dir
+    ? dir
+    : nearestExisting(dirname(dir))
+
+/**
+ * Where copies go: `$XDG_CACHE_HOME/coderops/postgres-binaries` when the account can reach
+ * it, else `/var/cache/coderops/postgres-binaries` (root's `~/.cache` is behind /root).
+ */
+export const binariesCacheDir = async (
+  account: ServerAccount,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<string> => {
+  const xdg = env.XDG_CACHE_HOME
+  if (xdg && (await blockingDirectory(await nearestExisting(xdg), account)) === undefined) {
+    return join(xdg, "coderops", "postgres-binaries")
+  }
+  return "/var/cache/coderops/postgres-binaries"
+}
+
+/**
+ * The binaries as the server account can run them: these, when it can reach them; else a
+ * copy of their installation (bin, lib, share) in a cache folder it can reach, made once,
+ * checked by SHA-256 against its manifest at each use and replaced when it does not match
+ * (a clone in root's 0700 home keeps node_modules where the `postgres` account cannot go).
+ */
+export const reachableBinaries = async (
+  binaries: PostgresBinaries,
+  account: ServerAccount | undefined,
+  cacheDir?: string,
+): Promise<PostgresBinaries> => {
+  const bin = dirname(binaries.postgres)
+  if (account === undefined || (await blockingDirectory(bin, account)) === undefined) {
+    return binaries
+  }
+  const programs = await realpath(bin)
+  const source = dirname(programs)
+  const parts = [basename(programs), "lib", "share"]
+  const cache = cacheDir ?? (await binariesCacheDir(account))
+  // Folders made for the copies: 0755, so the account passes; nobody else may write in them.
+  await makeDirs(cache, 0o755)
+  await assertOwnDirectory(cache, true)
+  await assertEnterable(cache, account, "PostgreSQL binaries", join(cache, "bin"))
+  const dest = join(cache, sha256(source).slice(0, 16))
+  const entries = await listTree(source, parts)
+  if (!(await copyMatches(dest, parts, source, stampOf(entries)).catch(() => false))) {
+    await placeCopy(parts, source, entries, dest)
+  }
+  const inCopy = (program: string) => join(dest, basename(programs), basename(program))
+  return {
+    initdb: inCopy(binaries.initdb),
+    pg_ctl: inCopy(binaries.pg_ctl),
+    postgres: inCopy(binaries.postgres),
+  }
+}
