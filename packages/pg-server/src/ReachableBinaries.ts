@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto"
 import {
   chmod,
+  copyFile,
   link,
   lstat,
   mkdir,
@@ -44,7 +45,7 @@ const sha256 = (data: string | Buffer) => createHash("sha256").update(data).dige
  */
 const listTree = async (prefix: string, parts: ReadonlyArray<string>): Promise<Array<Entry>> => {
   const entries: Array<Entry> = []
-  const visit = async (path: string) => {
+  const visit = async (path: string): Promise<void> => {
     const info = await lstat(join(prefix, path)).catch(() => undefined)
     if (info === undefined) return
     const kind = info.isDirectory() ? "dir" : info.isSymbolicLink() ? "link" : "file"
@@ -57,11 +58,24 @@ const listTree = async (prefix: string, parts: ReadonlyArray<string>): Promise<A
       target: kind === "link" ? await readlink(join(prefix, path)) : undefined,
     })
     if (kind === "dir") {
-      for (const name of (await readdir(join(prefix, path))).sort()) await visit(join(path, name))
+      const names = await readdir(join(prefix, path))
+      await Promise.all(names.map((name) => visit(join(path, name))))
     }
   }
-  for (const part of parts) await visit(part)
-  return entries
+  await Promise.all(parts.map(visit))
+  // A folder's path is a prefix of its contents': sorted, it comes first.
+  return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+}
+
+/** Runs `task` on every item, `width` at a time. */
+const inBatches = async <A>(
+  items: ReadonlyArray<A>,
+  width: number,
+  task: (a: A) => Promise<void>,
+) => {
+  for (let at = 0; at < items.length; at += width) {
+    await Promise.all(items.slice(at, at + width).map(task))
+  }
 }
 
 /** The mode an entry has in the copy: readable by all, writable by its owner only. */
@@ -75,18 +89,18 @@ const describe = async (
   mode: (e: Entry) => number,
 ) => {
   const hashes = new Map<string, string>()
-  const lines: Array<string> = []
-  for (const entry of entries) {
-    let content = entry.target ?? ""
-    if (entry.kind === "file") {
-      content = hashes.get(entry.inode) ?? sha256(await readFile(join(prefix, entry.path)))
-      hashes.set(entry.inode, content)
-    }
+  const files = entries.filter((entry) => entry.kind === "file")
+  // Files linked together are one content: read and hashed once.
+  const unique = [...new Map(files.map((entry) => [entry.inode, entry])).values()]
+  await inBatches(unique, 16, async (entry) => {
+    hashes.set(entry.inode, sha256(await readFile(join(prefix, entry.path))))
+  })
+  return entries.map((entry) => {
+    const content = entry.kind === "file" ? hashes.get(entry.inode) : (entry.target ?? "")
     // A link's own mode means nothing (and differs between systems).
     const bits = entry.kind === "link" ? "-" : mode(entry).toString(8)
-    lines.push(`${entry.path}\t${entry.kind}\t${bits}\t${content}`)
-  }
-  return lines
+    return `${entry.path}\t${entry.kind}\t${bits}\t${content}`
+  })
 }
 
 /** What a copy records about itself: where it came from and what it must hold. */
@@ -106,6 +120,17 @@ const stampOf = (entries: ReadonlyArray<Entry>) =>
 const verified = new Set<string>()
 
 /** Whether the copy at `dest` holds exactly what its manifest says, made from this source. */
+/** The copy as it stands now, and what identifies that state (see `verified`). */
+const inspectCopy = async (dest: string, parts: ReadonlyArray<string>, sourceStamp: string) => {
+  const top = await lstat(dest)
+  const entries = await listTree(dest, parts)
+  return {
+    top,
+    entries,
+    key: `${dest}\n${top.mode}:${top.uid}\n${stampOf(entries)}\n${sourceStamp}`,
+  }
+}
+
 const copyMatches = async (
   dest: string,
   parts: ReadonlyArray<string>,
@@ -116,10 +141,8 @@ const copyMatches = async (
     .then((text) => JSON.parse(text) as Manifest)
     .catch(() => undefined)
   if (manifest?.source !== source || manifest.sourceStamp !== sourceStamp) return false
-  const top = await lstat(dest)
-  const entries = await listTree(dest, parts)
-  const stamp = `${dest}\n${top.mode}:${top.uid}\n${stampOf(entries)}\n${sourceStamp}`
-  if (verified.has(stamp)) return true
+  const { top, entries, key } = await inspectCopy(dest, parts, sourceStamp)
+  if (verified.has(key)) return true
   // Actual modes: a file opened to others, or changed in any byte, is not the copy that was made.
   const lines = await describe(dest, entries, (entry) => entry.mode)
   const matches =
@@ -127,25 +150,32 @@ const copyMatches = async (
     top.uid === process.getuid?.() &&
     (top.mode & 0o7777) === 0o755 &&
     JSON.stringify(lines) === JSON.stringify(manifest.entries)
-  if (matches) verified.add(stamp)
+  if (matches) verified.add(key)
   return matches
 }
 
 /** Copies the installation aside (files linked together stay linked), with its manifest. */
 const makeCopy = async (source: string, entries: ReadonlyArray<Entry>, aside: string) => {
   await mkdir(aside, { mode: 0o700 })
-  const copied = new Map<string, string>()
+  for (const entry of entries) {
+    if (entry.kind === "dir") await mkdir(join(aside, entry.path), { mode: 0o755 })
+  }
+  const first = new Map<string, Entry>()
+  for (const entry of entries) {
+    if (entry.kind === "file" && !first.has(entry.inode)) first.set(entry.inode, entry)
+  }
+  await inBatches([...first.values()], 16, async (entry) => {
+    await copyFile(join(source, entry.path), join(aside, entry.path))
+    await chmod(join(aside, entry.path), copyMode(entry))
+  })
   for (const entry of entries) {
     const to = join(aside, entry.path)
-    const first = copied.get(entry.inode)
-    if (entry.kind === "dir") await mkdir(to)
+    if (entry.kind === "dir") await chmod(to, 0o755)
     else if (entry.kind === "link") await symlink(entry.target ?? "", to)
-    else if (first !== undefined) await link(first, to)
     else {
-      await writeFile(to, await readFile(join(source, entry.path)))
-      copied.set(entry.inode, to)
+      const original = first.get(entry.inode)
+      if (original !== undefined && original !== entry) await link(join(aside, original.path), to)
     }
-    if (entry.kind !== "link" && first === undefined) await chmod(to, copyMode(entry))
   }
   const manifest: Manifest = {
     source,
@@ -177,12 +207,18 @@ const placeCopy = async (
     await rename(dest, old).catch((cause: NodeJS.ErrnoException) => {
       if (cause.code !== "ENOENT") throw cause
     })
-    await rename(aside, dest).catch(async (cause: NodeJS.ErrnoException) => {
-      if (cause.code !== "ENOTEMPTY" && cause.code !== "EEXIST") throw cause
-      if (!(await copyMatches(dest, parts, source, sourceStamp))) {
-        throw new ClusterError({ message: `${dest} was replaced while coderops placed it` })
-      }
-    })
+    const placed = await rename(aside, dest).then(
+      () => true,
+      async (cause: NodeJS.ErrnoException) => {
+        if (cause.code !== "ENOTEMPTY" && cause.code !== "EEXIST") throw cause
+        return false
+      },
+    )
+    // Hashed as it was made; the rename changes none of its entries.
+    if (placed) verified.add((await inspectCopy(dest, parts, sourceStamp)).key)
+    else if (!(await copyMatches(dest, parts, source, sourceStamp))) {
+      throw new ClusterError({ message: `${dest} was replaced while coderops placed it` })
+    }
   } finally {
     await rm(aside, { recursive: true, force: true })
     await rm(old, { recursive: true, force: true })
