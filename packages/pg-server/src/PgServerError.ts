@@ -34,6 +34,8 @@ export class DirectoryNotEnterable extends Data.TaggedError("DirectoryNotEnterab
 }
 
 interface UnsafeFacts {
+  /** What it would hold: "data directory" or "PostgreSQL binaries". */
+  readonly what: string
   readonly directory: string
   /** Its permission bits, e.g. 0o777. */
   readonly mode: number

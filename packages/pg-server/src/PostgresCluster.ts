@@ -324,7 +324,7 @@ export const prepareRoot = async (root: string): Promise<string> => {
   // The password and the server's files go here: nobody else may write or swap entries.
   if (home !== root) await makeDir(home, mode)
   // A root given as a link is the user's choice; a link in place of our own folder is not.
-  await assertOwnDirectory(home, home === root, home === root)
+  await assertOwnDirectory(home, "data directory", home === root, home === root)
   await assertEnterable(home, account, "data directory", join(home, "data"))
   return home
 }

@@ -270,7 +270,7 @@ export const reachableBinaries = async (
   const cache = cacheDir ?? (await binariesCacheDir(account))
   // Folders made for the copies: 0755, so the account passes; nobody else may write in them.
   await makeDirs(cache, 0o755)
-  await assertOwnDirectory(cache, true)
+  await assertOwnDirectory(cache, "PostgreSQL binaries", true)
   await assertEnterable(cache, account, "PostgreSQL binaries", join(cache, "bin"))
   const dest = join(cache, sha256(source).slice(0, 16))
   const entries = await listTree(source, parts)

@@ -51,10 +51,16 @@ export const trustedOwner = (uid: number) => uid === userInfo().uid || uid === 0
  * A folder nobody else may write into or swap: a directory (not a link, unless `followLink`:
  * a root a user names as a link is their choice), of this user or root, not writable by others.
  */
-export const assertOwnDirectory = async (dir: string, followLink: boolean, sticky = false) => {
+export const assertOwnDirectory = async (
+  dir: string,
+  what: string,
+  followLink: boolean,
+  sticky = false,
+) => {
   const info = followLink ? await stat(dir) : await lstat(dir)
   if (info.isDirectory() && trustedOwner(info.uid) && !writableByOthers(info.mode)) return
   throw new UnsafeDirectory({
+    what,
     directory: dir,
     mode: info.mode & 0o7777,
     reason: !info.isDirectory()
