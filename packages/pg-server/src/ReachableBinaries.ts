@@ -32,8 +32,13 @@ interface Entry {
   readonly mode: number
   /** Device and inode: files linked together are read, hashed and copied once. */
   readonly inode: string
-  /** What changes with any change to the file: size, times, inode. */
+  /** What changes when the file is rewritten or replaced: size, modification time, inode. */
   readonly stamp: string
+  /**
+   * Its change time, which also moves with any change of its mode or links, and cannot be
+   * set back: a copy's, not a source's (a package store links its files anew at each install).
+   */
+  readonly changed: number
   readonly target?: string | undefined
 }
 
@@ -54,7 +59,8 @@ const listTree = async (prefix: string, parts: ReadonlyArray<string>): Promise<A
       kind,
       mode: info.mode & 0o7777,
       inode: `${info.dev}:${info.ino}`,
-      stamp: `${info.size}:${info.mtimeMs}:${info.ctimeMs}:${info.dev}:${info.ino}`,
+      stamp: `${info.size}:${info.mtimeMs}:${info.dev}:${info.ino}`,
+      changed: info.ctimeMs,
       target: kind === "link" ? await readlink(join(prefix, path)) : undefined,
     })
     if (kind === "dir") {
@@ -113,13 +119,16 @@ interface Manifest {
 }
 
 const manifestName = "manifest.json"
-const stampOf = (entries: ReadonlyArray<Entry>) =>
-  sha256(entries.map((entry) => `${entry.path}\t${entry.stamp}\t${entry.mode}`).join("\n"))
+const stampOf = (entries: ReadonlyArray<Entry>, withChange = false) =>
+  sha256(
+    entries
+      .map((e) => `${e.path}\t${e.stamp}\t${e.mode}${withChange ? `\t${e.changed}` : ""}`)
+      .join("\n"),
+  )
 
 /** Copies verified by hash in this process, by their stamps: unchanged since, not hashed again. */
 const verified = new Set<string>()
 
-/** Whether the copy at `dest` holds exactly what its manifest says, made from this source. */
 /** The copy as it stands now, and what identifies that state (see `verified`). */
 const inspectCopy = async (dest: string, parts: ReadonlyArray<string>, sourceStamp: string) => {
   const top = await lstat(dest)
@@ -127,10 +136,11 @@ const inspectCopy = async (dest: string, parts: ReadonlyArray<string>, sourceSta
   return {
     top,
     entries,
-    key: `${dest}\n${top.mode}:${top.uid}\n${stampOf(entries)}\n${sourceStamp}`,
+    key: `${dest}\n${top.mode}:${top.uid}\n${stampOf(entries, true)}\n${sourceStamp}`,
   }
 }
 
+/** Whether the copy at `dest` holds exactly what its manifest says, made from this source. */
 const copyMatches = async (
   dest: string,
   parts: ReadonlyArray<string>,
