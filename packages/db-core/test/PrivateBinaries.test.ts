@@ -71,6 +71,7 @@ const queryOne = async (url: string) => {
   }
 }
 
+// Each start copies or hashes some 60 MB: slow on a loaded machine.
 describe.skipIf(userInfo().uid !== 0 || process.platform !== "linux")(
   "as root, binaries the postgres account cannot reach",
   () => {
@@ -86,7 +87,7 @@ describe.skipIf(userInfo().uid !== 0 || process.platform !== "linux")(
       ])
       expect(await programOf(server.dataDir)).toBe(join(await copyOf(), "bin", "postgres"))
       expect(await Effect.runPromise(stopEmbeddedServer(root))).toBe(true)
-    })
+    }, 180_000)
 
     it("a copy changed after it was made is replaced before the server runs from it", async () => {
       // The test harness's kind of server: a throwaway cluster through pg-server directly.
@@ -121,6 +122,22 @@ describe.skipIf(userInfo().uid !== 0 || process.platform !== "linux")(
       } finally {
         await PostgresCluster.stopCluster(cluster, "immediate")
       }
+    }, 180_000)
+
+    it("a cache folder others could swap is refused, not used", async () => {
+      const open = join(parent, "open")
+      await mkdir(open)
+      await chmod(open, 0o777)
+      const account = await PostgresCluster.serverAccount()
+      const binaries = { ...installed, postgres: join(privateBin, "postgres") }
+      await expect(
+        PostgresCluster.reachableBinaries(binaries, account, join(open, "cache")),
+      ).rejects.toMatchObject({
+        _tag: "UnsafeDirectory",
+        what: "PostgreSQL binaries",
+        directory: open,
+        mode: 0o777,
+      })
     })
   },
 )

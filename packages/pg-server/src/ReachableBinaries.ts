@@ -19,6 +19,7 @@ import { basename, dirname, join } from "node:path"
 import {
   assertEnterable,
   assertOwnDirectory,
+  assertSafePath,
   blockingDirectory,
   makeDirs,
 } from "./internal/directories.js"
@@ -281,6 +282,7 @@ export const reachableBinaries = async (
   // Folders made for the copies: 0755, so the account passes; nobody else may write in them.
   await makeDirs(cache, 0o755)
   await assertOwnDirectory(cache, "PostgreSQL binaries", true)
+  await assertSafePath(cache, "PostgreSQL binaries")
   await assertEnterable(cache, account, "PostgreSQL binaries", join(cache, "bin"))
   const dest = join(cache, sha256(source).slice(0, 16))
   const entries = await listTree(source, parts)

@@ -72,6 +72,28 @@ export const assertOwnDirectory = async (
 }
 
 /**
+ * Nobody but this user or root can swap `dir` or any folder above it: each is theirs, and
+ * writable by others only with the sticky bit (like /tmp). For what root runs from there.
+ */
+export const assertSafePath = async (dir: string, what: string) => {
+  for (let at = dir; ; at = dirname(at)) {
+    const info = await stat(at)
+    const sticky = (info.mode & 0o1000) !== 0
+    if (!trustedOwner(info.uid) || (writableByOthers(info.mode) && !sticky)) {
+      throw new UnsafeDirectory({
+        what,
+        directory: at,
+        mode: info.mode & 0o7777,
+        reason: trustedOwner(info.uid)
+          ? "others can write into it and it has no sticky bit"
+          : `it belongs to another user (uid ${info.uid})`,
+      })
+    }
+    if (dirname(at) === at) return
+  }
+}
+
+/**
  * Creates `dir` with exactly `mode`, or returns false when it exists. The folder appears
  * with its final mode (made aside, then renamed into place): a concurrent command must not
  * see it half made (mkdir's mode passes through the umask, so a chmod would come after).
