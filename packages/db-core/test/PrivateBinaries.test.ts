@@ -124,6 +124,18 @@ describe.skipIf(userInfo().uid !== 0 || process.platform !== "linux")(
       }
     }, 180_000)
 
+    it("keeps copies in XDG_CACHE_HOME when the account can reach it, else in /var/cache", async () => {
+      const account = await PostgresCluster.serverAccount()
+      if (account === undefined) throw new Error("root runs the server as another account")
+      const cacheDir = (env: Record<string, string>) =>
+        PostgresCluster.binariesCacheDir(account, env)
+      expect(await cacheDir({ XDG_CACHE_HOME: cache })).toBe(copies)
+      // Root's own ~/.cache is behind its 0700 home.
+      const fallback = "/var/cache/coderops/postgres-binaries"
+      expect(await cacheDir({ XDG_CACHE_HOME: join(home, ".cache") })).toBe(fallback)
+      expect(await cacheDir({})).toBe(fallback)
+    })
+
     it("a cache folder others could swap is refused, not used", async () => {
       const open = join(parent, "open")
       await mkdir(open)
