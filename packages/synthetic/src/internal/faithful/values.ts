@@ -1,0 +1,146 @@
+// Values of one type as PostgreSQL's text input takes them: the k-th of a column's distinct
+// values when no statistics say what they look like, and points between histogram bounds.
+import { rowHash, uuid, word } from "../random.js"
+import type { ColumnInfo } from "./catalog.js"
+
+const base36 = (n: number, digits: number) => {
+  let text = ""
+  for (let d = 0; d < digits; d++) {
+    text += "0123456789abcdefghijklmnopqrstuvwxyz"[n % 36]
+    n = Math.floor(n / 36)
+  }
+  return text
+}
+
+const hex8 = (w: number) => w.toString(16).padStart(8, "0")
+
+/** Numeric types whose values lie on a line (interpolated between bounds). */
+const numericTypes = new Set(["int2", "int4", "int8", "numeric", "float4", "float8", "oid"])
+const integerTypes = new Set(["int2", "int4", "int8", "oid"])
+const timeTypes = new Set(["timestamptz", "timestamp", "date"])
+const textTypes = new Set(["text", "varchar", "bpchar", "name", "citext"])
+
+/** Types `typeValue` can make values of; any other needs statistics or a default. */
+export const supportsType = (column: ColumnInfo) =>
+  numericTypes.has(column.type) ||
+  timeTypes.has(column.type) ||
+  textTypes.has(column.type) ||
+  column.enumLabels !== null ||
+  column.category === "A" ||
+  ["uuid", "bool", "bytea", "inet", "cidr", "json", "jsonb", "interval"].includes(column.type)
+
+/** Milliseconds since 1970 of a timestamp or date as PostgreSQL prints it in UTC/ISO. */
+export const parseTime = (text: string): number => {
+  const m =
+    /^(\d{4,})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d):(\d\d)(\.\d+)?)?(?:([+-])(\d\d)(?::?(\d\d))?)?$/.exec(
+      text,
+    )
+  if (m === null) return Number.NaN
+  const utc = Date.UTC(
+    Number(m[1]),
+    Number(m[2]) - 1,
+    Number(m[3]),
+    Number(m[4] ?? 0),
+    Number(m[5] ?? 0),
+    Number(m[6] ?? 0),
+    Math.round(Number(m[7] ?? 0) * 1000),
+  )
+  const offset = m[8] === undefined ? 0 : (Number(m[9]) * 60 + Number(m[10] ?? 0)) * 60_000
+  return m[8] === "-" ? utc + offset : utc - offset
+}
+
+const formatTime = (type: string, ms: number) => {
+  const iso = new Date(ms).toISOString()
+  return type === "date" ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 23)}+00`
+}
+
+/**
+ * The value at `position` (0..1) of the distribution the histogram bounds describe:
+ * interpolated for numbers and times; otherwise the bound below it, made distinct by `k`
+ * for text when there are more distinct values than bounds.
+ */
+export const histogramValue = (
+  column: ColumnInfo,
+  bounds: ReadonlyArray<string>,
+  position: number,
+  k: number,
+  distinct: number,
+) => {
+  const x = position * (bounds.length - 1)
+  const b = Math.min(Math.floor(x), bounds.length - 2)
+  const f = x - b
+  const lo = bounds[b]!
+  const hi = bounds[b + 1]!
+  if (numericTypes.has(column.type)) {
+    const a = Number(lo)
+    const z = Number(hi)
+    if (Number.isFinite(a) && Number.isFinite(z)) {
+      const v = a + f * (z - a)
+      return integerTypes.has(column.type) ? String(Math.floor(v)) : String(v)
+    }
+  }
+  if (timeTypes.has(column.type)) {
+    const a = parseTime(lo)
+    const z = parseTime(hi)
+    if (Number.isFinite(a) && Number.isFinite(z)) return formatTime(column.type, a + f * (z - a))
+  }
+  const bound = f < 0.5 ? lo : hi
+  if (textTypes.has(column.type) && distinct > bounds.length) {
+    const text = `${bound}${base36(k, 5)}`
+    return column.maxLength === null ? text : text.slice(0, column.maxLength)
+  }
+  if (column.type === "uuid" && distinct > bounds.length) return uuid(0x1b873593, k)
+  return bound
+}
+
+/** A reference time for values made without statistics: 2026-01-01. */
+const reference = Date.UTC(2026, 0, 1)
+
+/**
+ * The k-th distinct value of a column's type, made without statistics (`w`: a random word
+ * for what need not be distinct). Text is about `width` bytes. undefined: no such value.
+ */
+export const typeValue = (column: ColumnInfo, k: number, w: number, width: number) => {
+  const row = rowHash(0x5bd1e995, k)
+  switch (column.type) {
+    case "uuid":
+      return uuid(0x27d4eb2f, k)
+    case "bool":
+      return k % 2 === 0 ? "t" : "f"
+    case "int2":
+      return String(k % 32_768)
+    case "int4":
+    case "oid":
+      return String(k % 2_147_483_648)
+    case "int8":
+    case "numeric":
+      return String(k)
+    case "float4":
+    case "float8":
+      return String(k / 1000)
+    case "timestamptz":
+    case "timestamp":
+    case "date":
+      return formatTime(column.type, reference - (k % (3 * 365 * 86_400)) * 1000)
+    case "interval":
+      return `${k % 86_400} seconds`
+    case "bytea":
+      return `\\x${hex8(word(row, 0))}${hex8(word(row, 1))}${hex8(word(row, 2))}${hex8(word(row, 3))}`
+    case "inet":
+    case "cidr":
+      return `10.${(k >>> 16) & 255}.${(k >>> 8) & 255}.${k & 255}`
+    case "json":
+    case "jsonb":
+      return "{}"
+  }
+  if (column.category === "A") return "{}"
+  if (column.enumLabels !== null) return column.enumLabels[k % column.enumLabels.length]!
+  if (textTypes.has(column.type)) {
+    // Seven base-36 digits of a bijection of k: distinct, even lower-cased.
+    let text = base36(rowHash(0x2545f491, k), 7)
+    while (text.length < width - 1) text += base36(word(row, text.length) ^ w, 6)
+    const length = Math.max(1, Math.min(width - 1, column.maxLength ?? Number.POSITIVE_INFINITY))
+    return text.length > length && length >= 7 ? text.slice(0, length) : text
+  }
+  return undefined
+}
