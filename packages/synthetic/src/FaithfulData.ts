@@ -11,7 +11,6 @@ import { parsePredicate } from "./internal/faithful/predicate.js"
 import {
   type CheckedConstraint,
   newOutcome,
-  type RowsOutcome,
   type TableRowsPlan,
   type TrackedUnique,
   tableRowChunks,
@@ -84,7 +83,7 @@ export class CannotGenerateColumn extends Data.TaggedError("CannotGenerateColumn
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
 
-/** Rows per stream: a big table without a unique index to track loads in two streams. */
+/** Rows from which a table loads through two COPY streams. */
 const twoStreamsFrom = 200_000
 
 /** Row counts per table: overrides, scaled estimates, raised to 1 for parents of rows. */
@@ -200,6 +199,37 @@ const planTable = (
     return { models, uniques, checks, kept } satisfies TableRowsPlan
   })
 
+/**
+ * Loads one table's rows with COPY, committed before its children load. One generator
+ * makes every row, in order (so the rows, and the unique keys it tracks, are the same
+ * every time); a big table's chunks go to two COPY streams, whichever asks first: one
+ * server backend is CPU-bound on a big table (see seedDeployment).
+ */
+const loadTable = Effect.fn("FaithfulData.loadTable")(function* (
+  table: string,
+  plan: TableRowsPlan,
+  rows: number,
+  skipTriggers: boolean,
+) {
+  const db = yield* Db
+  const outcome = newOutcome(plan)
+  const chunks = tableRowChunks(plan, 0, rows, outcome)
+  const shared: Iterable<Buffer> = { [Symbol.iterator]: () => ({ next: () => chunks.next() }) }
+  const list = plan.models.filter((m) => !m.omit).map((m) => quote(m.column.name))
+  const text = `COPY ${quote(table)} (${list.join(", ")}) FROM STDIN`
+  yield* Effect.forEach(
+    Array.from({ length: rows >= twoStreamsFrom ? 2 : 1 }),
+    () =>
+      db.transaction(
+        "LoadFaithfulRows",
+        db.copyFrom("CopyFaithfulRows", text, shared),
+        skipTriggers ? { settings: { session_replication_role: "replica" } } : undefined,
+      ),
+    { concurrency: "unbounded" },
+  )
+  return outcome
+})
+
 /** Whether this session may skip user triggers (session_replication_role needs the right). */
 const canSkipTriggers = Effect.fn("FaithfulData.canSkipTriggers")(function* () {
   const db = yield* Db
@@ -260,32 +290,9 @@ export const generateFaithfulData = Effect.fn("FaithfulData.generate")(function*
         source: model.source,
         reason: model.reason,
       })
-    const streams = plan.uniques.length === 0 && requested >= twoStreamsFrom ? 2 : 1
-    const outcomes: Array<RowsOutcome> = Array.from({ length: streams }, () => newOutcome(plan))
-    const list = plan.models.filter((m) => !m.omit).map((m) => quote(m.column.name))
-    const text = `COPY ${quote(info.table)} (${list.join(", ")}) FROM STDIN`
-    yield* Effect.forEach(
-      outcomes,
-      (outcome, n) => {
-        const chunks = tableRowChunks(
-          plan,
-          Math.floor((requested * n) / streams),
-          Math.floor((requested * (n + 1)) / streams),
-          outcome,
-        )
-        return db.transaction(
-          "LoadFaithfulRows",
-          db.copyFrom("CopyFaithfulRows", text, chunks),
-          skipTriggers ? { settings: { session_replication_role: "replica" } } : undefined,
-        )
-      },
-      { concurrency: "unbounded" },
-    )
-    parents.set(
-      info.table,
-      new Map(kept.map((column) => [column, outcomes.flatMap((o) => o.kept.get(column)!)])),
-    )
-    const written = outcomes.reduce((sum, o) => sum + o.written, 0)
+    const outcome = yield* loadTable(info.table, plan, requested, skipTriggers)
+    parents.set(info.table, outcome.kept)
+    const written = outcome.written
     const seconds = (performance.now() - tableStarted) / 1000
     options.onProgress?.(info.table, written, seconds)
     tables.push({
@@ -293,7 +300,7 @@ export const generateFaithfulData = Effect.fn("FaithfulData.generate")(function*
       requested,
       rowsFrom: from,
       written,
-      skipped: outcomes.reduce((sum, o) => sum + o.skipped, 0),
+      skipped: outcome.skipped,
       seconds,
     })
   }

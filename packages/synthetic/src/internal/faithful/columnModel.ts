@@ -5,7 +5,10 @@
 import type { ColumnStatistics } from "../../TableStatistics.js"
 import { below, rowHash, word } from "../random.js"
 import type { ColumnInfo, ForeignKey } from "./catalog.js"
-import { histogramValue, supportsType, typeValue } from "./values.js"
+import { distinctByType, histogram, supportsType, typeValue } from "./values.js"
+
+/** From this redraw of a row on, a column draws only values besides the common ones. */
+export const restFromSalt = 6
 
 export type ColumnSource = "statistics" | "unique" | "foreign key" | "fallback" | "default"
 
@@ -18,7 +21,10 @@ export interface ColumnModel {
   readonly omit: boolean
   /** Columns drawn together with this one (a foreign key's): all or none are drawn again. */
   readonly linked?: ReadonlyArray<string> | undefined
-  /** Row i's value (salt > 0: another draw for the same row); null is NULL. */
+  /**
+   * Row i's value; null is NULL. salt > 0: another draw for the same row, from salt
+   * `restFromSalt` on never NULL nor a common value where other values exist.
+   */
   readonly draw: (i: number, salt: number) => string | null
 }
 
@@ -146,7 +152,7 @@ export const columnModel = (column: ColumnInfo, context: ModelContext): ColumnMo
   const stats = context.stats
   const width = stats?.avgWidth ?? 8
   const supported = supportsType(column)
-  if (context.unique && supported) {
+  if (context.unique && distinctByType(column)) {
     const nullFrac = column.notNull ? 0 : (stats?.nullFrac ?? 0)
     return {
       column,
@@ -159,8 +165,10 @@ export const columnModel = (column: ColumnInfo, context: ModelContext): ColumnMo
     }
   }
   const shape = stats && shapeOf(stats, context.rows, column.notNull)
+  // A column that is all NULL needs no values to be faithful.
   const hasValues =
-    stats !== undefined && (stats.mostCommonValues.length > 0 || stats.histogramBounds.length >= 2)
+    stats !== undefined &&
+    (stats.mostCommonValues.length > 0 || stats.histogramBounds.length >= 2 || stats.nullFrac >= 1)
   const noValuesReason =
     stats === undefined
       ? (context.tableReason ?? "no statistics (pg_stats has no row for the column)")
@@ -176,9 +184,10 @@ export const columnModel = (column: ColumnInfo, context: ModelContext): ColumnMo
       }
   }
   const bounds = stats?.histogramBounds ?? []
+  const between = bounds.length >= 2 ? histogram(column, bounds) : undefined
   const restValue = (k: number, w: number, rest: number) =>
-    bounds.length >= 2
-      ? histogramValue(column, bounds, (k + 0.5) / rest, k, rest)
+    between !== undefined
+      ? between((k + 0.5) / rest, k, rest)
       : (typeValue(column, k, w, width) ?? null)
   const distinctFallback = Math.max(1, context.rows)
   return {
@@ -194,8 +203,10 @@ export const columnModel = (column: ColumnInfo, context: ModelContext): ColumnMo
         return restValue(salt === 0 ? scatter(i, distinctFallback) : w, w, distinctFallback)
       }
       const u = (w / 2 ** 32) * shape.total
-      if (u < shape.nullFrac) return null
-      const common = commonIndex(shape, u)
+      // Late redraws keep to the rarer values: a common one may be all that collides.
+      const late = salt >= restFromSalt && shape.rest > 0
+      if (!late && u < shape.nullFrac) return null
+      const common = late ? -1 : commonIndex(shape, u)
       if (common >= 0) return shape.values[common]!
       const rest = Math.max(1, shape.rest)
       const k = salt === 0 ? scatter(i, rest) : below(word(row, salt + 16), rest)

@@ -4,14 +4,16 @@
 // Anything else does not parse, and the caller says so.
 
 /** A row's values by column: text as COPY would send it, or null. */
-export type RowValues = ReadonlyMap<string, string | null>
+export interface RowValues {
+  readonly get: (column: string) => string | null | undefined
+}
 
 export type Predicate = (row: RowValues) => boolean
 
 type Operand = (row: RowValues) => string | number | boolean | null
 
 const tokenPattern =
-  /\s*(?:('(?:[^']|'')*')|(::\s*[a-z_][a-z0-9_ ]*(?:\[\])?)|(<>|!=|<=|>=|=|<|>|\(|\)|,)|(-?\d+(?:\.\d+)?)|("(?:[^"]|"")+"|[a-z_][a-z0-9_]*))/giy
+  /\s*(?:('(?:[^']|'')*')|(::\s*(?:character varying|timestamp with(?:out)? time zone|double precision|"[^"]+"|[a-z_][a-z0-9_.]*)(?:\[\])?)|(<>|!=|<=|>=|=|<|>|\(|\)|,)|(-?\d+(?:\.\d+)?)|("(?:[^"]|"")+"|[a-z_][a-z0-9_]*))/giy
 
 const tokenize = (text: string): Array<string> | undefined => {
   const tokens: Array<string> = []
@@ -29,7 +31,14 @@ const tokenize = (text: string): Array<string> | undefined => {
   return tokens
 }
 
+const booleanText = (value: string | number | boolean | null) =>
+  value === null ? null : value === true || value === "t" || value === "true"
+
 const compare = (op: string, a: string | number | boolean, b: string | number | boolean) => {
+  if (typeof a === "boolean" || typeof b === "boolean") {
+    const same = booleanText(a) === booleanText(b)
+    return op === "=" ? same : op === "<>" || op === "!=" ? !same : false
+  }
   const numeric = typeof a === "number" || typeof b === "number"
   const x = numeric ? Number(a) : String(a)
   const y = numeric ? Number(b) : String(b)
@@ -49,9 +58,6 @@ const compare = (op: string, a: string | number | boolean, b: string | number | 
       return x >= y
   }
 }
-
-const booleanText = (value: string | number | boolean | null) =>
-  value === null ? null : value === true || value === "t" || value === "true"
 
 /** A parser over the tokens; throws on anything it does not know (caught by `parsePredicate`). */
 const parser = (tokens: ReadonlyArray<string>, columns: Set<string>) => {
@@ -90,6 +96,11 @@ const parser = (tokens: ReadonlyArray<string>, columns: Set<string>) => {
     columns.add(column)
     return (row) => row.get(column) ?? null
   }
+  const operators = ["=", "<>", "!=", "<", "<=", ">", ">="]
+  const comparisonFollows = () => {
+    const next = peek()
+    return next !== undefined && (next === "is" || operators.includes(next))
+  }
   const comparison = (): Predicate => {
     if (peek() === "not") {
       take()
@@ -103,10 +114,12 @@ const parser = (tokens: ReadonlyArray<string>, columns: Set<string>) => {
         take("(")
         const inner = disjunction()
         take(")")
-        return inner
+        // `(name)::text <> ''`: the parentheses held an operand, not a condition.
+        if (!comparisonFollows()) return inner
       } catch {
-        at = start
+        // not a condition in parentheses
       }
+      at = start
     }
     const left = operand()
     const next = peek()
@@ -117,7 +130,7 @@ const parser = (tokens: ReadonlyArray<string>, columns: Set<string>) => {
       take("null")
       return (row) => (left(row) === null) !== negated
     }
-    if (next !== undefined && ["=", "<>", "!=", "<", "<=", ">", ">="].includes(next)) {
+    if (next !== undefined && operators.includes(next)) {
       const op = take()
       const right = operand()
       return (row) => {

@@ -52,11 +52,9 @@ const nullText = Buffer.from("\\N", "latin1")
 /** The columns of the first check or unique index the row breaks; undefined: none. */
 const brokenColumns = (
   plan: TableRowsPlan,
-  names: ReadonlyArray<string>,
-  values: ReadonlyArray<string | null>,
+  row: RowValues,
   keys: Array<string | undefined>,
 ): ReadonlyArray<string> | undefined => {
-  const row: RowValues = new Map(names.map((name, c) => [name, values[c]!]))
   for (const check of plan.checks) if (!check.test(row)) return check.columns
   for (let u = 0; u < plan.uniques.length; u++) {
     const unique = plan.uniques[u]!
@@ -106,11 +104,18 @@ export function* tableRowChunks(
   )
   const out = new CopyWriter()
   const index = new Map(names.map((name, c) => [name, c]))
+  // The current row, read by name: one object for every row.
+  const row: RowValues = {
+    get: (name) => {
+      const c = index.get(name)
+      return c === undefined ? undefined : values[c]
+    },
+  }
   for (let i = from; i < to; i++) {
     for (let c = 0; c < models.length; c++) values[c] = models[c]!.draw(i, 0)
     let accepted = !needsRow
     for (let salt = 1; !accepted; salt++) {
-      const broken = brokenColumns(plan, names, values, keys)
+      const broken = brokenColumns(plan, row, keys)
       if (broken === undefined) accepted = true
       else if (salt === tries) break
       // Only the columns of what broke are drawn again: the others keep their shape.

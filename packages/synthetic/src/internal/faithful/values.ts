@@ -29,6 +29,13 @@ export const supportsType = (column: ColumnInfo) =>
   column.category === "A" ||
   ["uuid", "bool", "bytea", "inet", "cidr", "json", "jsonb", "interval"].includes(column.type)
 
+/** Types whose `typeValue`s are distinct for distinct k (a unique column can be built from them). */
+export const distinctByType = (column: ColumnInfo) =>
+  numericTypes.has(column.type) ||
+  timeTypes.has(column.type) ||
+  textTypes.has(column.type) ||
+  ["uuid", "bytea", "inet", "cidr"].includes(column.type)
+
 /** Milliseconds since 1970 of a timestamp or date as PostgreSQL prints it in UTC/ISO. */
 export const parseTime = (text: string): number => {
   const m =
@@ -55,42 +62,38 @@ const formatTime = (type: string, ms: number) => {
 }
 
 /**
- * The value at `position` (0..1) of the distribution the histogram bounds describe:
- * interpolated for numbers and times; otherwise the bound below it, made distinct by `k`
- * for text when there are more distinct values than bounds.
+ * The value at `position` (0..1) of the distribution histogram bounds describe:
+ * interpolated for numbers and times; otherwise the bound nearest it, made distinct by `k`
+ * for text and uuids when there are more distinct values than bounds. Bounds are parsed
+ * once, here.
  */
-export const histogramValue = (
-  column: ColumnInfo,
-  bounds: ReadonlyArray<string>,
-  position: number,
-  k: number,
-  distinct: number,
-) => {
-  const x = position * (bounds.length - 1)
-  const b = Math.min(Math.floor(x), bounds.length - 2)
-  const f = x - b
-  const lo = bounds[b]!
-  const hi = bounds[b + 1]!
-  if (numericTypes.has(column.type)) {
-    const a = Number(lo)
-    const z = Number(hi)
+export const histogram = (column: ColumnInfo, bounds: ReadonlyArray<string>) => {
+  const numeric = numericTypes.has(column.type)
+  const time = timeTypes.has(column.type)
+  const points = bounds.map((bound) =>
+    numeric ? Number(bound) : time ? parseTime(bound) : Number.NaN,
+  )
+  const integer = integerTypes.has(column.type)
+  const text = textTypes.has(column.type)
+  return (position: number, k: number, distinct: number): string => {
+    const x = position * (bounds.length - 1)
+    const b = Math.min(Math.floor(x), bounds.length - 2)
+    const f = x - b
+    const a = points[b]!
+    const z = points[b + 1]!
     if (Number.isFinite(a) && Number.isFinite(z)) {
       const v = a + f * (z - a)
-      return integerTypes.has(column.type) ? String(Math.floor(v)) : String(v)
+      if (time) return formatTime(column.type, v)
+      return integer ? String(Math.floor(v)) : String(v)
     }
+    const bound = f < 0.5 ? bounds[b]! : bounds[b + 1]!
+    if (text && distinct > bounds.length) {
+      const value = `${bound}${base36(k, 5)}`
+      return column.maxLength === null ? value : value.slice(0, column.maxLength)
+    }
+    if (column.type === "uuid" && distinct > bounds.length) return uuid(0x1b873593, k)
+    return bound
   }
-  if (timeTypes.has(column.type)) {
-    const a = parseTime(lo)
-    const z = parseTime(hi)
-    if (Number.isFinite(a) && Number.isFinite(z)) return formatTime(column.type, a + f * (z - a))
-  }
-  const bound = f < 0.5 ? lo : hi
-  if (textTypes.has(column.type) && distinct > bounds.length) {
-    const text = `${bound}${base36(k, 5)}`
-    return column.maxLength === null ? text : text.slice(0, column.maxLength)
-  }
-  if (column.type === "uuid" && distinct > bounds.length) return uuid(0x1b873593, k)
-  return bound
 }
 
 /** A reference time for values made without statistics: 2026-01-01. */
