@@ -45,6 +45,7 @@ export const newOutcome = (plan: TableRowsPlan): RowsOutcome => ({
 /** Draws of a row before it is left out. */
 const tries = 12
 
+const escapable = /[\\\t\n\r]/
 const tab = 9
 const newline = 10
 const nullText = Buffer.from("\\N", "latin1")
@@ -134,7 +135,8 @@ export function* tableRowChunks(
       if (c > 0) out.byte(tab)
       const value = values[c]!
       if (value === null) out.bytes(nullText)
-      else out.text(copyText(value))
+      // Most values need no escaping: test before replacing.
+      else out.text(escapable.test(value) ? copyText(value) : value)
     }
     out.byte(newline)
     outcome.written++

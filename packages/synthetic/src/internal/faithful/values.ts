@@ -43,22 +43,45 @@ export const parseTime = (text: string): number => {
       text,
     )
   if (m === null) return Number.NaN
-  const utc = Date.UTC(
-    Number(m[1]),
-    Number(m[2]) - 1,
-    Number(m[3]),
-    Number(m[4] ?? 0),
-    Number(m[5] ?? 0),
-    Number(m[6] ?? 0),
-    Math.round(Number(m[7] ?? 0) * 1000),
+  // Date.UTC reads years 0-99 as 1900-1999: set the year afterwards.
+  const at = new Date(
+    Date.UTC(
+      2000,
+      Number(m[2]) - 1,
+      Number(m[3]),
+      Number(m[4] ?? 0),
+      Number(m[5] ?? 0),
+      Number(m[6] ?? 0),
+      Math.round(Number(m[7] ?? 0) * 1000),
+    ),
   )
+  const utc = at.setUTCFullYear(Number(m[1]))
   const offset = m[8] === undefined ? 0 : (Number(m[9]) * 60 + Number(m[10] ?? 0)) * 60_000
   return m[8] === "-" ? utc + offset : utc - offset
 }
 
-const formatTime = (type: string, ms: number) => {
-  const iso = new Date(ms).toISOString()
-  return type === "date" ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 23)}+00`
+const dates = new Map<number, string>()
+const two = (n: number) => (n < 10 ? `0${n}` : String(n))
+const msPerDay = 86_400_000
+
+/** A time as timestamptz/date text in UTC, to the millisecond; each day's date cached. */
+const formatTime = (type: string, time: number) => {
+  const ms = Math.floor(time)
+  const d = Math.floor(ms / msPerDay)
+  let date = dates.get(d)
+  if (date === undefined) {
+    date = new Date(d * msPerDay).toISOString().slice(0, 10)
+    if (dates.size < 100_000) dates.set(d, date)
+  }
+  if (type === "date") return date
+  let rest = ms - d * msPerDay
+  const h = Math.floor(rest / 3_600_000)
+  rest -= h * 3_600_000
+  const m = Math.floor(rest / 60_000)
+  rest -= m * 60_000
+  const s = Math.floor(rest / 1000)
+  const milli = rest - s * 1000
+  return `${date} ${two(h)}:${two(m)}:${two(s)}.${milli < 10 ? "00" : milli < 100 ? "0" : ""}${milli}+00`
 }
 
 /**
