@@ -15,6 +15,7 @@ import {
 const source = useTestDatabase()
 const copy = useTestDatabase()
 const again = useTestDatabase()
+const blind = useTestDatabase()
 
 const now = new Date("2026-06-01T00:00:00Z")
 const week = "'2026-05-25 00:00:00+00'::timestamptz"
@@ -36,7 +37,8 @@ let statistics: ReadonlyArray<TableStatistics>
 let report: FaithfulDataReport
 
 beforeAll(async () => {
-  for (const url of [source.url, copy.url, again.url]) await run(url, applyCoderSchemaForTests())
+  for (const url of [source.url, copy.url, again.url, blind.url])
+    await run(url, applyCoderSchemaForTests())
   // A column ANALYZE skips: the copy has no statistics for it and must say so.
   await sql(source.url, "ALTER TABLE api_keys ALTER COLUMN ip_address SET STATISTICS 0")
   await run(
@@ -125,5 +127,21 @@ describe("generateFaithfulData", () => {
     await sql(again.url, "TRUNCATE api_keys, users CASCADE")
     await run(again.url, generateFaithfulData(options))
     expect(await digest()).toBe(before)
+  })
+
+  it("without statistics, fills by type what --rows asks for, and says so for every column", async () => {
+    const blindReport = await run(
+      blind.url,
+      generateFaithfulData({ tables: ["api_keys"], statistics: [], rows: { api_keys: 500 } }),
+    )
+    expect(blindReport.tables.map((t) => [t.table, t.requested, t.rowsFrom, t.written])).toEqual([
+      ["users", 1, "parent of rows", 1],
+      ["api_keys", 500, "override", 500],
+    ])
+    const keyFallbacks = blindReport.fallbacks.filter((f) => f.table === "api_keys")
+    expect(keyFallbacks.map((f) => f.column)).toContain("expires_at")
+    expect(keyFallbacks.find((f) => f.column === "expires_at")?.reason).toBe(
+      "no statistics for the table",
+    )
   })
 })
