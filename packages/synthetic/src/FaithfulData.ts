@@ -1,12 +1,12 @@
 import { Db } from "@coderops/db-core"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import { readCatalog, type TableInfo, tablesWithParents } from "./internal/faithful/catalog.js"
 import {
   type ColumnModel,
   type ColumnSource,
   columnModel,
 } from "./internal/faithful/columnModel.js"
-import { readCatalog, type TableInfo, tablesWithParents } from "./internal/faithful/catalog.js"
 import { parsePredicate } from "./internal/faithful/predicate.js"
 import {
   type CheckedConstraint,
