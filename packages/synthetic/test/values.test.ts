@@ -36,6 +36,9 @@ describe("values between histogram bounds", () => {
     const text = histogram(column("text"), ["token-1", "token-9"])
     expect(text(0.1, 1, 100)).not.toBe(text(0.1, 2, 100))
     expect(text(0.1, 1, 100).startsWith("token-1")).toBe(true)
+    const secret = histogram(column("bytea", "U"), ["\\x0011223344556677", "\\xff11223344556677"])
+    expect(secret(0.1, 1, 100)).toMatch(/^\\x00112233[0-9a-f]{8}$/)
+    expect(secret(0.1, 1, 100)).not.toBe(secret(0.1, 2, 100))
     // An infinite bound cannot be interpolated: the bound itself.
     expect(
       histogram(column("timestamptz", "D"), ["-infinity", "2026-01-01 00:00:00+00"])(0.1, 0, 5),
