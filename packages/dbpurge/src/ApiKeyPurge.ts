@@ -32,6 +32,7 @@ export class InvalidRetention extends Data.TaggedError("InvalidRetention")<{
 }> {}
 
 export interface ApiKeyPurgeReport {
+  /** now − retention, ISO 8601 UTC to the millisecond (the exact bound the deletes use). */
   readonly cutoff: string
   readonly dryRun: boolean
   /** Keys deleted, or with dryRun the keys that would be. */
@@ -75,7 +76,9 @@ export const purgeExpiredApiKeys = Effect.fn("ApiKeyPurge.run")(function* (
   const started = performance.now()
   const [{ cutoff }] = (yield* db.query<{ cutoff: string }>(
     "GetPurgeCutoff",
-    "SELECT (now() - $1 * interval '1 millisecond')::text AS cutoff",
+    // In milliseconds, so the ISO text reported is the very bound the deletes compare with.
+    `SELECT to_char(date_trunc('milliseconds', now() - $1 * interval '1 millisecond') AT TIME ZONE 'UTC',
+                    'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS cutoff`,
     [retentionMs],
   )) as [{ cutoff: string }]
   if (options.dryRun) {

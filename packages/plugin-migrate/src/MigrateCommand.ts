@@ -62,6 +62,9 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
     return (this.flags as { dir?: string }).dir ?? migrationsDir
   }
 
+  /** Fixtures applied by the running migration: printed under its line once it is done. */
+  private fixtureLines: Array<string> = []
+
   /** Progress lines to stderr: one per migration with its duration, lock waits, retries. */
   protected progress(event: MigratorEvent): void {
     if (this.jsonEnabled()) return
@@ -75,19 +78,24 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
         this.logToStderr(`got the migration lock after ${event.waitedSeconds.toFixed(1)} s`)
         return
       case "start":
+        this.fixtureLines = []
         return
       case "done":
         this.logToStderr(
           `${event.direction === "up" ? "↑" : "↓"} ${printable(event.name)}  ${event.seconds.toFixed(3)} s`,
         )
+        for (const line of this.fixtureLines.splice(0)) this.logToStderr(line)
         return
       case "retry":
+        // The attempt's fixtures were rolled back with it; the next attempt runs them again.
+        this.fixtureLines = []
         this.logToStderr(
           `  ${event.reason} on ${event.version}; retry ${event.attempt} in ${event.delaySeconds.toFixed(2)} s`,
         )
         return
       case "fixture":
-        this.logToStderr(`  fixture ${printable(event.name)}`)
+        // Fixtures run inside their migration's step, before it reports done.
+        this.fixtureLines.push(`  fixture ${printable(event.name)}`)
         return
     }
   }
