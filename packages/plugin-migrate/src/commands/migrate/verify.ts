@@ -4,6 +4,7 @@ import {
   verifyChain,
   withScratchDatabase,
 } from "@coderops/migrations"
+import { countOf } from "@coderops/cli-kit"
 import { Flags } from "@oclif/core"
 import * as Effect from "effect/Effect"
 import { MigrateCommand } from "../../MigrateCommand.js"
@@ -50,7 +51,7 @@ export default class MigrateVerify extends MigrateCommand<typeof MigrateVerify> 
       }),
     )
     this.log(
-      `verified ${report.migrations} migrations in ${dir}: up, down, up with fixtures; ${report.tables} tables hold rows${report.exempted > 0 ? ` (${report.exempted} exempt)` : ""}; the schema after up→down→up equals the first up`,
+      `verified ${countOf(report.migrations, "migration")} in ${dir}: up, down, up with fixtures; ${countOf(report.tables, "table")} ${report.tables === 1 ? "holds" : "hold"} rows${report.exempted > 0 ? ` (${report.exempted} exempt)` : ""}; the schema after up→down→up equals the first up`,
     )
     return report
   }
