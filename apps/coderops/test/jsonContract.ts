@@ -55,7 +55,10 @@ export const errorProblems = (document: unknown, exitCode: number): Array<string
   if (keys !== "tag,message,hint,exitCode,details") problems.push(`error keys: ${keys}`)
   if (typeof error.tag !== "string" || error.tag === "") problems.push("no tag")
   if (typeof error.message !== "string" || error.message === "") problems.push("no message")
-  else if (/See more help|The following errors? occurred|\u001b\[/.test(error.message))
+  else if (
+    /See more help|The following errors? occurred/.test(error.message) ||
+    error.message.includes("\u001b[")
+  )
     problems.push(`oclif's raw message: ${error.message}`)
   if (error.hint !== null && typeof error.hint !== "string") problems.push("hint")
   if (error.exitCode !== exitCode) problems.push(`exitCode ${error.exitCode}, exited ${exitCode}`)

@@ -1,10 +1,10 @@
+import { countOf } from "@coderops/cli-kit"
 import {
   loadMigrations,
   type VerifyReport,
   verifyChain,
   withScratchDatabase,
 } from "@coderops/migrations"
-import { countOf } from "@coderops/cli-kit"
 import { Flags } from "@oclif/core"
 import * as Effect from "effect/Effect"
 import { MigrateCommand } from "../../MigrateCommand.js"
