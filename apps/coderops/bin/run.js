@@ -19,7 +19,7 @@ for (const stream of [process.stdout, process.stderr]) {
   })
 }
 
-// Colours only on a terminal (README, "Output"): FORCE_COLOR, which tools such as turbo
+// Colours only on a terminal (README, "JSON output"): FORCE_COLOR, which tools such as turbo
 // and CI runners pass down, must not put escape codes into a file, a pipe or --json.
 if (!process.stdout.isTTY || !process.stderr.isTTY) delete process.env.FORCE_COLOR
 
