@@ -326,7 +326,13 @@ describe("the JSON contract, over every command of the CLI", () => {
     await failure([], { exitCode: 2, tag: "UnknownCommand" })
     const stray = await failure(["db", "info", "extra"], { exitCode: 2, tag: "UsageError" })
     expect(stray.message).toBe("coderops db info takes no argument extra")
+    // help is text only; asking it for JSON, or for a command that does not exist, is an error too.
+    await failure(["help"], { exitCode: 2, tag: "UsageError" })
+    const help = await coderops(["help", "db", "info"])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain("$ coderops db info")
     for (const argv of [
+      ["help", "no-such-command"],
       ["no-such-command"],
       ["db", "info", "extra"],
       ["prebuilds", "reconcile", "--interval", "1m"],

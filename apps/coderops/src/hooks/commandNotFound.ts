@@ -7,16 +7,19 @@ import type { Hook } from "@oclif/core"
  * of the command line into X, so a URL given without its flag (`coderops db info
  * postgres://u:pw@...`) would be echoed with its password: it is redacted.
  */
-const commandNotFound: Hook<"command_not_found"> = async function ({ id, argv }) {
+const commandNotFound: Hook<"command_not_found"> = async function () {
   const bin = this.config.bin
-  const words = id.split(":")
-  // The longest leading words that name a command: the rest are arguments it does not take.
-  const known = words
-    .map((_, index) => words.slice(0, words.length - index).join(":"))
-    .find((prefix) => this.config.findCommand(prefix) !== undefined)
-  const command = known?.replaceAll(":", " ")
+  // The command line's own words: oclif's id joins them with ":", which a URL holds too.
+  const given = process.argv.slice(2)
+  const firstFlag = given.findIndex((word) => word.startsWith("-"))
+  const words = firstFlag === -1 ? given : given.slice(0, firstFlag)
+  // The longest leading words that name a command: the next one is an argument it does not take.
+  const named = words.findLastIndex((_, index) =>
+    this.config.findCommand(words.slice(0, index + 1).join(":")),
+  )
+  const command = named === -1 ? undefined : words.slice(0, named + 1).join(" ")
   const report =
-    words[0] === undefined || words[0] === "" || words[0].startsWith("-")
+    words.length === 0
       ? { tag: "UnknownCommand", message: "no command given", details: undefined }
       : command === undefined
         ? {
@@ -26,7 +29,7 @@ const commandNotFound: Hook<"command_not_found"> = async function ({ id, argv })
           }
         : {
             tag: "UsageError",
-            message: `${bin} ${command} takes no argument ${words.slice(command.split(" ").length).join(" ")}`,
+            message: `${bin} ${command} takes no argument ${words[named + 1] ?? ""}`,
             details: { command },
           }
   writeFailure(
@@ -43,7 +46,7 @@ const commandNotFound: Hook<"command_not_found"> = async function ({ id, argv })
           ? undefined
           : { command: redactSecrets(report.details.command) },
     },
-    { json: [id, ...(argv ?? [])].includes("--json") },
+    { json: given.includes("--json") },
   )
   this.exit(ExitCode.usage)
 }
