@@ -27,7 +27,8 @@ export interface ApiKeyPurgeOptions {
 
 /** A retention below zero would put the cutoff in the future and delete live keys. */
 export class InvalidRetention extends Data.TaggedError("InvalidRetention")<{
-  readonly retentionMs: number
+  /** In seconds, as every duration coderops reports. */
+  readonly retentionSeconds: number
   readonly message: string
 }> {}
 
@@ -56,8 +57,8 @@ export const purgeExpiredApiKeys = Effect.fn("ApiKeyPurge.run")(function* (
   const retentionMs = Duration.toMillis(options.retention)
   if (!(retentionMs >= 0)) {
     return yield* new InvalidRetention({
-      retentionMs,
-      message: `a retention of ${retentionMs} ms would delete keys that have not expired; give 0 or more`,
+      retentionSeconds: retentionMs / 1000,
+      message: `a retention of ${retentionMs / 1000} s would delete keys that have not expired; give 0 or more`,
     })
   }
   const db = yield* Db
