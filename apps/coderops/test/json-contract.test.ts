@@ -214,6 +214,16 @@ const cases: Record<
       })
     },
   },
+  "migrate:watch": {
+    check: async () => {
+      const reading = await success(["migrate", "watch", "--once", "--database-url", seeded])
+      expect(reading).toMatchObject({ migrating: null, blockers: [], actions: [] })
+      await failure(["migrate", "watch", "--interval", "1ns", "--database-url", seeded], {
+        exitCode: 3,
+        tag: "InvalidDuration",
+      })
+    },
+  },
   "prebuilds:status": {
     check: async () => {
       await success(["prebuilds", "status", "--database-url", seeded])
