@@ -43,7 +43,7 @@ export default class MigrateStatus extends MigrateCommand<typeof MigrateStatus> 
       : [...applied.slice(-10), ...status.migrations.filter((m) => !m.applied)]
     if (shown.length > 0) {
       this.log(
-        await renderTable(
+        renderTable(
           shown.map((m) => ({
             migration: printable(m.name),
             state: m.applied ? (m.drift ? "applied, CHANGED since" : "applied") : "pending",
