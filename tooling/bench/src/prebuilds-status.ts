@@ -20,7 +20,11 @@ const env = { ...process.env, NODE_ENV: "production" }
 
 await withBenchServer(async ({ url }) => {
   const cli = (args: ReadonlyArray<string>) =>
-    execFileSync(process.execPath, [bin, ...args, "--database-url", url], { env, stdio: "pipe" })
+    execFileSync(process.execPath, [bin, ...args, "--database-url", url], {
+      env,
+      stdio: "pipe",
+      maxBuffer: 1 << 30,
+    })
   cli(["migrate", "up"])
   // Half of the presets have desired_instances set: every organization has prebuilds.
   cli([
