@@ -62,6 +62,34 @@ class CommandFailure extends Error {
   }
 }
 
+/** Flags every command has (besides --json). */
+export const globalFlags = {
+  debug: Flags.boolean({
+    summary: "Show debug logs and full error causes.",
+    helpGroup: "GLOBAL",
+  }),
+}
+
+/**
+ * Flags of a command that works on a database: which one, and where to write the metrics
+ * of its statements. BaseCommand has them; a command that touches no database declares
+ * `static override baseFlags = globalFlags`, so that it neither offers nor accepts them.
+ */
+export const databaseFlags = {
+  "database-url": Flags.string({
+    summary: "PostgreSQL URL of the Coder database.",
+    description:
+      "Default: $CODER_PG_CONNECTION_URL, then $DATABASE_URL, then the embedded server coderops starts in its data directory ($CODEROPS_DATA_DIR). Prefer $CODER_PG_CONNECTION_URL for a password: other local users can read a command line (ps).",
+    helpGroup: "GLOBAL",
+  }),
+  "metrics-file": Flags.string({
+    summary: "Write this run's metrics to a file for node_exporter's textfile collector.",
+    description:
+      "Prometheus text format, written atomically (temporary file + rename) when the command ends, also when it fails. Name it *.prom inside node_exporter's --collector.textfile.directory.",
+    helpGroup: "GLOBAL",
+  }),
+}
+
 /**
  * The one base of every coderops command: it owns the shared flags, resolves the
  * database, runs library programs on the Effect runtime, and turns typed failures into
@@ -70,23 +98,10 @@ class CommandFailure extends Error {
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
 
-  static override baseFlags = {
-    "database-url": Flags.string({
-      summary: "PostgreSQL URL of the Coder database.",
-      description:
-        "Default: $CODER_PG_CONNECTION_URL, then $DATABASE_URL, then the embedded server coderops starts in its data directory ($CODEROPS_DATA_DIR). Prefer $CODER_PG_CONNECTION_URL for a password: other local users can read a command line (ps).",
-      helpGroup: "GLOBAL",
-    }),
-    debug: Flags.boolean({
-      summary: "Show debug logs and full error causes.",
-      helpGroup: "GLOBAL",
-    }),
-    "metrics-file": Flags.string({
-      summary: "Write this run's metrics to a file for node_exporter's textfile collector.",
-      description:
-        "Prometheus text format, written atomically (temporary file + rename) when the command ends, also when it fails. Name it *.prom inside node_exporter's --collector.textfile.directory.",
-      helpGroup: "GLOBAL",
-    }),
+  /** The flag groups this command offers: global, and those of a database command. */
+  static override baseFlags: typeof globalFlags & Partial<typeof databaseFlags> = {
+    ...globalFlags,
+    ...databaseFlags,
   }
 
   protected flags!: BaseFlags<T>

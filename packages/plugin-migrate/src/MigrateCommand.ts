@@ -19,38 +19,58 @@ import { migrationsErrors } from "./errors.js"
 const serverTimeout = (text: string, source: string) =>
   parseGoDuration(text, source, { serverTimeout: true })
 
-/** The flags and setup every `coderops migrate` command shares. */
+/** The migration directory: every `coderops migrate` command reads one. */
+export const directoryFlags = {
+  dir: Flags.string({
+    summary: "Migration directory (golang-migrate layout).",
+    description:
+      "NNNNNN_title.up.sql / .down.sql files; archive folders such as 000001-000100 are flattened; testdata/fixtures holds fixtures. Default: the bundled Coder-compatible schema.",
+    helpGroup: "MIGRATE",
+    // An empty path would read the current directory (an unset variable in a script).
+    parse: async (input) => {
+      if (input === "")
+        throw new Error("--dir is empty: pass a migration directory (. for the current one)")
+      return input
+    },
+  }),
+}
+
+/** golang-migrate's state table: commands that read or write the database's version. */
+export const stateTableFlags = {
+  table: Flags.string({
+    summary: "The golang-migrate state table.",
+    default: "schema_migrations",
+    helpGroup: "MIGRATE",
+  }),
+}
+
+/** The timeouts each migration runs under: only commands that run migrations offer them. */
+export const migrationTimeoutFlags = {
+  "lock-timeout": Flags.string({
+    summary: "lock_timeout for each migration (Go duration, 1ms to 596h; 0 = none).",
+    description:
+      "Default: $CODER_PG_MIGRATION_LOCK_TIMEOUT, else 3s, as coderd. On lock_not_available or a deadlock a migration is retried up to 5 times (250 ms → 5 s backoff).",
+    helpGroup: "MIGRATE",
+  }),
+  "statement-timeout": Flags.string({
+    summary:
+      "statement_timeout for each migration (Go duration, 1ms to 596h; 0 = none); default: the server's.",
+    helpGroup: "MIGRATE",
+  }),
+}
+
+/**
+ * The setup every `coderops migrate` command shares. Its flags are those of a command that
+ * runs migrations; one that runs none opts into fewer groups (its own `baseFlags`).
+ */
 export abstract class MigrateCommand<T extends typeof Command> extends BaseCommand<T> {
-  static override baseFlags = {
+  static override baseFlags: typeof BaseCommand.baseFlags &
+    typeof directoryFlags &
+    Partial<typeof stateTableFlags & typeof migrationTimeoutFlags> = {
     ...BaseCommand.baseFlags,
-    dir: Flags.string({
-      summary: "Migration directory (golang-migrate layout).",
-      description:
-        "NNNNNN_title.up.sql / .down.sql files; archive folders such as 000001-000100 are flattened; testdata/fixtures holds fixtures. Default: the bundled Coder-compatible schema.",
-      helpGroup: "MIGRATE",
-      // An empty path would read the current directory (an unset variable in a script).
-      parse: async (input) => {
-        if (input === "")
-          throw new Error("--dir is empty: pass a migration directory (. for the current one)")
-        return input
-      },
-    }),
-    table: Flags.string({
-      summary: "The golang-migrate state table.",
-      default: "schema_migrations",
-      helpGroup: "MIGRATE",
-    }),
-    "lock-timeout": Flags.string({
-      summary: "lock_timeout for each migration (Go duration, 1ms to 596h; 0 = none).",
-      description:
-        "Default: $CODER_PG_MIGRATION_LOCK_TIMEOUT, else 3s, as coderd. On lock_not_available or a deadlock a migration is retried up to 5 times (250 ms → 5 s backoff).",
-      helpGroup: "MIGRATE",
-    }),
-    "statement-timeout": Flags.string({
-      summary:
-        "statement_timeout for each migration (Go duration, 1ms to 596h; 0 = none); default: the server's.",
-      helpGroup: "MIGRATE",
-    }),
+    ...directoryFlags,
+    ...stateTableFlags,
+    ...migrationTimeoutFlags,
   }
 
   /** The wording and exit codes of the migrations library's errors. */

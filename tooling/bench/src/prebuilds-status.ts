@@ -1,7 +1,8 @@
 // `coderops prebuilds status` (text) on a deployment seeded with `db seed`: BENCH_ORGS
 // organizations (default 10,000) with prebuilds, half of them reconciled, 3 templates
 // each (2 versions, 3 presets per version, half of them with desired instances). Sides: the text output, the --json output,
-// and with BENCH_BASELINE_BIN another build's text output. Target: under 1 s at 10,000.
+// `--help` as a floor (it shows how loaded the machine is), and with BENCH_BASELINE_BIN
+// another build's text output. Target: under 1 s at 10,000.
 import { execFileSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { compareSides, machine, type Side, seconds, withBenchServer } from "./harness.js"
@@ -48,7 +49,8 @@ await withBenchServer(async ({ url }) => {
   )
   const timedRun = (file: string, args: ReadonlyArray<string>, timeout?: number) => () => {
     const started = performance.now()
-    execFileSync(process.execPath, [file, ...args, "--database-url", url], {
+    const target = args[0] === "--help" ? [] : ["--database-url", url]
+    execFileSync(process.execPath, [file, ...args, ...target], {
       env,
       stdio: "ignore",
       timeout: timeout === undefined ? undefined : timeout * 1000,
@@ -59,6 +61,8 @@ await withBenchServer(async ({ url }) => {
   const sides: Array<Side> = [
     { name: "prebuilds status", run: timedRun(bin, ["prebuilds", "status"]) },
     { name: "prebuilds status --json", run: timedRun(bin, ["prebuilds", "status", "--json"]) },
+    // How loaded the machine is: the same CLI's fastest command (0.09 s when quiet).
+    { name: "coderops --help (floor)", run: timedRun(bin, ["--help"]) },
   ]
   let baselineFailure: string | undefined
   if (baselineBin !== undefined) {
