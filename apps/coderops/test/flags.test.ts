@@ -20,7 +20,7 @@ const notActing: ReadonlyArray<readonly [command: string, flags: ReadonlyArray<s
 const listedFlags = (help: string) =>
   help.split("\n").flatMap((line) => /^ {2}(?:-\w, )?(--[a-z-]+)/.exec(line)?.[1] ?? [])
 
-const valueOf = (flag: string) =>
+const sampleValue = (flag: string) =>
   flag === "--database-url"
     ? "postgres://nobody@127.0.0.1:1/nothing"
     : flag === "--metrics-file"
@@ -63,7 +63,7 @@ describe("flags only where they act", () => {
               : []
         for (const flag of flags) {
           const result = await coderops(
-            [...command.split(" "), `${flag}=${valueOf(flag)}`, "--json", ...args],
+            [...command.split(" "), `${flag}=${sampleValue(flag)}`, "--json", ...args],
             env,
           )
           expect(result.code, `${command} ${flag}: ${result.stdout}${result.stderr}`).toBe(2)

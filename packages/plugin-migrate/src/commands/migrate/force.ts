@@ -1,5 +1,5 @@
-import { Args } from "@oclif/core"
 import { BaseCommand } from "@coderops/cli-kit"
+import { Args } from "@oclif/core"
 import { directoryFlags, MigrateCommand, stateTableFlags } from "../../MigrateCommand.js"
 
 export default class MigrateForce extends MigrateCommand<typeof MigrateForce> {
