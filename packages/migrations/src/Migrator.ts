@@ -80,6 +80,19 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         ? undefined
         : Duration.fromInputUnsafe(options.statementTimeout),
     )
+    // The session (one per run, under the migration lock) whose waits a failure explains.
+    let session: { pid: number } | undefined
+    const sessionPid = Effect.suspend(() =>
+      session !== undefined
+        ? Effect.succeed(session.pid)
+        : Effect.map(
+            db.query<{ pid: number }>("GetMigrationSessionPid", "SELECT pg_backend_pid() AS pid"),
+            (rows) => {
+              session = { pid: rows[0]!.pid }
+              return session.pid
+            },
+          ),
+    )
     const ctx: RunContext = {
       db,
       state,
@@ -92,6 +105,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       applyFixtures: options.applyFixtures ?? false,
       attempts: options.attempts ?? 5,
       retryBase: options.retryBase ?? "250 millis",
+      sessionPid,
     }
     const locked = <A, E, R>(body: Effect.Effect<A, E, R>) =>
       withMigrationLock(
@@ -130,6 +144,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           // Nothing to do writes nothing, not even the tables.
           if (steps.length === 0) return resultOf(from, steps, [], dryRun)
           yield* state.ensure
+          session = undefined
           const done: Array<Done> = []
           yield* txMode === "all"
             ? runInOneTransaction(ctx, steps, done)

@@ -1,6 +1,7 @@
 import { basename } from "node:path"
 import { type ErrorTable, ExitCode, errorTable } from "@coderops/cli-kit"
 import {
+  type BlockingSession,
   type CoderV1Database,
   type DatabaseDirty,
   type InvalidMigrationName,
@@ -44,14 +45,23 @@ const afterFailure = (error: MigrationFailed, bin: string): string => {
   }
 }
 
+/** A session that blocked the migration: pid, application, user, state, what it runs. */
+const describeBlocker = (session: BlockingSession) =>
+  `pid ${session.pid} (${session.applicationName ? `application "${session.applicationName}"` : "no application_name"}, user ${session.user}, ${session.state ?? "state not visible"}${session.query === undefined ? "" : `, ${session.state === "active" ? "running" : "last ran"}: ${session.query}`})`
+
 /** What to do about the cause, and the exit code it gives. */
 const adviceFor = (error: MigrationFailed) => {
   switch (error.reason) {
-    case "lock-conflict":
+    case "lock-conflict": {
+      const pids = error.blockedBy.map((session) => session.pid)
       return {
-        hint: "another session held conflicting locks for every attempt. Find it in pg_stat_activity, or raise CODER_PG_MIGRATION_LOCK_TIMEOUT",
+        hint:
+          pids.length === 0
+            ? "another session held conflicting locks for every attempt. Find it in pg_stat_activity, or raise CODER_PG_MIGRATION_LOCK_TIMEOUT"
+            : `let ${pids.length === 1 ? "that session" : "those sessions"} finish, or end ${pids.length === 1 ? "it" : "them"} (SELECT pg_terminate_backend(${pids.join(", ")})${pids.length === 1 ? "" : " for each"}), then run again; or raise CODER_PG_MIGRATION_LOCK_TIMEOUT (--lock-timeout)`,
         exitCode: ExitCode.lockConflict,
       }
+    }
     case "connection-lost":
       return { hint: "check the server, then run again", exitCode: ExitCode.connectionFailed }
     case "statement-timeout":
@@ -90,9 +100,13 @@ const afterLostConnection = (error: MigrationFailed, bin: string) => {
 const migrationFailed = (error: MigrationFailed, bin: string) => {
   const advice = adviceFor(error)
   const applied = afterFailure(error, bin)
-  if (error.dirty) return { hint: applied, exitCode: advice.exitCode }
+  const problem =
+    error.blockedBy.length === 0
+      ? undefined
+      : `${error.message}; blocked by ${error.blockedBy.map(describeBlocker).join("; ")}`
+  if (error.dirty) return { problem, hint: applied, exitCode: advice.exitCode }
   const lost = error.cause._tag === "ConnectionFailed" ? afterLostConnection(error, bin) : ""
-  return { hint: `${applied}; ${advice.hint}${lost}`, exitCode: advice.exitCode }
+  return { problem, hint: `${applied}; ${advice.hint}${lost}`, exitCode: advice.exitCode }
 }
 
 const oneTransaction = "--tx-mode all runs every migration in one transaction, but"
