@@ -1,5 +1,5 @@
-export type { LockHolder } from "./internal/lockHolders.js"
 export type { BlockingSession } from "./internal/blockingSessions.js"
+export type { LockHolder } from "./internal/lockHolders.js"
 export { describeLockHolders } from "./internal/migrationLock.js"
 export * from "./MigrationErrors.js"
 export * from "./MigrationFiles.js"

@@ -1,6 +1,6 @@
 import type { DbShape, SqlError } from "@coderops/db-core"
-import type * as Effect from "effect/Effect"
 import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
 import type { MigrationPlan, PlannedStep } from "../MigrationPlan.js"
 import type { MigrationSet } from "../MigrationSource.js"
 import type { MigratorEvent } from "../MigratorEvent.js"
