@@ -1,7 +1,6 @@
 import { basename } from "node:path"
 import { type ErrorTable, ExitCode, errorTable } from "@coderops/cli-kit"
 import {
-  type BlockingSession,
   type CoderV1Database,
   type DatabaseDirty,
   type InvalidMigrationName,
@@ -14,6 +13,7 @@ import {
   type ScratchDatabaseNotEmpty,
   type VerifyFailed,
 } from "@coderops/migrations"
+import { describeBlockers } from "./render.js"
 
 type MigrationsError =
   | CoderV1Database
@@ -44,10 +44,6 @@ const afterFailure = (error: MigrationFailed, bin: string): string => {
       return "nothing of this migration was applied (it ran in a transaction)"
   }
 }
-
-/** A session that blocked the migration: pid, application, user, state, what it runs. */
-const describeBlocker = (session: BlockingSession) =>
-  `pid ${session.pid} (${session.applicationName ? `application "${session.applicationName}"` : "no application_name"}, user ${session.user}, ${session.state ?? "state not visible"}${session.query === undefined ? "" : `, ${session.state === "active" ? "running" : "last ran"}: ${session.query}`})`
 
 /** What to do about the cause, and the exit code it gives. */
 const adviceFor = (error: MigrationFailed) => {
@@ -103,7 +99,7 @@ const migrationFailed = (error: MigrationFailed, bin: string) => {
   const problem =
     error.blockedBy.length === 0
       ? undefined
-      : `${error.message}; blocked by ${error.blockedBy.map(describeBlocker).join("; ")}`
+      : `${error.message}; blocked by ${describeBlockers(error.blockedBy)}`
   if (error.dirty) return { problem, hint: applied, exitCode: advice.exitCode }
   const lost = error.cause._tag === "ConnectionFailed" ? afterLostConnection(error, bin) : ""
   return { problem, hint: `${applied}; ${advice.hint}${lost}`, exitCode: advice.exitCode }

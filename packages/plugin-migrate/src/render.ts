@@ -1,4 +1,4 @@
-import { type MigrationResult, printable } from "@coderops/migrations"
+import { type BlockingSession, type MigrationResult, printable } from "@coderops/migrations"
 
 const versionText = (version: number | undefined) =>
   version === undefined ? "no version" : String(version)
@@ -18,3 +18,16 @@ export const describeResult = (result: MigrationResult): string => {
   const seconds = result.steps.reduce((sum, step) => sum + (step.seconds ?? 0), 0)
   return `migrated ${versionText(result.from)} → ${versionText(result.to)}: ${result.steps.length} migration(s) in ${seconds.toFixed(2)} s`
 }
+
+/** "pid 42 (psql, user coder, idle in transaction: LOCK TABLE api_keys)", for each. */
+export const describeBlockers = (sessions: ReadonlyArray<BlockingSession>) =>
+  sessions
+    .map((s) => {
+      const facts = [
+        s.applicationName || "no application_name",
+        `user ${s.user}`,
+        ...(s.state === undefined ? [] : [s.state]),
+      ].join(", ")
+      return `pid ${s.pid} (${facts}${s.query === undefined ? "" : `: ${printable(s.query)}`})`
+    })
+    .join("; ")

@@ -2,55 +2,40 @@ import type { DbShape } from "@coderops/db-core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import type { LockHolder } from "./lockHolders.js"
+import { type LockHolder, lockHolderOf, type SessionRow } from "./lockHolders.js"
 
-/** A session that holds (or queues ahead for) a lock another one waits for, and what it runs. */
+/** A session that holds a lock another one waits for, and what it runs (or last ran). */
 export interface BlockingSession extends LockHolder {
-  /** Its statement (or the last one, when idle in a transaction), on one line; absent when hidden. */
+  /** Its statement, on one line; absent when this user may not see it. */
   readonly query: string | undefined
 }
 
-/** A statement shown in a line: whitespace runs folded, cut after 200 characters. */
+/** A statement shown in a line: whitespace runs folded, cut after 120 characters. */
 const oneLine = (text: string) => {
   const folded = text.replace(/\s+/g, " ").trim()
-  return folded.length > 200 ? `${folded.slice(0, 199)}…` : folded
+  return folded.length > 120 ? `${folded.slice(0, 119)}…` : folded
 }
 
 /**
- * The sessions that block session `pid` (pg_blocking_pids: lock holders and sessions queued
- * ahead of it), read on another connection of the pool. Other users' details need
+ * The sessions that block session `pid` (pg_blocking_pids: lock holders and the sessions
+ * queued ahead of it), from another connection. Details of other users' sessions need
  * pg_read_all_stats; without it the pid is still known.
  */
 export const findBlockingSessions = (db: DbShape, pid: number) =>
   Effect.map(
-    db.detached(
-      db.query<{
-        pid: number
-        application_name: string | null
-        usename: string | null
-        client_addr: string | null
-        backend_start: Date | null
-        state: string | null
-        query: string | null
-      }>(
-        "FindBlockingSessions",
-        `SELECT b.pid, a.application_name, a.usename, a.client_addr::text AS client_addr,
-                a.backend_start, a.state, a.query
-           FROM unnest(pg_blocking_pids($1::int)) AS b(pid)
-           LEFT JOIN pg_stat_activity a ON a.pid = b.pid
-          ORDER BY b.pid`,
-        [pid],
-      ),
+    db.query<SessionRow & { query: string | null }>(
+      "FindBlockingSessions",
+      `SELECT b.pid, a.application_name, a.usename, a.client_addr::text AS client_addr,
+              a.backend_start, a.state, a.query
+         FROM unnest(pg_blocking_pids($1::int)) AS b(pid)
+         LEFT JOIN pg_stat_activity a ON a.pid = b.pid
+        ORDER BY b.pid`,
+      [pid],
     ),
     (rows) =>
       rows.map(
         (row): BlockingSession => ({
-          pid: row.pid,
-          applicationName: row.application_name ?? "",
-          user: row.usename ?? "unknown",
-          clientAddress: row.client_addr ?? undefined,
-          since: row.backend_start?.toISOString() ?? "unknown",
-          state: row.state ?? undefined,
+          ...lockHolderOf(row),
           query: row.query === null || row.query === "" ? undefined : oneLine(row.query),
         }),
       ),
@@ -65,9 +50,10 @@ export const probeInterval = (lockTimeoutMs: number) =>
   Duration.millis(lockTimeoutMs <= 0 ? 1000 : Math.min(1000, Math.max(20, lockTimeoutMs / 3)))
 
 /**
- * Runs `attempt` (statements of session `pid`) while probing, every `every`, which
- * sessions block it; `seen` gets the last non-empty answer. A probe that fails is skipped:
- * the watch never fails the attempt.
+ * Runs `attempt` (statements of session `pid`, to which the caller is pinned) while
+ * probing, every `every` on another connection of the pool, which sessions block it;
+ * `seen` gets each non-empty answer. A probe that fails is skipped: the watch never
+ * fails the attempt.
  */
 export const watchingBlockers = <A, E, R>(
   db: DbShape,
@@ -79,7 +65,7 @@ export const watchingBlockers = <A, E, R>(
   Effect.gen(function* () {
     const probe = Effect.andThen(
       Effect.sleep(every),
-      findBlockingSessions(db, pid).pipe(
+      db.detached(findBlockingSessions(db, pid)).pipe(
         Effect.tap((sessions) => Effect.sync(() => sessions.length > 0 && seen(sessions))),
         Effect.ignore,
       ),
