@@ -45,7 +45,7 @@ describe("migrate up blocked by another session's lock", () => {
       expect(problem).toContain("000001_note_on_thing.up.sql:3:1")
       expect(problem).toContain("after 5 attempts")
       expect(problem).toContain(
-        `blocked by pid ${pid} (application "coderops-test-blocker", user postgres, idle in transaction, last ran: SELECT count(*) FROM thing)`,
+        `blocked by pid ${pid} (coderops-test-blocker, user postgres, idle in transaction: SELECT count(*) FROM thing)`,
       )
       expect(hint).toContain(`SELECT pg_terminate_backend(${pid})`)
 

@@ -121,9 +121,8 @@ describe("progress of long work", () => {
       // Named while the lock is still held: the migration has not finished.
       expect(stderr).not.toContain("000002_alter.up.sql  0.")
       expect(Number(blocked.exec(stderr)![1])).toBe(rows[0]!.pid)
-      expect(stderr).toMatch(
-        /^↑ 000002_alter\.up\.sql {2}running for [\d.]+s, waiting for pid \d+$/m,
-      )
+      // The live line follows the named holder (its own write: it may arrive a moment later).
+      await run.waitFor(/^↑ 000002_alter\.up\.sql {2}running for [\d.]+s, waiting for pid \d+$/m)
       await holder.query("COMMIT")
       expect(await run.exited).toBe(0)
       expect(run.stderr()).toMatch(/^↑ 000002_alter\.up\.sql {2}[\d.]+ s$/m)
