@@ -276,8 +276,8 @@ describe("errors a user will hit", () => {
   it("seeding a database without the Coder schema: exit 1, with the command to run", async () => {
     const result = await coderops(["db", "seed", "--database-url", database.url])
     expect(result.code).toBe(1)
-    expectOneClearError(result.stderr, "the Coder schema is missing here")
-    expect(result.stderr).toContain("Hint: run `coderops migrate up` first")
+    expectOneClearError(result.stderr, "it is not a Coder database, or it is not migrated")
+    expect(result.stderr).toContain("`coderops migrate up`")
   })
 
   it("an argument that does not parse is a usage error: exit 2, with where to look", async () => {

@@ -76,8 +76,8 @@ describe("coderops metrics serve", () => {
     ).toBe(0)
     expect(sampleValue(families, "coderops_table_rows_estimate", { table: "api_keys" })).toBe(0)
     expect(families.get("nodejs_eventloop_lag_seconds")?.type).toBe("gauge")
-    expect(exporter.stderr()).toContain(
-      'collector schema_migrations skipped: GetMigrationVersion: relation "schema_migrations" does not exist',
+    expect(exporter.stderr()).toMatch(
+      /collector schema_migrations skipped: database "\w+" at \S+ has no table schema_migrations/,
     )
     expect(await exporter.stop()).toBe(0)
     expect(exporter.stderr()).toContain("stopped")

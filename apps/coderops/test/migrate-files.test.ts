@@ -96,14 +96,16 @@ describe("coderops migrate and the file system", () => {
     const dir = await folder()
     const metrics = join(dir, "metrics.prom")
     await mkdir(metrics)
+    // Before connecting, too: the database URL leads nowhere.
     const result = await coderops([
       "migrate",
-      "create",
-      "next",
+      "up",
       "--dir",
       dir,
       "--metrics-file",
       metrics,
+      "--database-url",
+      "postgres://nobody@127.0.0.1:1/nothing",
     ])
     expect(result.code).toBe(3)
     expect(result.stderr).toContain("is a folder, not a file")

@@ -70,7 +70,12 @@ export const dbCoreErrors = errorTable<DbCoreError | InvalidDuration | PgServerE
     hint:
       error.passwordGiven === false
         ? "give the password in the database URL, after the user name and a colon (percent-encoded), in PGPASSWORD or in ~/.pgpass"
-        : "check the user and password in the database URL (--database-url, CODER_PG_CONNECTION_URL or DATABASE_URL)",
+        : "check the user and password in the database URL (--database-url, CODER_PG_CONNECTION_URL or DATABASE_URL); a server that asks for a password gives this same answer for a user that does not exist",
+    exitCode: ExitCode.authenticationFailed,
+  }),
+  RoleNotFound: (error) => ({
+    problem: describeDbCoreError(error),
+    hint: `correct the user name in the database URL (--database-url, CODER_PG_CONNECTION_URL or DATABASE_URL), or create the role on the server (CREATE ROLE "${error.user.replaceAll(`"`, `""`)}" LOGIN)`,
     exitCode: ExitCode.authenticationFailed,
   }),
   DatabaseNotFound: (error) => ({
@@ -117,6 +122,11 @@ export const dbCoreErrors = errorTable<DbCoreError | InvalidDuration | PgServerE
   AdvisoryLockBusy: () => ({
     hint: "wait for the other session to finish, then retry",
     exitCode: ExitCode.lockConflict,
+  }),
+  SchemaMissing: (error) => ({
+    problem: `${error.message}: it is not a Coder database, or it is not migrated`,
+    hint: "point --database-url (or CODER_PG_CONNECTION_URL) at coderd's database; for a database of your own (a rehearsal), create the Coder schema coderops bundles with `coderops migrate up` first",
+    exitCode: ExitCode.failure,
   }),
   NotInTransaction: () => ({
     hint: "this is a bug in the calling code; please report it",

@@ -5,7 +5,7 @@ import type pg from "pg"
 import { DatabaseConfig, type DatabaseSettings, type DatabaseTarget } from "./DatabaseConfig.js"
 import type { DbShape, Row } from "./DbShape.js"
 import { advisoryXactLock, tryAdvisoryXactLock, withAdvisoryLock } from "./internal/advisoryLock.js"
-import { makeConnection, withSession } from "./internal/connection.js"
+import { detached, makeConnection, withSession } from "./internal/connection.js"
 import { copyFrom } from "./internal/copy.js"
 import { script, scriptChain } from "./internal/script.js"
 import { execute, query } from "./internal/statement.js"
@@ -35,6 +35,7 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
         attributes: { name },
       }),
     withSession: (body) => withSession(conn, body),
+    detached,
     withAdvisoryLock: (key, body, options) => withAdvisoryLock(conn, key, body, options),
     advisoryXactLock: (key) => advisoryXactLock(conn, key),
     tryAdvisoryXactLock: (key) => tryAdvisoryXactLock(conn, key),

@@ -1,6 +1,7 @@
 import type { InvalidDatabaseConfig } from "./DatabaseConfig.js"
 import type { AdvisoryLockBusy, NotInTransaction } from "./DbShape.js"
 import type { EmbeddedPostgresError } from "./EmbeddedPostgres.js"
+import type { SchemaMissing } from "./RequiredTables.js"
 import type { UnsupportedServerVersion } from "./ServerVersion.js"
 import type { SqlError } from "./SqlError.js"
 
@@ -12,6 +13,7 @@ export type DbCoreError =
   | EmbeddedPostgresError
   | AdvisoryLockBusy
   | NotInTransaction
+  | SchemaMissing
 
 /**
  * The one line that names what went wrong, from the error's facts: the statement, the
@@ -23,6 +25,8 @@ export const describeDbCoreError = (error: DbCoreError): string => {
       return `cannot connect to ${error.target} (${error.code}: ${error.message})`
     case "AuthenticationFailed":
       return `authentication failed for user "${error.user}" at ${error.target}`
+    case "RoleNotFound":
+      return `role "${error.user}" does not exist at ${error.target}`
     case "DatabaseNotFound":
       return `database "${error.database}" does not exist at ${error.target}`
     case "LockNotAvailable":
@@ -42,6 +46,7 @@ export const describeDbCoreError = (error: DbCoreError): string => {
     case "EmbeddedPostgresError":
     case "AdvisoryLockBusy":
     case "NotInTransaction":
+    case "SchemaMissing":
       return error.message
   }
 }
@@ -49,6 +54,7 @@ export const describeDbCoreError = (error: DbCoreError): string => {
 const dbCoreTags: Readonly<Record<DbCoreError["_tag"], true>> = {
   ConnectionFailed: true,
   AuthenticationFailed: true,
+  RoleNotFound: true,
   DatabaseNotFound: true,
   LockNotAvailable: true,
   DeadlockDetected: true,
@@ -63,6 +69,7 @@ const dbCoreTags: Readonly<Record<DbCoreError["_tag"], true>> = {
   EmbeddedPostgresError: true,
   AdvisoryLockBusy: true,
   NotInTransaction: true,
+  SchemaMissing: true,
 }
 
 /** Whether a failure is one of db-core's errors (every tag, checked by the compiler). */

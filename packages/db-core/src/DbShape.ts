@@ -72,6 +72,11 @@ export interface DbShape {
   /** Runs `body` with every statement on one connection (session settings, session locks). */
   readonly withSession: <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<A, E | SqlError, R>
   /**
+   * Runs `body` on other connections of the pool than the one the caller is pinned to (a
+   * session, a transaction): a watcher beside a statement that waits, e.g. for a lock.
+   */
+  readonly detached: <A, E, R>(body: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /**
    * Holds a session-level advisory lock on a dedicated connection while `body` runs; the
    * body's statements run on that connection. `wait: false` fails with AdvisoryLockBusy.
    */

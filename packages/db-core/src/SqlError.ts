@@ -69,6 +69,15 @@ export class AuthenticationFailed extends Data.TaggedError("AuthenticationFailed
   }
 > {}
 
+/**
+ * SQLSTATE 28000 "role ... does not exist": the server authenticated the connection (trust,
+ * cert, peer) and then found no such role. Where it asks for a password it answers 28P01
+ * for an unknown role as for a wrong password, to not tell which roles exist.
+ */
+export class RoleNotFound extends Data.TaggedError("RoleNotFound")<
+  StatementFields & { readonly user: string; readonly target: string }
+> {}
+
 /** SQLSTATE 3D000. */
 export class DatabaseNotFound extends Data.TaggedError("DatabaseNotFound")<
   StatementFields & { readonly database: string; readonly target: string }
@@ -87,6 +96,7 @@ export type SqlError =
   | SqlSyntaxError
   | ConnectionFailed
   | AuthenticationFailed
+  | RoleNotFound
   | DatabaseNotFound
   | QueryFailed
 
@@ -170,8 +180,12 @@ export const fromPgError = (cause: unknown, context: ErrorContext): SqlError => 
         })
       case "42601":
         return new SqlSyntaxError(base)
-      case "28P01":
       case "28000":
+        // The server's words (lc_messages); in English on every server coderops starts.
+        if (/role ".*" does not exist/.test(cause.message))
+          return new RoleNotFound({ ...base, user: context.user, target: context.target })
+        return new AuthenticationFailed({ ...base, user: context.user, target: context.target })
+      case "28P01":
         return new AuthenticationFailed({ ...base, user: context.user, target: context.target })
       case "3D000":
         return new DatabaseNotFound({ ...base, database: context.database, target: context.target })

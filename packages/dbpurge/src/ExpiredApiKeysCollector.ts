@@ -1,4 +1,4 @@
-import { Db } from "@coderops/db-core"
+import { Db, withRequiredTables } from "@coderops/db-core"
 import { type Collector, Metrics } from "@coderops/metrics"
 import * as Effect from "effect/Effect"
 
@@ -22,5 +22,5 @@ export const expiredApiKeysCollector: Collector = {
         help: "Planner estimate of api_keys rows expired for more than 7 days (from statistics; no scan).",
       })
       .set({}, plan?.["QUERY PLAN"][0]?.Plan["Plan Rows"] ?? 0)
-  }),
+  }).pipe(withRequiredTables(["api_keys"])),
 }

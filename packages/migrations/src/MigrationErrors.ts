@@ -1,5 +1,6 @@
 import type { SqlError } from "@coderops/db-core"
 import * as Data from "effect/Data"
+import type { BlockingSession } from "./internal/blockingSessions.js"
 import type { LockHolder } from "./internal/lockHolders.js"
 import type { Direction } from "./SchemaMigrations.js"
 
@@ -59,6 +60,12 @@ export class MigrationFailed extends Data.TaggedError("MigrationFailed")<{
    * when the connection was lost, as a server crash then loses them. Otherwise empty.
    */
   readonly unflushedVersions: ReadonlyArray<number>
+  /**
+   * For a lock conflict: the sessions last seen blocking the migration while it waited
+   * (pg_blocking_pids, probed on another connection during the wait); empty when none was
+   * seen (a lock_timeout shorter than the probe interval, or not a lock conflict).
+   */
+  readonly blockedBy: ReadonlyArray<BlockingSession>
   readonly message: string
 }> {}
 

@@ -104,6 +104,20 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
         ? undefined
         : Duration.fromInputUnsafe(options.statementTimeout),
     )
+    // The backend of the session that holds the migration lock and runs the migrations
+    // (one per run): asked once, when the watch or a waiting migration needs it.
+    let session: { pid: number } | undefined
+    const sessionPid = Effect.suspend(() =>
+      session !== undefined
+        ? Effect.succeed(session.pid)
+        : Effect.map(
+            db.query<{ pid: number }>("GetMigrationSessionPid", "SELECT pg_backend_pid() AS pid"),
+            (rows) => {
+              session = { pid: rows[0]!.pid }
+              return session.pid
+            },
+          ),
+    )
     const ctx: RunContext = {
       db,
       state,
@@ -116,6 +130,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       applyFixtures: options.applyFixtures ?? false,
       attempts: options.attempts ?? 5,
       retryBase: options.retryBase ?? "250 millis",
+      sessionPid,
     }
     const locked = <A, E, R>(body: Effect.Effect<A, E, R>) =>
       withMigrationLock(
@@ -130,12 +145,6 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
       )
 
     const current = Effect.andThen(state.refuseCoderV1, state.read)
-
-    /** The backend of the session that holds the migration lock and runs the migrations. */
-    const sessionPid = Effect.map(
-      db.query<{ pid: number }>("GetMigrationSessionPid", "SELECT pg_backend_pid() AS pid"),
-      (rows) => rows[0]?.pid,
-    )
 
     /** Plans under the lock (so the plan is what will run), then runs or only reports it. */
     const execute = (
@@ -160,6 +169,7 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           // Nothing to do writes nothing, not even the tables.
           if (steps.length === 0) return resultOf(from, steps, [], dryRun)
           yield* state.ensure
+          session = undefined
           if (watch !== undefined) watch.setSession(yield* sessionPid)
           const done: Array<Done> = []
           yield* txMode === "all"

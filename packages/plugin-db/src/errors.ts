@@ -22,8 +22,4 @@ export const seedErrors = errorTable<SeedError>({
     hint: "seed a fresh database, e.g. one created for rehearsal",
     exitCode: ExitCode.failure,
   }),
-  SchemaMissing: () => ({
-    hint: "run `coderops migrate up` first",
-    exitCode: ExitCode.failure,
-  }),
 })

@@ -3,7 +3,6 @@ import { migrationsDir } from "@coderops/coder-schema"
 import { type Db, type InvalidDuration, parseGoDuration } from "@coderops/db-core"
 import type { Metrics } from "@coderops/metrics"
 import {
-  type BlockingSession,
   describeLockHolders,
   loadMigrations,
   type Migrator,
@@ -15,56 +14,64 @@ import {
 import { type Command, Flags } from "@oclif/core"
 import * as Effect from "effect/Effect"
 import { migrationsErrors } from "./errors.js"
+import { describeBlockers } from "./render.js"
 
 /** A Go duration for a server timeout: within what PostgreSQL accepts. */
 const serverTimeout = (text: string, source: string) =>
   parseGoDuration(text, source, { serverTimeout: true })
 
-/** "pid 42 (psql, user coder, idle in transaction: LOCK TABLE api_keys)", for each. */
-const describeBlockers = (sessions: ReadonlyArray<BlockingSession>) =>
-  sessions
-    .map((s) => {
-      const facts = [
-        s.applicationName || "no application_name",
-        `user ${s.user}`,
-        ...(s.state === undefined ? [] : [s.state]),
-      ].join(", ")
-      return `pid ${s.pid} (${facts}${s.query === undefined ? "" : `: ${printable(s.query)}`})`
-    })
-    .join("; ")
+/** The migration directory: every `coderops migrate` command reads one. */
+export const directoryFlags = {
+  dir: Flags.string({
+    summary: "Migration directory (golang-migrate layout).",
+    description:
+      "NNNNNN_title.up.sql / .down.sql files; archive folders such as 000001-000100 are flattened; testdata/fixtures holds fixtures. Default: the bundled Coder-compatible schema.",
+    helpGroup: "MIGRATE",
+    // An empty path would read the current directory (an unset variable in a script).
+    parse: async (input) => {
+      if (input === "")
+        throw new Error("--dir is empty: pass a migration directory (. for the current one)")
+      return input
+    },
+  }),
+}
 
-/** The flags and setup every `coderops migrate` command shares. */
+/** golang-migrate's state table: commands that read or write the database's version. */
+export const stateTableFlags = {
+  table: Flags.string({
+    summary: "The golang-migrate state table.",
+    default: "schema_migrations",
+    helpGroup: "MIGRATE",
+  }),
+}
+
+/** The timeouts each migration runs under: only commands that run migrations offer them. */
+export const migrationTimeoutFlags = {
+  "lock-timeout": Flags.string({
+    summary: "lock_timeout for each migration (Go duration, 1ms to 596h; 0 = none).",
+    description:
+      "Default: $CODER_PG_MIGRATION_LOCK_TIMEOUT, else 3s, as coderd. On lock_not_available or a deadlock a migration is retried up to 5 times (250 ms → 5 s backoff).",
+    helpGroup: "MIGRATE",
+  }),
+  "statement-timeout": Flags.string({
+    summary:
+      "statement_timeout for each migration (Go duration, 1ms to 596h; 0 = none); default: the server's.",
+    helpGroup: "MIGRATE",
+  }),
+}
+
+/**
+ * The setup every `coderops migrate` command shares. Its flags are those of a command that
+ * runs migrations; one that runs none opts into fewer groups (its own `baseFlags`).
+ */
 export abstract class MigrateCommand<T extends typeof Command> extends BaseCommand<T> {
-  static override baseFlags = {
+  static override baseFlags: typeof BaseCommand.baseFlags &
+    typeof directoryFlags &
+    Partial<typeof stateTableFlags & typeof migrationTimeoutFlags> = {
     ...BaseCommand.baseFlags,
-    dir: Flags.string({
-      summary: "Migration directory (golang-migrate layout).",
-      description:
-        "NNNNNN_title.up.sql / .down.sql files; archive folders such as 000001-000100 are flattened; testdata/fixtures holds fixtures. Default: the bundled Coder-compatible schema.",
-      helpGroup: "MIGRATE",
-      // An empty path would read the current directory (an unset variable in a script).
-      parse: async (input) => {
-        if (input === "")
-          throw new Error("--dir is empty: pass a migration directory (. for the current one)")
-        return input
-      },
-    }),
-    table: Flags.string({
-      summary: "The golang-migrate state table.",
-      default: "schema_migrations",
-      helpGroup: "MIGRATE",
-    }),
-    "lock-timeout": Flags.string({
-      summary: "lock_timeout for each migration (Go duration, 1ms to 596h; 0 = none).",
-      description:
-        "Default: $CODER_PG_MIGRATION_LOCK_TIMEOUT, else 3s, as coderd. On lock_not_available or a deadlock a migration is retried up to 5 times (250 ms → 5 s backoff).",
-      helpGroup: "MIGRATE",
-    }),
-    "statement-timeout": Flags.string({
-      summary:
-        "statement_timeout for each migration (Go duration, 1ms to 596h; 0 = none); default: the server's.",
-      helpGroup: "MIGRATE",
-    }),
+    ...directoryFlags,
+    ...stateTableFlags,
+    ...migrationTimeoutFlags,
   }
 
   /** The wording and exit codes of the migrations library's errors. */

@@ -14,6 +14,7 @@ import {
   type ScratchDatabaseNotEmpty,
   type VerifyFailed,
 } from "@coderops/migrations"
+import { describeBlockers } from "./render.js"
 
 type MigrationsError =
   | CoderV1Database
@@ -49,11 +50,16 @@ const afterFailure = (error: MigrationFailed, bin: string): string => {
 /** What to do about the cause, and the exit code it gives. */
 const adviceFor = (error: MigrationFailed) => {
   switch (error.reason) {
-    case "lock-conflict":
+    case "lock-conflict": {
+      const pids = error.blockedBy.map((session) => session.pid)
       return {
-        hint: "another session held conflicting locks for every attempt. Find it in pg_stat_activity, or raise CODER_PG_MIGRATION_LOCK_TIMEOUT",
+        hint:
+          pids.length === 0
+            ? "another session held conflicting locks for every attempt. Find it in pg_stat_activity, or raise CODER_PG_MIGRATION_LOCK_TIMEOUT"
+            : `let ${pids.length === 1 ? "that session" : "those sessions"} finish, or end ${pids.length === 1 ? "it" : "them"} (SELECT pg_terminate_backend(${pids.join(", ")})${pids.length === 1 ? "" : " for each"}), then run again; or raise CODER_PG_MIGRATION_LOCK_TIMEOUT (--lock-timeout)`,
         exitCode: ExitCode.lockConflict,
       }
+    }
     case "connection-lost":
       return { hint: "check the server, then run again", exitCode: ExitCode.connectionFailed }
     case "statement-timeout":
@@ -92,9 +98,13 @@ const afterLostConnection = (error: MigrationFailed, bin: string) => {
 const migrationFailed = (error: MigrationFailed, bin: string) => {
   const advice = adviceFor(error)
   const applied = afterFailure(error, bin)
-  if (error.dirty) return { hint: applied, exitCode: advice.exitCode }
+  const problem =
+    error.blockedBy.length === 0
+      ? undefined
+      : `${error.message}; blocked by ${describeBlockers(error.blockedBy)}`
+  if (error.dirty) return { problem, hint: applied, exitCode: advice.exitCode }
   const lost = error.cause._tag === "ConnectionFailed" ? afterLostConnection(error, bin) : ""
-  return { hint: `${applied}; ${advice.hint}${lost}`, exitCode: advice.exitCode }
+  return { problem, hint: `${applied}; ${advice.hint}${lost}`, exitCode: advice.exitCode }
 }
 
 const oneTransaction = "--tx-mode all runs every migration in one transaction, but"

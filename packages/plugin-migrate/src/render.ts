@@ -1,5 +1,5 @@
 import { countOf } from "@coderops/cli-kit"
-import { type MigrationResult, printable } from "@coderops/migrations"
+import { type BlockingSession, type MigrationResult, printable } from "@coderops/migrations"
 
 const versionText = (version: number | undefined) =>
   version === undefined ? "no version" : String(version)
@@ -26,3 +26,16 @@ export const describeResult = (result: MigrationResult): string => {
  */
 export const resultJson = ({ to, steps, ...rest }: MigrationResult) =>
   rest.dryRun ? { ...rest, wouldMigrateTo: to, stepsToRun: steps } : { ...rest, to, steps }
+
+/** "pid 42 (psql, user coder, idle in transaction: LOCK TABLE api_keys)", for each. */
+export const describeBlockers = (sessions: ReadonlyArray<BlockingSession>) =>
+  sessions
+    .map((s) => {
+      const facts = [
+        s.applicationName || "no application_name",
+        `user ${s.user}`,
+        ...(s.state === undefined ? [] : [s.state]),
+      ].join(", ")
+      return `pid ${s.pid} (${facts}${s.query === undefined ? "" : `: ${printable(s.query)}`})`
+    })
+    .join("; ")

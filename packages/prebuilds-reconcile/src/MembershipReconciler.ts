@@ -3,10 +3,14 @@ import {
   prebuildsGroupName,
   prebuildsUserId,
 } from "@coderops/coder-schema"
-import { Db, type DbShape, type SqlError } from "@coderops/db-core"
+import { Db, type DbShape, type SqlError, withRequiredTables } from "@coderops/db-core"
 import { durationBuckets, Metrics, type MetricsShape } from "@coderops/metrics"
 import * as Effect from "effect/Effect"
-import { type OrganizationPrebuildStatus, readPrebuildStatus } from "./PrebuildStatus.js"
+import {
+  type OrganizationPrebuildStatus,
+  prebuildStatusTables,
+  readPrebuildStatus,
+} from "./PrebuildStatus.js"
 
 /** Coder's reconciler takes this transaction lock; only the replica that gets it works. */
 export const defaultLeaderLockKey = 7n
@@ -227,7 +231,11 @@ export const reconcileAll = Effect.fn("MembershipReconciler.reconcileAll")(funct
   // One transaction per pass: it holds Coder's leader lock (a transaction lock) when one is
   // asked for, and turns JIT off — compiling the status query costs more than running it.
   const outcome = yield* Effect.ensuring(
-    Effect.result(db.transaction("PrebuildsReconcilePass", pass, { settings: { jit: "off" } })),
+    Effect.result(
+      db
+        .transaction("PrebuildsReconcilePass", pass, { settings: { jit: "off" } })
+        .pipe(withRequiredTables(prebuildStatusTables)),
+    ),
     Effect.sync(removeCounter),
   )
   const seconds = (performance.now() - started) / 1000

@@ -1,5 +1,5 @@
 import { prebuildsGroupName, prebuildsUserId } from "@coderops/coder-schema"
-import { Db } from "@coderops/db-core"
+import { Db, withRequiredTables } from "@coderops/db-core"
 import * as Effect from "effect/Effect"
 
 /** Where one organization with prebuilds configured stands, for the prebuilds user. */
@@ -18,6 +18,20 @@ export interface PrebuildStatusOptions {
 }
 
 /**
+ * The tables the status reads. A missing one is named (SchemaMissing) by the callers that
+ * run the read outside a transaction: the lookup cannot run in the aborted one.
+ */
+export const prebuildStatusTables = [
+  "organizations",
+  "organization_members",
+  "groups",
+  "group_members",
+  "templates",
+  "template_versions",
+  "template_version_presets",
+]
+
+/**
  * One read: every organization with prebuilds configured (some template → version →
  * preset with a non-null desired_instances; 0 counts), with the prebuilds user's
  * membership, the prebuilds group and the user's membership in it. With a leader lock
@@ -32,16 +46,17 @@ export const readPrebuildStatus = Effect.fn("PrebuildStatus.read")(function* (
   options: PrebuildStatusOptions & { readonly leaderLockKey?: bigint | undefined } = {},
 ) {
   const db = yield* Db
-  const rows = yield* db.query<{
-    leader: boolean
-    organization_id: string | null
-    organization_name: string | null
-    has_membership: boolean | null
-    group_id: string | null
-    in_group: boolean | null
-  }>(
-    "GetOrganizationsWithPrebuildStatus",
-    `WITH leader AS MATERIALIZED (
+  const rows = yield* db
+    .query<{
+      leader: boolean
+      organization_id: string | null
+      organization_name: string | null
+      has_membership: boolean | null
+      group_id: string | null
+      in_group: boolean | null
+    }>(
+      "GetOrganizationsWithPrebuildStatus",
+      `WITH leader AS MATERIALIZED (
        SELECT CASE WHEN $3::bigint IS NULL THEN true ELSE pg_try_advisory_xact_lock($3::bigint) END AS ok
      ), prebuild_orgs AS (
        SELECT DISTINCT t.organization_id
@@ -64,12 +79,13 @@ export const readPrebuildStatus = Effect.fn("PrebuildStatus.read")(function* (
      SELECT l.ok AS leader, s.*
        FROM leader l LEFT JOIN statuses s ON true
       ORDER BY s.organization_name, s.organization_id`,
-    [
-      options.userId ?? prebuildsUserId,
-      options.groupName ?? prebuildsGroupName,
-      options.leaderLockKey?.toString() ?? null,
-    ],
-  )
+      [
+        options.userId ?? prebuildsUserId,
+        options.groupName ?? prebuildsGroupName,
+        options.leaderLockKey?.toString() ?? null,
+      ],
+    )
+    .pipe(withRequiredTables(prebuildStatusTables))
   const statuses = rows.flatMap(
     (row): Array<OrganizationPrebuildStatus> =>
       row.organization_id === null
@@ -91,5 +107,6 @@ export const readPrebuildStatus = Effect.fn("PrebuildStatus.read")(function* (
 export const getOrganizationsWithPrebuildStatus = Effect.fn("PrebuildStatus.get")(function* (
   options: PrebuildStatusOptions = {},
 ) {
-  return (yield* readPrebuildStatus(options)).statuses
+  return (yield* readPrebuildStatus(options).pipe(withRequiredTables(prebuildStatusTables)))
+    .statuses
 })

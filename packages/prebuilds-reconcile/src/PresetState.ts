@@ -1,5 +1,5 @@
 import { prebuildsUserId } from "@coderops/coder-schema"
-import { Db } from "@coderops/db-core"
+import { Db, withRequiredTables } from "@coderops/db-core"
 import { type Collector, Metrics } from "@coderops/metrics"
 import * as Effect from "effect/Effect"
 
@@ -16,6 +16,16 @@ export interface PresetState {
    */
   readonly running: number
 }
+
+/** The tables the preset states read. */
+const presetStateTables = [
+  "organizations",
+  "templates",
+  "template_version_presets",
+  "workspaces",
+  "workspace_builds",
+  "provisioner_jobs",
+]
 
 /**
  * Desired against running prebuilt workspaces, per preset of each template's active
@@ -73,7 +83,7 @@ export const getPresetStates = Effect.fn("PresetState.get")(function* () {
       running: row.running,
     }),
   )
-})
+}, withRequiredTables(presetStateTables))
 
 /** `coderops_prebuilt_workspaces_desired` / `_running` per preset, refreshed on scrape. */
 export const presetStateCollector: Collector = {

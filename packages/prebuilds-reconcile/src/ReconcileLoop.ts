@@ -1,4 +1,4 @@
-import { isTransient, type SqlError } from "@coderops/db-core"
+import { isTransient, type SchemaMissing, type SqlError } from "@coderops/db-core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { defaultLeaderLockKey, type ReconcileReport, reconcileAll } from "./MembershipReconciler.js"
@@ -11,7 +11,9 @@ export interface ReconcileLoopOptions {
   readonly leaderLockKey?: bigint | undefined
   readonly onPass?: ((report: ReconcileReport) => void) | undefined
   /** A pass that failed; `retryIn` is the backoff before the next try. */
-  readonly onFailure?: ((error: SqlError, retryIn: Duration.Duration) => void) | undefined
+  readonly onFailure?:
+    | ((error: SqlError | SchemaMissing, retryIn: Duration.Duration) => void)
+    | undefined
 }
 
 const jittered = (ms: number, jitter: number) =>
@@ -42,9 +44,9 @@ export const runReconcileLoop = (options: ReconcileLoopOptions) =>
         options.onPass?.(outcome.success)
       } else {
         failures++
-        const error = outcome.failure as SqlError
+        const error = outcome.failure as SqlError | SchemaMissing
         // While the database is away, retry sooner than the interval, backing off.
-        if (isTransient(error))
+        if (error._tag !== "SchemaMissing" && isTransient(error))
           waitMs = Math.min(intervalMs, 1000 * 2 ** Math.min(failures - 1, 10))
         options.onFailure?.(error, Duration.millis(waitMs))
       }

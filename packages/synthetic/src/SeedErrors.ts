@@ -20,11 +20,8 @@ export class SeedTargetNotEmpty extends Data.TaggedError("SeedTargetNotEmpty")<{
   readonly table: "organizations" | "api_keys"
 }> {}
 
-export class SchemaMissing extends Data.TaggedError("SchemaMissing")<{
-  /** Tables (or the api_keys scope column) the seeder needs and the database lacks. */
-  readonly missing: ReadonlyArray<string>
-  readonly message: string
-}> {}
-
-/** Every failure of the seeder that is not a database error. */
-export type SeedError = InvalidSeedOptions | SeedTargetNotEmpty | SchemaMissing
+/**
+ * Every failure of the seeder that is not a database error (a missing table or scope
+ * column is db-core's SchemaMissing).
+ */
+export type SeedError = InvalidSeedOptions | SeedTargetNotEmpty

@@ -1,4 +1,4 @@
-import { Db, type SqlError } from "@coderops/db-core"
+import { Db, requireTables, type SqlError, schemaMissing } from "@coderops/db-core"
 import * as Effect from "effect/Effect"
 import { chunked } from "./internal/copyText.js"
 import { makePlan, type Plan } from "./internal/plan.js"
@@ -7,7 +7,7 @@ import { organizationTables } from "./internal/rows/organizations.js"
 import { templateTables } from "./internal/rows/templates.js"
 import { workspaceTables } from "./internal/rows/workspaces.js"
 import type { SeededTable } from "./internal/SeededTable.js"
-import { SchemaMissing, SeedTargetNotEmpty } from "./SeedErrors.js"
+import { SeedTargetNotEmpty } from "./SeedErrors.js"
 import { type SeedOptions, validateSeedOptions } from "./SeedOptions.js"
 
 export interface SeedReport {
@@ -74,23 +74,16 @@ const load = Effect.fn("SyntheticDeployment.load")(function* <R>(
 /** Which scope column api_keys has; fails when a seeded table or that column is missing. */
 const targetSchema = Effect.fn("SyntheticDeployment.targetSchema")(function* () {
   const db = yield* Db
-  const [target] = yield* db.query<{ missing: Array<string>; scope_columns: Array<string> }>(
-    "GetSeedTargetSchema",
-    `SELECT
-       ARRAY(SELECT t FROM unnest($1::text[]) AS t WHERE to_regclass(t) IS NULL) AS missing,
-       ARRAY(SELECT column_name::text FROM information_schema.columns
-             WHERE table_schema = current_schema() AND table_name = 'api_keys'
-               AND column_name IN ('scope', 'scopes')) AS scope_columns`,
-    [seededTables],
+  yield* requireTables(seededTables)
+  const columns = yield* db.query<{ column_name: string }>(
+    "GetApiKeyScopeColumns",
+    `SELECT column_name::text FROM information_schema.columns
+      WHERE table_schema = current_schema() AND table_name = 'api_keys'
+        AND column_name IN ('scope', 'scopes')`,
   )
-  const { missing, scope_columns: scopeColumns } = target!
-  if (missing.length > 0 || scopeColumns.length === 0) {
-    const absent = missing.length > 0 ? missing : ["api_keys.scope or api_keys.scopes"]
-    return yield* new SchemaMissing({
-      missing: absent,
-      message: `the Coder schema is missing here: no ${missing.length > 0 ? missing.join(", ") : "api_keys.scope or api_keys.scopes column"}`,
-    })
-  }
+  const scopeColumns = columns.map((row) => row.column_name)
+  if (scopeColumns.length === 0)
+    return yield* Effect.fail(yield* schemaMissing(["api_keys.scope or api_keys.scopes column"]))
   return scopeColumns.includes("scopes") ? ("scopes" as const) : ("scope" as const)
 })
 

@@ -73,6 +73,10 @@ export const releaseClient = (client: pg.PoolClient, exit: Exit.Exit<unknown, un
 export const withPinned = <A, E, R>(pinned: Pinned, body: Effect.Effect<A, E, R>) =>
   Effect.provideService(body, CurrentConnection, pinned)
 
+/** Runs `body` pinned to no connection: its statements take others of the pool. */
+export const detached = <A, E, R>(body: Effect.Effect<A, E, R>) =>
+  Effect.provideService(body, CurrentConnection, undefined)
+
 /** Runs `body` with every statement on one connection (session settings, session locks). */
 export const withSession = <A, E, R>(
   conn: Connection,

@@ -1,5 +1,6 @@
-import type { DbShape } from "@coderops/db-core"
+import type { DbShape, SqlError } from "@coderops/db-core"
 import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
 import type { MigrationPlan, PlannedStep } from "../MigrationPlan.js"
 import type { MigrationSet } from "../MigrationSource.js"
 import type { MigratorEvent } from "../MigratorEvent.js"
@@ -23,6 +24,8 @@ export interface RunContext {
   /** Attempts of a migration that hit lock_not_available or a deadlock. */
   readonly attempts: number
   readonly retryBase: Duration.Input
+  /** The backend pid of the session the migrations run on (asked once per run, when needed). */
+  readonly sessionPid: Effect.Effect<number, SqlError>
 }
 
 /** A step done, with how long it took. */

@@ -5,6 +5,7 @@ import { type FailureOutcome, type FailureReason, MigrationFailed } from "../Mig
 import type { MigrationPlan, PlannedStep } from "../MigrationPlan.js"
 import type { MigrationFile } from "../MigrationSource.js"
 import { printable } from "../printable.js"
+import type { BlockingSession } from "./blockingSessions.js"
 import {
   controlsTransactions,
   locateError,
@@ -113,6 +114,8 @@ export interface Attempt {
   readonly dirty: boolean
   /** Every pending migration ran in one transaction. */
   readonly wholeRun?: boolean
+  /** The sessions last seen blocking it, for a lock conflict. */
+  readonly blockedBy?: ReadonlyArray<BlockingSession>
 }
 
 /** Turns the error of a failed step into MigrationFailed: file, line, column, and the facts. */
@@ -174,6 +177,7 @@ export const migrationFailed = (
       versionIfCompleted: up ? step.version : step.resultingVersion,
       versionIfNotCompleted: up ? plan.previousOf(step.version) : step.version,
       unflushedVersions: [],
+      blockedBy: isLockConflict(error) ? (attempt.blockedBy ?? []) : [],
       message: `${what} failed at ${printable(file.path)}${at}: ${error.message}${sqlState ? ` (SQLSTATE ${sqlState})` : ""}${attempt.tried > 1 ? ` after ${attempt.tried} attempts` : ""}`,
     })
   })

@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import type { PlannedStep } from "../MigrationPlan.js"
 import type { MigrationFile } from "../MigrationSource.js"
+import { type BlockingSession, probeInterval, watchingBlockers } from "./blockingSessions.js"
 import { ownsTransactionsOf } from "./locateFailure.js"
 import { sessionSettingsScript, transactionSettingsOf } from "./migrationMessage.js"
 import type { Done, RunContext } from "./runContext.js"
@@ -163,13 +164,31 @@ const stepInTransaction = (
       : Effect.void
   const retryAllowed = (error: StepError) =>
     isLockConflict(sqlErrorOf(error)) && ownsTransactions === false
+  // Who blocks it, seen while it waits: once lock_not_available ends the wait, the server
+  // no longer knows.
+  let blockedBy: ReadonlyArray<BlockingSession> = []
+  const every = probeInterval(Number(ctx.timeouts.lock_timeout ?? 0))
+  const watched = <A, E, R>(attempt: Effect.Effect<A, E, R>) =>
+    Effect.flatMap(ctx.sessionPid, (pid) =>
+      watchingBlockers(
+        ctx.db,
+        pid,
+        every,
+        (sessions) => {
+          blockedBy = sessions
+        },
+        attempt,
+      ),
+    )
   const once = Effect.suspend(() => {
     tried++
     if (tried === 1 && sent !== undefined)
       return settleMessage(ctx, file, last, Effect.fail(sent.failure))
-    return hasFixtures(ctx, step) || !ctx.state.writesInline
-      ? transactionAttempt(ctx, step, file, last)
-      : messageAttempt(ctx, step, file, last)
+    return watched(
+      hasFixtures(ctx, step) || !ctx.state.writesInline
+        ? transactionAttempt(ctx, step, file, last)
+        : messageAttempt(ctx, step, file, last),
+    )
   }).pipe(Effect.tapError(learnOwnership))
   const schedule = transientRetry({ attempts: ctx.attempts, base: ctx.retryBase }).pipe(
     Schedule.setInputType<StepError>(),
@@ -193,7 +212,7 @@ const stepInTransaction = (
     Effect.retry({ schedule, while: retryAllowed }),
     Effect.catch((error: StepError) =>
       Effect.flatMap(
-        migrationFailed(ctx.plan, step, file, error, { tried, dirty: false }),
+        migrationFailed(ctx.plan, step, file, error, { tried, dirty: false, blockedBy }),
         Effect.fail,
       ),
     ),

@@ -62,7 +62,7 @@ const render = async (info: DatabaseInfo) => {
   const tables =
     rows.length === 0
       ? "No tables."
-      : await renderTable(
+      : renderTable(
           rows,
           [
             { key: "table", name: "Table" },

@@ -1,7 +1,7 @@
-import { ExitCode } from "@coderops/cli-kit"
+import { ExitCode, globalFlags } from "@coderops/cli-kit"
 import { createMigration, migrationNameError, printable } from "@coderops/migrations"
 import { Args, Flags } from "@oclif/core"
-import { MigrateCommand } from "../../MigrateCommand.js"
+import { directoryFlags, MigrateCommand } from "../../MigrateCommand.js"
 
 export default class MigrateCreate extends MigrateCommand<typeof MigrateCreate> {
   static override summary =
@@ -14,6 +14,9 @@ export default class MigrateCreate extends MigrateCommand<typeof MigrateCreate> 
     "<%= config.bin %> <%= command.id %> add_workspace_index --dir ./migrations",
     "<%= config.bin %> <%= command.id %> index_api_keys_expires_at --dir ./migrations --no-transaction",
   ]
+
+  // It writes files only: no database, no state table, no timeouts.
+  static override baseFlags = { ...globalFlags, ...directoryFlags }
 
   static override args = {
     name: Args.string({ description: "What the migration does, in snake_case.", required: true }),

@@ -1,5 +1,6 @@
+import { BaseCommand } from "@coderops/cli-kit"
 import { Args } from "@oclif/core"
-import { MigrateCommand } from "../../MigrateCommand.js"
+import { directoryFlags, MigrateCommand, stateTableFlags } from "../../MigrateCommand.js"
 
 export default class MigrateForce extends MigrateCommand<typeof MigrateForce> {
   static override summary =
@@ -12,6 +13,9 @@ export default class MigrateForce extends MigrateCommand<typeof MigrateForce> {
     "<%= config.bin %> <%= command.id %> 371",
     "<%= config.bin %> <%= command.id %> -- -1",
   ]
+
+  // It writes the version and runs no migration: no timeouts.
+  static override baseFlags = { ...BaseCommand.baseFlags, ...directoryFlags, ...stateTableFlags }
 
   static override args = {
     version: Args.integer({

@@ -1,7 +1,7 @@
-import { countOf, renderTable } from "@coderops/cli-kit"
+import { BaseCommand, countOf, renderTable } from "@coderops/cli-kit"
 import { type MigrationStatus, printable } from "@coderops/migrations"
 import { Flags } from "@oclif/core"
-import { MigrateCommand } from "../../MigrateCommand.js"
+import { directoryFlags, MigrateCommand, stateTableFlags } from "../../MigrateCommand.js"
 
 export default class MigrateStatus extends MigrateCommand<typeof MigrateStatus> {
   static override summary = "Show the version, dirty flag, pending migrations, drift and durations."
@@ -13,6 +13,9 @@ export default class MigrateStatus extends MigrateCommand<typeof MigrateStatus> 
     "<%= config.bin %> <%= command.id %>",
     "<%= config.bin %> <%= command.id %> --all --json",
   ]
+
+  // It reads and runs no migration: no timeouts.
+  static override baseFlags = { ...BaseCommand.baseFlags, ...directoryFlags, ...stateTableFlags }
 
   static override flags = {
     all: Flags.boolean({
@@ -43,7 +46,7 @@ export default class MigrateStatus extends MigrateCommand<typeof MigrateStatus> 
       : [...applied.slice(-10), ...status.migrations.filter((m) => !m.applied)]
     if (shown.length > 0) {
       this.log(
-        await renderTable(
+        renderTable(
           shown.map((m) => ({
             migration: printable(m.name),
             state: m.applied ? (m.drift ? "applied, CHANGED since" : "applied") : "pending",

@@ -1,4 +1,4 @@
-import { BaseCommand } from "@coderops/cli-kit"
+import { BaseCommand, globalFlags } from "@coderops/cli-kit"
 import { defaultEmbeddedRoot, type EmbeddedStatus, embeddedServerStatus } from "@coderops/db-core"
 
 export default class DbEmbeddedStatus extends BaseCommand<typeof DbEmbeddedStatus> {
@@ -8,6 +8,9 @@ export default class DbEmbeddedStatus extends BaseCommand<typeof DbEmbeddedStatu
     "The embedded server is started on demand by any command run without a database URL; it keeps running between commands. Its data lives in $CODEROPS_DATA_DIR (default: $XDG_DATA_HOME/coderops/postgres, or /var/lib/coderops/postgres for root)."
 
   static override examples = ["<%= config.bin %> <%= command.id %>"]
+
+  // It works on the embedded server's data directory, never on a database URL.
+  static override baseFlags = globalFlags
 
   async run(): Promise<EmbeddedStatus> {
     const status = await this.runEffect(embeddedServerStatus(defaultEmbeddedRoot(process.env)))

@@ -1,4 +1,4 @@
-import { BaseCommand } from "@coderops/cli-kit"
+import { BaseCommand, globalFlags } from "@coderops/cli-kit"
 import { defaultEmbeddedRoot, stopEmbeddedServer } from "@coderops/db-core"
 
 export default class DbEmbeddedStop extends BaseCommand<typeof DbEmbeddedStop> {
@@ -8,6 +8,9 @@ export default class DbEmbeddedStop extends BaseCommand<typeof DbEmbeddedStop> {
     `Stops the server that commands without --database-url start and share (\`coderops db embedded status\` shows where it lives). Its data directory stays: the next such command starts it again with the same databases. Commands still using it lose their connections.`
 
   static override examples = ["<%= config.bin %> <%= command.id %>"]
+
+  // It works on the embedded server's data directory, never on a database URL.
+  static override baseFlags = globalFlags
 
   async run(): Promise<{ root: string; wasRunning: boolean }> {
     const root = defaultEmbeddedRoot(process.env)
