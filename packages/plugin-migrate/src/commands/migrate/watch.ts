@@ -1,4 +1,4 @@
-import { ExitCode } from "@coderops/cli-kit"
+import { BaseCommand, ExitCode } from "@coderops/cli-kit"
 import { formatGoDuration, parseGoDuration } from "@coderops/db-core"
 import { serveExporter } from "@coderops/metrics"
 import {
@@ -9,7 +9,7 @@ import {
 import { loadMigrations, migrationStateCollector } from "@coderops/migrations"
 import { Flags } from "@oclif/core"
 import * as Effect from "effect/Effect"
-import { MigrateCommand } from "../../MigrateCommand.js"
+import { directoryFlags, MigrateCommand, stateTableFlags } from "../../MigrateCommand.js"
 import { describeAction, renderWatchSnapshot, snapshotKey } from "../../watchView.js"
 
 export default class MigrateWatch extends MigrateCommand<typeof MigrateWatch> {
@@ -41,6 +41,9 @@ Acts only when asked: --cancel-blockers-after 30s --yes cancels the query of eve
         "<%= config.bin %> <%= command.id %> --cancel-blockers-after 30s --yes --metrics-addr 127.0.0.1:9465",
     },
   ]
+
+  // Reads only: no migration timeouts to set.
+  static override baseFlags = { ...BaseCommand.baseFlags, ...directoryFlags, ...stateTableFlags }
 
   static override flags = {
     interval: Flags.string({
