@@ -315,9 +315,15 @@ describe("the JSON contract, over every command of the CLI", () => {
         Object.values(command.args).some((arg) => arg.required)
           ? failure(words, { exitCode: 2, tag: "UsageError" })
           : undefined,
-        failure([...words, ...args, "--metrics-file", "/nonexistent/coderops.prom"], {
-          exitCode: 3,
-        }),
+        // Only where the command offers it: a command without a database has no metrics file.
+        "metrics-file" in command.flags
+          ? failure([...words, ...args, "--metrics-file", "/nonexistent/coderops.prom"], {
+              exitCode: 3,
+            })
+          : failure([...words, ...args, "--metrics-file", "/tmp/x.prom"], {
+              exitCode: 2,
+              tag: "UsageError",
+            }),
       ])
       expect(badFlag.message).toBe("Nonexistent flag: --no-such-flag")
       expect(badFlag.hint).toBe(`see \`coderops ${words.join(" ")} --help\``)
