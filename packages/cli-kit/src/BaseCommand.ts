@@ -30,6 +30,7 @@ import { ExitCode } from "./ExitCode.js"
 import { type FailureReport, redactSecrets, reportOf } from "./FailureReport.js"
 import { FlagOutOfRange } from "./IntegerFlag.js"
 import { redactingLogger } from "./internal/redactingLogger.js"
+import { roundSeconds } from "./render.js"
 
 /** The flags of command class T: its own and those of every base between it and Command. */
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -51,6 +52,19 @@ const isWildcardHost = (host: string): boolean => {
     return false
   }
 }
+
+/**
+ * What the CLI says when a signal stops it. Ctrl-C is a hint only where a person pressed it
+ * (SIGINT with a terminal on stdin); a service manager's SIGTERM or a `kill` gets the
+ * signal's name.
+ */
+export const stoppingLine = (
+  signal: NodeJS.Signals,
+  fromTerminal: boolean = process.stdin.isTTY === true,
+): string =>
+  signal === "SIGINT" && fromTerminal
+    ? "interrupted: finishing cleanly (press Ctrl-C again to exit at once)"
+    : `${signal} received: finishing cleanly (a second signal exits at once)`
 
 /** A failure a command has already turned into its report; `catch` prints it. */
 class CommandFailure extends Error {
@@ -90,6 +104,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected flags!: BaseFlags<T>
+  /** The signal (SIGINT, SIGTERM) that interrupted the running program, once one did. */
+  protected stopSignal: NodeJS.Signals | undefined
   protected args!: BaseArgs<T>
   private registry: MetricsShape | undefined
   /** False once --metrics-file was found unwritable: nothing more to say about it. */
@@ -265,11 +281,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         Effect.provide(Logger.layer([redactingLogger(redactSecrets)])),
       ),
     )
-    let interrupted = false
-    const onSignal = () => {
-      if (interrupted) process.exit(ExitCode.interrupted)
-      interrupted = true
-      this.logToStderr("interrupted: finishing cleanly (press Ctrl-C again to exit at once)")
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (this.stopSignal !== undefined) process.exit(ExitCode.interrupted)
+      this.stopSignal = signal
+      this.logToStderr(stoppingLine(signal))
       Effect.runFork(Fiber.interrupt(fiber))
     }
     process.on("SIGINT", onSignal)
@@ -335,6 +350,37 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Fails the command with a report (exit code, hint) without a stack trace. */
   protected fail(report: Omit<FailureReport, "tag"> & { readonly tag?: string }): never {
     throw new CommandFailure({ tag: "CommandFailed", ...report }, "")
+  }
+
+  /**
+   * An event of a long-running mode (started, a pass, stopped): under `--json` one JSON
+   * object on a line of stdout, written at once, with its time (ISO 8601 UTC); nothing
+   * otherwise (the command prints its own text lines).
+   */
+  protected emitEvent(event: string, fields: Record<string, unknown> = {}): void {
+    if (!this.jsonEnabled()) return
+    const line = JSON.stringify(
+      { event, time: new Date().toISOString(), ...fields },
+      (_key, value) => (value === undefined ? null : value),
+    )
+    process.stdout.write(`${line}\n`)
+  }
+
+  /** How to stop a long-running command: Ctrl-C for a person at a terminal, else the signals. */
+  protected stopHint(): string {
+    return process.stdin.isTTY === true ? "Ctrl-C to stop" : "SIGTERM or SIGINT stops it"
+  }
+
+  /**
+   * The end of a long-running command that a signal stopped: a line on stderr, or the
+   * `stopped` event under `--json`, with the signal and how long it ran.
+   */
+  protected stopped(startedAt: number, fields: Record<string, unknown> = {}): void {
+    const uptimeSeconds = roundSeconds((performance.now() - startedAt) / 1000)
+    this.logToStderr(
+      `${new Date().toISOString()} stopped${this.stopSignal ? ` on ${this.stopSignal}` : ""} after ${uptimeSeconds} s`,
+    )
+    this.emitEvent("stopped", { signal: this.stopSignal, uptimeSeconds, ...fields })
   }
 
   /** `--json` keeps every key: a value that is absent ("no version") is null, not dropped. */

@@ -47,3 +47,6 @@ export const renderTable = async <T extends Record<string, unknown>>(
     noStyle: !colorsWanted(),
   })
 }
+
+/** Seconds rounded to the millisecond, as every duration in `--json` is given. */
+export const roundSeconds = (seconds: number): number => Math.round(seconds * 1000) / 1000

@@ -1,4 +1,4 @@
-import { BaseCommand, ExitCode } from "@coderops/cli-kit"
+import { BaseCommand, ExitCode, roundSeconds } from "@coderops/cli-kit"
 import { parseGoDuration } from "@coderops/db-core"
 import { defaultMetricsAddress, formatListenAddress, serveExporter } from "@coderops/metrics"
 import {
@@ -82,6 +82,12 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes), bac
     }
     const log = (line: string) => this.logToStderr(`${new Date().toISOString()} ${line}`)
     const metricsAddress = (value: string) => this.metricsAddress(value)
+    const startedAt = performance.now()
+    const event = (name: string, fields: Record<string, unknown>) => this.emitEvent(name, fields)
+    const stopHint = this.stopHint()
+    const failureOf = (error: unknown) => this.reportFailure(error)
+    let passes = 0
+    let failedPasses = 0
     const program = Effect.gen(function* () {
       const interval = flags.interval ?? "1m"
       const parsedInterval = yield* parseGoDuration(interval, "--interval", {
@@ -89,34 +95,60 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes), bac
         min: "1 second",
         max: "24 hours",
       })
+      let served: { readonly listen: string; readonly url: string } | undefined
       if (flags["metrics-addr"] !== undefined) {
         const address = yield* metricsAddress(flags["metrics-addr"])
-        const served = yield* serveExporter(address, [
+        const bound = yield* serveExporter(address, [
           prebuildsHealthCollector,
           presetStateCollector,
         ])
-        log(`serving metrics on ${served.url}`)
+        served = { listen: formatListenAddress(bound), url: bound.url }
+        log(`serving metrics on ${bound.url} (also /healthz, /readyz)`)
       }
-      log(`reconciling every ${interval} (Ctrl-C stops between passes)`)
+      log(`reconciling every ${interval} (stops between passes; ${stopHint})`)
+      event("started", {
+        listen: served?.listen,
+        url: served?.url,
+        intervalSeconds: roundSeconds(Duration.toSeconds(parsedInterval)),
+        leaderLock: leaderLockKey !== undefined,
+      })
       let lastFailed = false
       return yield* runReconcileLoop({
         interval: parsedInterval,
         leaderLockKey,
         onPass: (report) => {
+          passes++
           if (lastFailed) log("the database is back")
           lastFailed = false
           if (report.leader) log(summaryOf(report))
+          event("pass", {
+            leader: report.leader,
+            organizationsChecked: report.organizationsChecked,
+            membershipsCreated: report.membershipsCreated,
+            groupsCreated: report.groupsCreated,
+            groupMembershipsCreated: report.groupMembershipsCreated,
+            organizationsGone: report.organizationsGone,
+            errors: report.errors,
+            queries: report.queries,
+            seconds: roundSeconds(report.seconds),
+          })
         },
         onFailure: (error, retryIn) => {
+          passes++
+          failedPasses++
           lastFailed = true
-          log(
-            `pass failed: ${error.message}; retrying in ${(Duration.toMillis(retryIn) / 1000).toFixed(1)} s`,
-          )
+          const retryInSeconds = roundSeconds(Duration.toSeconds(retryIn))
+          log(`pass failed: ${error.message}; retrying in ${retryInSeconds.toFixed(1)} s`)
+          const failure = failureOf(error)
+          event("passFailed", {
+            error: { tag: failure.tag, message: failure.message, hint: failure.hint },
+            retryInSeconds,
+          })
         },
       })
     })
     await this.runDb(Effect.scoped(program), { interruptIsSuccess: true })
-    log("stopped")
+    this.stopped(startedAt, { passes, failedPasses })
     return undefined
   }
 }

@@ -1,0 +1,182 @@
+import { readFile } from "node:fs/promises"
+import { useTestDatabase } from "@coderops/test-postgres"
+import { beforeAll, describe, expect, it } from "vitest"
+import {
+  coderops,
+  descendantsOf,
+  launch,
+  node,
+  portOpen,
+  processAlive,
+  type Running,
+} from "./cli.js"
+
+const database = useTestDatabase()
+
+beforeAll(async () => {
+  expect((await coderops(["migrate", "up", "--database-url", database.url])).code).toBe(0)
+}, 120_000)
+
+/** The two long-running modes, each with what says it is at work. */
+const modes = {
+  "metrics serve": {
+    args: ["metrics", "serve", "--metrics-addr", "127.0.0.1:0"],
+    working: async (running: Running, listen: string) => {
+      // A scrape that reached the database: it serves, and does its work.
+      const body = await (await fetch(`http://${listen}/metrics`)).text()
+      expect(body).toContain("coderops_exporter_database_up 1")
+    },
+  },
+  "prebuilds reconcile --watch": {
+    args: [
+      "prebuilds",
+      "reconcile",
+      "--watch",
+      "--interval",
+      "1s",
+      "--metrics-addr",
+      "127.0.0.1:0",
+    ],
+    working: (running: Running) =>
+      running.waitFor(() => running.events().some((e) => e.event === "pass"), "first pass"),
+  },
+} as const
+
+/**
+ * Starts a mode, waits until it works, stops it with `signal`, and checks that it ended at
+ * once and cleanly: exit 0 within 2 s, its port closed, nothing it started left running.
+ */
+const stopWith = async (mode: keyof typeof modes, signal: NodeJS.Signals) => {
+  const running = launch([...modes[mode].args, "--json"], {
+    CODER_PG_CONNECTION_URL: database.url,
+  })
+  await running.waitFor(() => running.events().some((e) => e.event === "started"), "started")
+  const started = running.events()[0]!
+  const listen = started.listen as string
+  const [host, port] = [listen.slice(0, listen.lastIndexOf(":")), Number(listen.split(":").pop())]
+  expect(await portOpen(host, port)).toBe(true)
+  await modes[mode].working(running, listen)
+  const children = await descendantsOf(running.pid)
+  const stopped = await running.stop(signal)
+  expect(stopped, running.stderr()).toMatchObject({ code: 0, signal: null })
+  expect(stopped.ms).toBeLessThan(2000)
+  expect(await portOpen(host, port)).toBe(false)
+  // Neither a child it had nor any process it left behind (an orphan's parent is gone).
+  for (const pid of children) expect(await processAlive(pid)).toBe(false)
+  expect(await descendantsOf(running.pid)).toEqual([])
+  const events = running.events()
+  expect(events.at(-1)).toMatchObject({ event: "stopped", signal })
+  // What stopped it is named; the Ctrl-C hint is only for a person at a terminal.
+  expect(running.stderr()).not.toContain("Ctrl-C")
+  return events
+}
+
+describe("SIGTERM and SIGINT end a long-running command cleanly (the real node binary)", () => {
+  it("runs on the node binary itself, not a shell wrapper", async () => {
+    expect((await readFile(node)).subarray(0, 4).toString("latin1")).toBe("\x7fELF")
+  })
+
+  for (const mode of Object.keys(modes) as Array<keyof typeof modes>) {
+    for (const signal of ["SIGTERM", "SIGINT"] as const) {
+      it(`${mode}: ${signal} → exit 0 within 2 s, port closed, no process left`, async () => {
+        await stopWith(mode, signal)
+      })
+    }
+  }
+})
+
+describe("long-running modes under --json write one JSON object per line", () => {
+  it("metrics serve: started with the bound address, stopped with the signal and uptime", async () => {
+    const events = await stopWith("metrics serve", "SIGTERM")
+    expect(events.map((e) => e.event)).toEqual(["started", "stopped"])
+    const [started, stopped] = events
+    expect(started).toMatchObject({
+      listen: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      minRefreshSeconds: 15,
+      scrapeTimeoutSeconds: 10,
+    })
+    expect(started!.url).toBe(`http://${started!.listen}/metrics`)
+    expect(new Date(started!.time as string).toISOString()).toBe(started!.time)
+    expect(stopped!.uptimeSeconds).toBeGreaterThan(0)
+    expect(String(stopped!.uptimeSeconds)).toMatch(/^\d+(\.\d{1,3})?$/)
+  })
+
+  it("metrics serve: an IPv6 address in brackets, as the system bound it", async () => {
+    const running = launch(["metrics", "serve", "--metrics-addr", "[::1]:0", "--json"], {
+      CODER_PG_CONNECTION_URL: database.url,
+    })
+    await running.waitFor(() => running.events().length > 0, "started")
+    const started = running.events()[0]!
+    expect(started.listen).toMatch(/^\[::1\]:\d+$/)
+    expect((await fetch(started.url as string)).status).toBe(200)
+    expect((await running.stop("SIGTERM")).code).toBe(0)
+  })
+
+  it("prebuilds reconcile --watch: started, one line per pass with what it did, stopped", async () => {
+    const events = await stopWith("prebuilds reconcile --watch", "SIGTERM")
+    expect(events[0]).toMatchObject({
+      event: "started",
+      listen: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      intervalSeconds: 1,
+      leaderLock: true,
+    })
+    const passes = events.filter((e) => e.event === "pass")
+    expect(passes.length).toBeGreaterThanOrEqual(1)
+    expect(passes[0]).toMatchObject({
+      leader: true,
+      organizationsChecked: 0,
+      membershipsCreated: 0,
+      groupsCreated: 0,
+      groupMembershipsCreated: 0,
+      errors: [],
+      queries: 1,
+    })
+    expect(String(passes[0]!.seconds)).toMatch(/^\d+(\.\d{1,3})?$/)
+    expect(events.at(-1)).toMatchObject({
+      event: "stopped",
+      signal: "SIGTERM",
+      passes: passes.length,
+      failedPasses: 0,
+    })
+  })
+
+  it("prebuilds reconcile --watch without --metrics-addr: listen is null", async () => {
+    const running = launch(["prebuilds", "reconcile", "--watch", "--json"], {
+      CODER_PG_CONNECTION_URL: database.url,
+    })
+    await running.waitFor(() => running.events().some((e) => e.event === "pass"), "first pass")
+    expect(running.events()[0]).toMatchObject({ event: "started", listen: null, url: null })
+    expect((await running.stop("SIGTERM")).code).toBe(0)
+  })
+})
+
+describe("without --json the text says where it listens and when it stops", () => {
+  it("metrics serve", async () => {
+    const running = launch(["metrics", "serve", "--metrics-addr", "127.0.0.1:0"], {
+      CODER_PG_CONNECTION_URL: database.url,
+    })
+    const serving = /^(\S+) serving metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics) /m
+    await running.waitFor(() => serving.test(running.stderr()), "serving line")
+    expect((await running.stop("SIGTERM")).code).toBe(0)
+    const lines = running.stderr().trimEnd().split("\n")
+    expect(lines[0]).toMatch(serving)
+    expect(lines[0]).toContain("SIGTERM or SIGINT stops it")
+    expect(lines).toContain("SIGTERM received: finishing cleanly (a second signal exits at once)")
+    expect(lines.at(-1)).toMatch(/^\S+Z stopped on SIGTERM after \d+(\.\d+)? s$/)
+    expect(running.stderr()).not.toContain("Ctrl-C")
+    expect(running.stdout()).toBe("")
+  })
+
+  it("prebuilds reconcile --watch", async () => {
+    const running = launch(["prebuilds", "reconcile", "--watch", "--metrics-addr", "127.0.0.1:0"], {
+      CODER_PG_CONNECTION_URL: database.url,
+    })
+    await running.waitFor(() => /created 0 membership/.test(running.stderr()), "a pass")
+    expect((await running.stop("SIGINT")).code).toBe(0)
+    expect(running.stderr()).toMatch(/serving metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/)
+    expect(running.stderr()).toContain("SIGINT received: finishing cleanly")
+    expect(running.stderr().trimEnd().split("\n").at(-1)).toMatch(
+      /^\S+Z stopped on SIGINT after \d+(\.\d+)? s$/,
+    )
+  })
+})
