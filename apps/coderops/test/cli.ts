@@ -84,9 +84,7 @@ export interface Running {
   readonly waitFor: (test: () => boolean, what: string) => Promise<void>
   readonly exited: Promise<{ readonly code: number | null; readonly signal: string | null }>
   /** Sends `signal`; resolves with how it exited and how long that took. */
-  readonly stop: (
-    signal: NodeJS.Signals,
-  ) => Promise<{
+  readonly stop: (signal: NodeJS.Signals) => Promise<{
     readonly code: number | null
     readonly signal: string | null
     readonly ms: number

@@ -21,7 +21,7 @@ beforeAll(async () => {
 const modes = {
   "metrics serve": {
     args: ["metrics", "serve", "--metrics-addr", "127.0.0.1:0"],
-    working: async (running: Running, listen: string) => {
+    working: async (_running: Running, listen: string) => {
       // A scrape that reached the database: it serves, and does its work.
       const body = await (await fetch(`http://${listen}/metrics`)).text()
       expect(body).toContain("coderops_exporter_database_up 1")
