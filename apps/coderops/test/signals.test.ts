@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises"
+import { type AddressInfo, createServer, type Socket } from "node:net"
 import { useTestDatabase } from "@coderops/test-postgres"
 import { beforeAll, describe, expect, it } from "vitest"
 import {
@@ -66,6 +67,8 @@ const stopWith = async (mode: keyof typeof modes, signal: NodeJS.Signals) => {
   expect(await descendantsOf(running.pid)).toEqual([])
   const events = running.events()
   expect(events.at(-1)).toMatchObject({ event: "stopped", signal })
+  // It stopped cleanly, not by leaving its work behind after the grace period.
+  expect(running.stderr()).not.toContain("still waiting on the database")
   // What stopped it is named; the Ctrl-C hint is only for a person at a terminal.
   expect(running.stderr()).not.toContain("Ctrl-C")
   return events
@@ -179,4 +182,50 @@ describe("without --json the text says where it listens and when it stops", () =
       /^\S+Z stopped on SIGINT after \d+(\.\d+)? s$/,
     )
   })
+})
+
+describe("a database that does not answer does not hold a stop up", () => {
+  /** Accepts connections and never answers: a connection attempt waits for connect_timeout (10 s). */
+  const silentServer = async () => {
+    const sockets = new Set<Socket>()
+    const server = createServer((socket) => {
+      sockets.add(socket)
+      socket.on("error", () => {})
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    return {
+      url: `postgres://coder:secret@127.0.0.1:${(server.address() as AddressInfo).port}/coder`,
+      close: async () => {
+        for (const socket of sockets) socket.destroy()
+        await new Promise((resolve) => server.close(resolve))
+      },
+    }
+  }
+
+  for (const mode of Object.keys(modes) as Array<keyof typeof modes>) {
+    it(`${mode}: SIGTERM while connecting → exit 0 within 2 s, stopped written`, async () => {
+      const silent = await silentServer()
+      try {
+        const running = launch([...modes[mode].args, "--json"], {
+          CODER_PG_CONNECTION_URL: silent.url,
+        })
+        await running.waitFor(() => running.events().length > 0, "started")
+        const listen = running.events()[0]!.listen as string
+        // A scrape (or the first pass) is now waiting for a connection.
+        const scrape = fetch(`http://${listen}/metrics`).catch(() => undefined)
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        const children = await descendantsOf(running.pid)
+        const stopped = await running.stop("SIGTERM")
+        expect(stopped, running.stderr()).toMatchObject({ code: 0, signal: null })
+        expect(stopped.ms).toBeLessThan(2000)
+        expect(running.stderr()).toContain("still waiting on the database")
+        expect(running.events().at(-1)).toMatchObject({ event: "stopped", signal: "SIGTERM" })
+        expect(await portOpen("127.0.0.1", Number(listen.split(":").pop()))).toBe(false)
+        for (const pid of children) expect(await processAlive(pid)).toBe(false)
+        await scrape
+      } finally {
+        await silent.close()
+      }
+    })
+  }
 })

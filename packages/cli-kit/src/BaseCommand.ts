@@ -31,6 +31,7 @@ import { type FailureReport, redactSecrets, reportOf } from "./FailureReport.js"
 import { FlagOutOfRange } from "./IntegerFlag.js"
 import { redactingLogger } from "./internal/redactingLogger.js"
 import { roundSeconds } from "./render.js"
+import { stopGraceMs, stoppingLine } from "./Stopping.js"
 
 /** The flags of command class T: its own and those of every base between it and Command. */
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -52,19 +53,6 @@ const isWildcardHost = (host: string): boolean => {
     return false
   }
 }
-
-/**
- * What the CLI says when a signal stops it. Ctrl-C is a hint only where a person pressed it
- * (SIGINT with a terminal on stdin); a service manager's SIGTERM or a `kill` gets the
- * signal's name.
- */
-export const stoppingLine = (
-  signal: NodeJS.Signals,
-  fromTerminal: boolean = process.stdin.isTTY === true,
-): string =>
-  signal === "SIGINT" && fromTerminal
-    ? "interrupted: finishing cleanly (press Ctrl-C again to exit at once)"
-    : `${signal} received: finishing cleanly (a second signal exits at once)`
 
 /** A failure a command has already turned into its report; `catch` prints it. */
 class CommandFailure extends Error {
@@ -106,6 +94,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected flags!: BaseFlags<T>
   /** The signal (SIGINT, SIGTERM) that interrupted the running program, once one did. */
   protected stopSignal: NodeJS.Signals | undefined
+  /** The program did not finish within `stopGraceMs` of the signal and was left behind. */
+  private abandonedOnStop = false
+  /** No event after `stopped` (a pass left behind may still end). */
+  private eventsEnded = false
   protected args!: BaseArgs<T>
   private registry: MetricsShape | undefined
   /** False once --metrics-file was found unwritable: nothing more to say about it. */
@@ -281,16 +273,31 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         Effect.provide(Logger.layer([redactingLogger(redactSecrets)])),
       ),
     )
+    let grace: NodeJS.Timeout | undefined
+    let abandon: () => void = () => {}
+    const abandoned = new Promise<"abandoned">((resolve) => {
+      abandon = () => resolve("abandoned")
+    })
     const onSignal = (signal: NodeJS.Signals) => {
       if (this.stopSignal !== undefined) process.exit(ExitCode.interrupted)
       this.stopSignal = signal
       this.logToStderr(stoppingLine(signal))
       Effect.runFork(Fiber.interrupt(fiber))
+      // A service stops within its manager's patience even when a finalizer waits on a
+      // database that does not answer (a connection attempt, closing the pool).
+      if (this.runsUntilStopped()) grace = setTimeout(abandon, stopGraceMs)
     }
     process.on("SIGINT", onSignal)
     process.on("SIGTERM", onSignal)
     try {
-      const exit = await Effect.runPromise(Fiber.await(fiber))
+      const exit = await Promise.race([Effect.runPromise(Fiber.await(fiber)), abandoned])
+      if (exit === "abandoned") {
+        this.abandonedOnStop = true
+        this.warnLine(
+          `still waiting on the database ${stopGraceMs / 1000} s after ${this.stopSignal}: stopping without it (the server rolls back a transaction left open)`,
+        )
+        return undefined as A
+      }
       if (Exit.isSuccess(exit)) return exit.value
       if (Cause.hasInterruptsOnly(exit.cause)) {
         if (options?.interruptIsSuccess) return undefined as A
@@ -311,6 +318,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
           : reportOf(new Error(`unexpected failure: ${Cause.squash(exit.cause)}`))
       throw new CommandFailure(report, Cause.pretty(exit.cause))
     } finally {
+      clearTimeout(grace)
       process.off("SIGINT", onSignal)
       process.off("SIGTERM", onSignal)
     }
@@ -331,7 +339,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         process.exitCode = process.exitCode || ExitCode.failure
       }
     }
-    return super.finally(error)
+    const result = await super.finally(error)
+    // What was left behind (a connection attempt) must not keep the process alive; an
+    // unref'd timer fires only if something still does.
+    if (this.abandonedOnStop) setTimeout(() => process.exit(), 100).unref()
+    return result
   }
 
   /**
@@ -358,7 +370,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * otherwise (the command prints its own text lines).
    */
   protected emitEvent(event: string, fields: Record<string, unknown> = {}): void {
-    if (!this.jsonEnabled()) return
+    if (!this.jsonEnabled() || this.eventsEnded) return
+    if (event === "stopped") this.eventsEnded = true
     const line = JSON.stringify(
       { event, time: new Date().toISOString(), ...fields },
       (_key, value) => (value === undefined ? null : value),
