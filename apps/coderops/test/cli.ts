@@ -31,39 +31,16 @@ export const coderops = (
 
 /** Starts `coderops metrics serve` on a free port; resolves once it listens. */
 export const startExporter = async (databaseUrl: string, args: ReadonlyArray<string> = []) => {
-  const child = spawn(
-    process.execPath,
-    [bin, "metrics", "serve", "--metrics-addr", "127.0.0.1:0", ...args],
-    {
-      env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: "production" },
-    },
-  )
-  let stderr = ""
-  child.stderr.on("data", (chunk) => {
-    stderr += chunk
+  const running = launch(["metrics", "serve", "--metrics-addr", "127.0.0.1:0", ...args], {
+    DATABASE_URL: databaseUrl,
   })
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the exporter did not start: ${stderr}`)),
-      30_000,
-    )
-    child.stderr.on("data", () => {
-      const match = /http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(stderr)
-      if (match) {
-        clearTimeout(timer)
-        resolve(Number(match[1]))
-      }
-    })
-  })
+  const listening = /http:\/\/127\.0\.0\.1:(\d+)\/metrics/
+  await running.waitFor(() => listening.test(running.stderr()), "the exporter listening")
   return {
-    url: `http://127.0.0.1:${port}`,
-    stderr: () => stderr,
+    url: `http://127.0.0.1:${listening.exec(running.stderr())![1]}`,
+    stderr: running.stderr,
     /** Sends SIGTERM and resolves with the exit code. */
-    stop: () => {
-      child.kill("SIGTERM")
-      return exited
-    },
+    stop: async () => (await running.stop("SIGTERM")).code,
   }
 }
 
