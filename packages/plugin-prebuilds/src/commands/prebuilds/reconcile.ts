@@ -25,7 +25,7 @@ export default class PrebuildsReconcile extends BaseCommand<typeof PrebuildsReco
   static override description =
     `One pass: one status query; then, only where missing and in order, the organization membership, the coderprebuiltworkspaces group (display name "Prebuilt Workspaces", quota 0), and the group membership. A converged deployment costs exactly one query. Safe alongside coderd and other reconcilers: rows someone else wrote first count as done, and the pass takes Coder's leader lock (pg_try_advisory_xact_lock(7)); a pass that does not get it does nothing.
 
-With --watch it runs every --interval until SIGINT/SIGTERM (between passes), backs off while the database is unreachable, and can serve metrics on --metrics-addr. For such a long run give the database in $CODER_PG_CONNECTION_URL, not --database-url: every local user can read a command line (ps), so a password on it draws a warning, as does a --metrics-addr on all interfaces.`
+With --watch it runs every --interval until SIGINT/SIGTERM (between passes; exit 0), backs off while the database is unreachable, and can serve metrics on --metrics-addr (with /healthz and /readyz, as metrics serve). With --json it writes one JSON object per line: {"event":"started",...}, one {"event":"pass",...} or {"event":"passFailed",...} per pass, {"event":"stopped",...}. For such a long run give the database in $CODER_PG_CONNECTION_URL, not --database-url: every local user can read a command line (ps), so a password on it draws a warning, as does a --metrics-addr on all interfaces.`
 
   static override examples = [
     { description: "What would change.", command: "<%= config.bin %> <%= command.id %> --dry-run" },
