@@ -229,3 +229,27 @@ describe("a database that does not answer does not hold a stop up", () => {
     })
   }
 })
+
+describe("a long-running mode that cannot start", () => {
+  it("writes its error as one JSON line under --json (a port already in use)", async () => {
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve))
+    const port = (taken.address() as AddressInfo).port
+    try {
+      for (const args of [
+        ["metrics", "serve"],
+        ["prebuilds", "reconcile", "--watch"],
+      ]) {
+        const result = await coderops([...args, "--metrics-addr", `127.0.0.1:${port}`, "--json"], {
+          CODER_PG_CONNECTION_URL: database.url,
+        })
+        expect(result.code).not.toBe(0)
+        const lines = result.stdout.trimEnd().split("\n")
+        expect(lines.at(-1)).toMatch(/^\{"error":\{"tag":"MetricsServerError",/)
+        for (const line of lines) expect(() => JSON.parse(line)).not.toThrow()
+      }
+    } finally {
+      await new Promise((resolve) => taken.close(resolve))
+    }
+  })
+})

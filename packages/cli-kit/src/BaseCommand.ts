@@ -413,7 +413,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
           )
     process.exitCode = failure.report.exitCode
     if (this.jsonEnabled()) {
-      this.logJson({
+      const document = {
         error: {
           tag: failure.report.tag,
           message: failure.report.message,
@@ -421,7 +421,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
           exitCode: failure.report.exitCode,
           ...(failure.report.details ? { details: failure.report.details } : {}),
         },
-      })
+      }
+      // A long-running mode writes JSON lines: its error is one line too.
+      if (this.flags !== undefined && this.runsUntilStopped())
+        process.stdout.write(`${JSON.stringify(document)}\n`)
+      else this.logJson(document)
       return
     }
     process.stderr.write(`Error: ${failure.report.message}\n`)
