@@ -29,6 +29,24 @@ export const coderops = (
     )
   })
 
+/** Starts `coderops ARGS` in the background: its output as it comes, and its exit code. */
+export const startCoderops = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string | undefined> = {},
+) => {
+  const running = launch(args, env)
+  return {
+    kill: running.kill,
+    /** The exit code; -1 when a signal ended it. */
+    exited: running.exited.then(({ code, signal }) => code ?? (signal ? -1 : null)),
+    /** Resolves once stderr matches `pattern`; fails after 30 s. */
+    waitFor: (pattern: RegExp) =>
+      running.waitFor(() => pattern.test(running.stderr()), `${pattern}`),
+    stderr: running.stderr,
+    stdout: running.stdout,
+  }
+}
+
 /** Starts `coderops metrics serve` on a free port; resolves once it listens. */
 export const startExporter = async (databaseUrl: string, args: ReadonlyArray<string> = []) => {
   const running = launch(["metrics", "serve", "--metrics-addr", "127.0.0.1:0", ...args], {
@@ -60,6 +78,7 @@ export interface Running {
   /** Resolves once `test` holds for what it wrote; rejects when it exits first or after 30 s. */
   readonly waitFor: (test: () => boolean, what: string) => Promise<void>
   readonly exited: Promise<{ readonly code: number | null; readonly signal: string | null }>
+  readonly kill: (signal: NodeJS.Signals) => void
   /** Sends `signal`; resolves with how it exited and how long that took. */
   readonly stop: (signal: NodeJS.Signals) => Promise<{
     readonly code: number | null
@@ -130,6 +149,9 @@ export const launch = (
     events,
     waitFor,
     exited,
+    kill: (signal) => {
+      child.kill(signal)
+    },
     stop: async (signal) => {
       const started = performance.now()
       child.kill(signal)

@@ -11,6 +11,8 @@ export const ExitCode = {
   embeddedServer: 8,
   lockConflict: 9,
   sqlError: 10,
+  databaseDirty: 11,
+  migrationRunning: 12,
   interrupted: 130,
 } as const
 

@@ -9,6 +9,7 @@ import MigrateGoto from "./commands/migrate/goto.js"
 import MigrateStatus from "./commands/migrate/status.js"
 import MigrateUp from "./commands/migrate/up.js"
 import MigrateVerify from "./commands/migrate/verify.js"
+import MigrateWatch from "./commands/migrate/watch.js"
 
 export const COMMANDS = {
   "migrate:create": MigrateCreate,
@@ -18,4 +19,5 @@ export const COMMANDS = {
   "migrate:status": MigrateStatus,
   "migrate:up": MigrateUp,
   "migrate:verify": MigrateVerify,
+  "migrate:watch": MigrateWatch,
 } satisfies Record<string, Command.Class>
