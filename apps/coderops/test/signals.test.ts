@@ -41,6 +41,11 @@ const modes = {
     working: (running: Running) =>
       running.waitFor(() => running.events().some((e) => e.event === "pass"), "first pass"),
   },
+  "migrate watch": {
+    args: ["migrate", "watch", "--interval", "200ms", "--metrics-addr", "127.0.0.1:0"],
+    working: (running: Running) =>
+      running.waitFor(() => running.events().some((e) => e.event === "reading"), "a reading"),
+  },
 } as const
 
 /**
