@@ -337,6 +337,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       clearTimeout(grace)
       process.off("SIGINT", onSignal)
       process.off("SIGTERM", onSignal)
+      if (this.stopSignal !== undefined) {
+        // Stopping already: another signal ends the process now, with the code of this stop
+        // (not the signal's default death, which would read as a crash).
+        const code = options?.interruptIsSuccess ? 0 : ExitCode.interrupted
+        const exitNow = () => process.exit(process.exitCode ?? code)
+        process.once("SIGINT", exitNow)
+        process.once("SIGTERM", exitNow)
+      }
     }
   }
 
@@ -390,11 +398,6 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (event === "stopped") this.eventsEnded = true
     const line = JSON.stringify(toJsonValue({ event, time: new Date().toISOString(), ...fields }))
     process.stdout.write(`${line}\n`)
-  }
-
-  /** How to stop a long-running command: Ctrl-C for a person at a terminal, else the signals. */
-  protected stopHint(): string {
-    return process.stdin.isTTY === true ? "Ctrl-C to stop" : "SIGTERM or SIGINT stops it"
   }
 
   /**

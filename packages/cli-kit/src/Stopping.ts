@@ -16,3 +16,7 @@ export const stoppingLine = (
  * before it stops without it: service managers expect a stop within seconds.
  */
 export const stopGraceMs = 1000
+
+/** How to stop a long-running command: Ctrl-C for a person at a terminal, else the signals. */
+export const stopHint = (fromTerminal: boolean = process.stdin.isTTY === true): string =>
+  fromTerminal ? "Ctrl-C to stop" : "SIGTERM or SIGINT stops it"

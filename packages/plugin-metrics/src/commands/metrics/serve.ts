@@ -1,4 +1,4 @@
-import { BaseCommand, integerFlag, roundSeconds } from "@coderops/cli-kit"
+import { BaseCommand, integerFlag, roundSeconds, stopHint } from "@coderops/cli-kit"
 import { type ConfigOverrides, formatGoDuration, parseGoDuration } from "@coderops/db-core"
 import {
   defaultExporterOptions,
@@ -75,7 +75,7 @@ Every metric is documented in the README; a Grafana dashboard ships in @coderops
     const metricsAddress = (value: string) => this.metricsAddress(value)
     const onStarted = (listen: string, url: string, minRefresh: number, timeout: number) => {
       this.logToStderr(
-        `${new Date().toISOString()} serving metrics on ${url} (also /healthz, /readyz; ${this.stopHint()})`,
+        `${new Date().toISOString()} serving metrics on ${url} (also /healthz, /readyz; ${stopHint()})`,
       )
       this.emitEvent("started", {
         listen,

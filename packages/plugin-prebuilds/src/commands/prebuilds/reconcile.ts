@@ -1,4 +1,4 @@
-import { BaseCommand, countOf, ExitCode, roundSeconds } from "@coderops/cli-kit"
+import { BaseCommand, countOf, ExitCode, roundSeconds, stopHint } from "@coderops/cli-kit"
 import { parseGoDuration } from "@coderops/db-core"
 import { defaultMetricsAddress, formatListenAddress, serveExporter } from "@coderops/metrics"
 import {
@@ -100,7 +100,6 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes; exit
     const metricsAddress = (value: string) => this.metricsAddress(value)
     const startedAt = performance.now()
     const event = (name: string, fields: Record<string, unknown>) => this.emitEvent(name, fields)
-    const stopHint = this.stopHint()
     const failureOf = (error: unknown) => this.reportFailure(error)
     let passes = 0
     let failedPasses = 0
@@ -121,7 +120,7 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes; exit
         served = { listen: formatListenAddress(bound), url: bound.url }
         log(`serving metrics on ${bound.url} (also /healthz, /readyz)`)
       }
-      log(`reconciling every ${interval} (stops between passes; ${stopHint})`)
+      log(`reconciling every ${interval} (stops between passes; ${stopHint()})`)
       event("started", {
         listen: served?.listen,
         url: served?.url,
