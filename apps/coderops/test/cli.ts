@@ -1,4 +1,6 @@
 import { execFile, spawn } from "node:child_process"
+import { readdir, readFile } from "node:fs/promises"
+import { connect } from "node:net"
 import { fileURLToPath } from "node:url"
 
 export const bin = fileURLToPath(new URL("../bin/run.js", import.meta.url))
@@ -32,70 +34,172 @@ export const startCoderops = (
   args: ReadonlyArray<string>,
   env: Record<string, string | undefined> = {},
 ) => {
-  const child = spawn(process.execPath, [bin, ...args], {
-    env: { ...process.env, NODE_ENV: "production", ...env },
-  })
-  let stderr = ""
-  let stdout = ""
-  child.stderr.on("data", (chunk) => {
-    stderr += chunk
-  })
-  child.stdout.on("data", (chunk) => {
-    stdout += chunk
-  })
-  const exited = new Promise<number | null>((resolve) =>
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))),
-  )
-  /** Resolves once stderr matches `pattern`; fails after 30 s. */
-  const waitFor = (pattern: RegExp) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`never saw ${pattern}: ${stderr}`)), 30_000)
-      const check = () => {
-        if (pattern.test(stderr)) {
-          clearTimeout(timer)
-          resolve()
-        }
-      }
-      child.stderr.on("data", check)
-      check()
-    })
-  return { child, exited, waitFor, stderr: () => stderr, stdout: () => stdout }
+  const running = launch(args, env)
+  return {
+    kill: running.kill,
+    /** The exit code; -1 when a signal ended it. */
+    exited: running.exited.then(({ code, signal }) => code ?? (signal ? -1 : null)),
+    /** Resolves once stderr matches `pattern`; fails after 30 s. */
+    waitFor: (pattern: RegExp) =>
+      running.waitFor(() => pattern.test(running.stderr()), `${pattern}`),
+    stderr: running.stderr,
+    stdout: running.stdout,
+  }
 }
 
 /** Starts `coderops metrics serve` on a free port; resolves once it listens. */
 export const startExporter = async (databaseUrl: string, args: ReadonlyArray<string> = []) => {
-  const child = spawn(
-    process.execPath,
-    [bin, "metrics", "serve", "--metrics-addr", "127.0.0.1:0", ...args],
-    {
-      env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: "production" },
-    },
-  )
+  const running = launch(["metrics", "serve", "--metrics-addr", "127.0.0.1:0", ...args], {
+    DATABASE_URL: databaseUrl,
+  })
+  const listening = /http:\/\/127\.0\.0\.1:(\d+)\/metrics/
+  await running.waitFor(() => listening.test(running.stderr()), "the exporter listening")
+  return {
+    url: `http://127.0.0.1:${listening.exec(running.stderr())![1]}`,
+    stderr: running.stderr,
+    /** Sends SIGTERM and resolves with the exit code. */
+    stop: async () => (await running.stop("SIGTERM")).code,
+  }
+}
+
+/**
+ * The real Node 24 binary of the repository's `node` devDependency: what a service
+ * manager starts. (`node_modules/.bin/node` is a shell wrapper that does not pass signals.)
+ */
+export const node = fileURLToPath(new URL("../../../node_modules/node/bin/node", import.meta.url))
+
+/** A long-running command started as a service manager starts it, its output collected. */
+export interface Running {
+  readonly pid: number
+  readonly stdout: () => string
+  readonly stderr: () => string
+  /** The JSON objects it wrote to stdout so far, one per line (with --json). */
+  readonly events: () => ReadonlyArray<Record<string, unknown>>
+  /** Resolves once `test` holds for what it wrote; rejects when it exits first or after 30 s. */
+  readonly waitFor: (test: () => boolean, what: string) => Promise<void>
+  readonly exited: Promise<{ readonly code: number | null; readonly signal: string | null }>
+  readonly kill: (signal: NodeJS.Signals) => void
+  /** Sends `signal`; resolves with how it exited and how long that took. */
+  readonly stop: (signal: NodeJS.Signals) => Promise<{
+    readonly code: number | null
+    readonly signal: string | null
+    readonly ms: number
+  }>
+}
+
+/** Starts `command args` (default: the CLI on the real node binary) without the caller's database variables. */
+export const launch = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string | undefined> = {},
+  command: ReadonlyArray<string> = [node, bin],
+): Running => {
+  const { DATABASE_URL: _a, CODER_PG_CONNECTION_URL: _b, ...rest } = process.env
+  const [file, ...leading] = command
+  const child = spawn(file!, [...leading, ...args], {
+    env: { ...rest, NODE_ENV: "production", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  })
+  let stdout = ""
   let stderr = ""
+  const listeners = new Set<() => void>()
+  const changed = () => {
+    for (const listener of listeners) listener()
+  }
+  child.stdout.on("data", (chunk) => {
+    stdout += chunk
+    changed()
+  })
   child.stderr.on("data", (chunk) => {
     stderr += chunk
+    changed()
   })
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the exporter did not start: ${stderr}`)),
-      30_000,
-    )
-    child.stderr.on("data", () => {
-      const match = /http:\/\/127\.0\.0\.1:(\d+)\/metrics/.exec(stderr)
-      if (match) {
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  )
+  let hasExited = false
+  void exited.then(() => {
+    hasExited = true
+    changed()
+  })
+  const events = () =>
+    stdout
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+  const waitFor = (test: () => boolean, what: string) =>
+    new Promise<void>((resolve, reject) => {
+      const done = (error?: Error) => {
         clearTimeout(timer)
-        resolve(Number(match[1]))
+        listeners.delete(check)
+        if (error) reject(error)
+        else resolve()
       }
+      const check = () => {
+        if (test()) done()
+        else if (hasExited) done(new Error(`exited before ${what}: ${stderr}`))
+      }
+      const timer = setTimeout(() => done(new Error(`no ${what} within 30 s: ${stderr}`)), 30_000)
+      listeners.add(check)
+      check()
     })
-  })
   return {
-    url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
+    stdout: () => stdout,
     stderr: () => stderr,
-    /** Sends SIGTERM and resolves with the exit code. */
-    stop: () => {
-      child.kill("SIGTERM")
-      return exited
+    events,
+    waitFor,
+    exited,
+    kill: (signal) => {
+      child.kill(signal)
+    },
+    stop: async (signal) => {
+      const started = performance.now()
+      child.kill(signal)
+      const result = await exited
+      return { ...result, ms: performance.now() - started }
     },
   }
 }
+
+/** The parent of each process, read from /proc (the command name may hold spaces and parentheses). */
+const parents = async (): Promise<Map<number, number>> => {
+  const map = new Map<number, number>()
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => undefined)
+    if (stat === undefined) continue
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1])
+    map.set(Number(entry), ppid)
+  }
+  return map
+}
+
+/** Every process below `pid` (children, their children, ...). */
+export const descendantsOf = async (pid: number): Promise<ReadonlyArray<number>> => {
+  const map = await parents()
+  const found: Array<number> = []
+  let frontier = [pid]
+  while (frontier.length > 0) {
+    const next = [...map].filter(([, ppid]) => frontier.includes(ppid)).map(([child]) => child)
+    found.push(...next)
+    frontier = next
+  }
+  return found
+}
+
+/** Whether a process with this id exists (and is not a zombie). */
+export const processAlive = async (pid: number): Promise<boolean> => {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined)
+  return stat !== undefined && stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z"
+}
+
+/** Whether something accepts TCP connections on host:port. */
+export const portOpen = (host: string, port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect({ host, port })
+    socket.once("connect", () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once("error", () => resolve(false))
+  })

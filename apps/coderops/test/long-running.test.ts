@@ -1,7 +1,6 @@
-import { spawn } from "node:child_process"
 import { useTestDatabase } from "@coderops/test-postgres"
 import { describe, expect, it } from "vitest"
-import { bin } from "./cli.js"
+import { launch } from "./cli.js"
 
 const database = useTestDatabase()
 
@@ -11,30 +10,10 @@ const runUntilStarted = async (
   started: RegExp,
   env: Record<string, string> = {},
 ) => {
-  const { DATABASE_URL: _a, CODER_PG_CONNECTION_URL: _b, ...rest } = process.env
-  const child = spawn(process.execPath, [bin, ...args], {
-    env: { ...rest, NODE_ENV: "production", ...env },
-  })
-  let stdout = ""
-  let stderr = ""
-  child.stdout.on("data", (chunk) => {
-    stdout += chunk
-  })
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`did not start: ${stderr}`)), 20_000)
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk
-      if (started.test(stderr)) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-    void exited.then((code) => reject(new Error(`exited ${code}: ${stderr}`)))
-  })
-  child.kill("SIGTERM")
-  await exited
-  return { stdout, stderr }
+  const running = launch(args, env)
+  await running.waitFor(() => started.test(running.stderr()), `${started}`)
+  await running.stop("SIGTERM")
+  return { stdout: running.stdout(), stderr: running.stderr() }
 }
 
 const warnings = (stderr: string) =>
@@ -100,10 +79,10 @@ describe("long-running commands warn about what they expose", () => {
   it("prebuilds reconcile --watch prints an IPv6 address in brackets, as a URL needs it", async () => {
     const { stderr } = await runUntilStarted(
       ["prebuilds", "reconcile", "--watch", "--metrics-addr", "[::1]:0"],
-      /serving metrics on \S+\n/,
+      /serving metrics on \S+ /,
       { CODER_PG_CONNECTION_URL: database.url },
     )
-    expect(stderr).toMatch(/serving metrics on http:\/\/\[::1\]:\d+\/metrics\n/)
+    expect(stderr).toMatch(/serving metrics on http:\/\/\[::1\]:\d+\/metrics /)
     expect(() => new URL(/serving metrics on (\S+)/.exec(stderr)![1]!)).not.toThrow()
   })
 })

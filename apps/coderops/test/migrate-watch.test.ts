@@ -206,7 +206,7 @@ describe("coderops migrate watch", () => {
       "--database-url",
       url,
     ])
-    const [, metricsUrl] = await watch.waitFor(/"metricsUrl":"([^"]+)"/, watch.stdout)
+    const [, metricsUrl] = await watch.waitFor(/"url":"([^"]+)"/, watch.stdout)
     const scrape = await (await fetch(metricsUrl!)).text()
     expect(scrape).toMatch(/^coderops_migration_in_progress 1$/m)
     expect(scrape).toMatch(/^coderops_migration_blocking_sessions 1$/m)
@@ -219,7 +219,12 @@ describe("coderops migrate watch", () => {
       .trim()
       .split("\n")
       .map((line) => JSON.parse(line))
-    expect(lines[0]).toMatchObject({ event: "started", metricsUrl })
+    expect(lines[0]).toMatchObject({
+      event: "started",
+      url: metricsUrl,
+      listen: metricsUrl!.replace(/^http:\/\/(.*)\/metrics$/, "$1"),
+      intervalSeconds: 0.2,
+    })
     const readings = lines.filter((line) => line.event === "reading")
     const acted = readings.flatMap((line) => line.actions)
     expect(acted).toEqual([
@@ -233,7 +238,10 @@ describe("coderops migrate watch", () => {
     expect(readings.some((line) => line.running?.version === 2)).toBe(true)
     watch.child.kill("SIGTERM")
     expect(await watch.exited).toBe(0)
-    expect(JSON.parse(watch.stdout().trim().split("\n").at(-1)!)).toEqual({ event: "stopped" })
+    expect(JSON.parse(watch.stdout().trim().split("\n").at(-1)!)).toMatchObject({
+      event: "stopped",
+      signal: "SIGTERM",
+    })
     expect(
       (await sql<{ version: string }>(url, "SELECT version FROM schema_migrations"))[0]?.version,
     ).toBe("3")

@@ -61,7 +61,7 @@ describe("coderops migrate", () => {
     const first = start(["up", "--dir", dir], url)
     await first.waitFor(/000001_step\.up\.sql/)
     await new Promise((resolve) => setTimeout(resolve, 500))
-    first.child.kill("SIGKILL")
+    first.kill("SIGKILL")
     await first.exited
     const status = await coderops([
       "migrate",
@@ -119,7 +119,7 @@ describe("coderops migrate", () => {
     const first = start(["up", "--dir", dir], url)
     await first.waitFor(/000001_t\.up\.sql/)
     await new Promise((resolve) => setTimeout(resolve, 500))
-    first.child.kill("SIGKILL")
+    first.kill("SIGKILL")
     await first.exited
     const refused = await coderops(["migrate", "up", "--dir", dir, "--database-url", url])
     expect(refused.code).toBe(1)
@@ -144,7 +144,7 @@ describe("coderops migrate", () => {
     const dir = await migrationDir(slowChain(5, 0.6))
     const run = start(["up", "--dir", dir], url)
     await run.waitFor(/000001_step\.up\.sql/)
-    run.child.kill("SIGINT")
+    run.kill("SIGINT")
     expect(await run.exited).toBe(130)
     const [state] = (await sql(url, "SELECT version::int, dirty FROM schema_migrations")) as Array<{
       version: number

@@ -32,7 +32,8 @@ import { FlagOutOfRange } from "./IntegerFlag.js"
 import { redactingLogger } from "./internal/redactingLogger.js"
 import { toJsonValue, usageProblem, writeFailure } from "./JsonOutput.js"
 import { ProgressLine, progressIntervalMs } from "./Progress.js"
-import { colorsWanted } from "./render.js"
+import { colorsWanted, roundSeconds } from "./render.js"
+import { stopGraceMs, stoppingLine } from "./Stopping.js"
 
 /** The flags of command class T: its own and those of every base between it and Command. */
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -108,6 +109,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected flags!: BaseFlags<T>
+  /** The signal (SIGINT, SIGTERM) that interrupted the running program, once one did. */
+  protected stopSignal: NodeJS.Signals | undefined
+  /** The program did not finish within `stopGraceMs` of the signal and was left behind. */
+  private abandonedOnStop = false
+  /** No event after `stopped` (a pass left behind may still end). */
+  private eventsEnded = false
   protected args!: BaseArgs<T>
   private registry: MetricsShape | undefined
   /** False once --metrics-file was found unwritable: nothing more to say about it. */
@@ -306,17 +313,31 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         Effect.provide(Logger.layer([redactingLogger(redactSecrets)])),
       ),
     )
-    let interrupted = false
-    const onSignal = () => {
-      if (interrupted) process.exit(ExitCode.interrupted)
-      interrupted = true
-      this.logToStderr("interrupted: finishing cleanly (press Ctrl-C again to exit at once)")
+    let grace: NodeJS.Timeout | undefined
+    let abandon: () => void = () => {}
+    const abandoned = new Promise<"abandoned">((resolve) => {
+      abandon = () => resolve("abandoned")
+    })
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (this.stopSignal !== undefined) process.exit(ExitCode.interrupted)
+      this.stopSignal = signal
+      this.logToStderr(stoppingLine(signal))
       Effect.runFork(Fiber.interrupt(fiber))
+      // A service stops within its manager's patience even when a finalizer waits on a
+      // database that does not answer (a connection attempt, closing the pool).
+      if (this.runsUntilStopped()) grace = setTimeout(abandon, stopGraceMs)
     }
     process.on("SIGINT", onSignal)
     process.on("SIGTERM", onSignal)
     try {
-      const exit = await Effect.runPromise(Fiber.await(fiber))
+      const exit = await Promise.race([Effect.runPromise(Fiber.await(fiber)), abandoned])
+      if (exit === "abandoned") {
+        this.abandonedOnStop = true
+        this.warnLine(
+          `still waiting on the database ${stopGraceMs / 1000} s after ${this.stopSignal}: stopping without it (the server rolls back a transaction left open)`,
+        )
+        return undefined as A
+      }
       if (Exit.isSuccess(exit)) return exit.value
       if (Cause.hasInterruptsOnly(exit.cause)) {
         if (options?.interruptIsSuccess) return undefined as A
@@ -337,8 +358,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
           : reportOf(new Error(`unexpected failure: ${Cause.squash(exit.cause)}`))
       throw new CommandFailure(report, Cause.pretty(exit.cause))
     } finally {
+      clearTimeout(grace)
       process.off("SIGINT", onSignal)
       process.off("SIGTERM", onSignal)
+      if (this.stopSignal !== undefined) {
+        // Stopping already: another signal ends the process now, with the code of this stop
+        // (not the signal's default death, which would read as a crash).
+        const code = options?.interruptIsSuccess ? 0 : ExitCode.interrupted
+        const exitNow = () => process.exit(process.exitCode ?? code)
+        process.once("SIGINT", exitNow)
+        process.once("SIGTERM", exitNow)
+      }
     }
   }
 
@@ -357,7 +387,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         process.exitCode = process.exitCode || ExitCode.failure
       }
     }
-    return super.finally(error)
+    const result = await super.finally(error)
+    // What was left behind (a connection attempt) must not keep the process alive; an
+    // unref'd timer fires only if something still does.
+    if (this.abandonedOnStop) setTimeout(() => process.exit(), 100).unref()
+    return result
   }
 
   /**
@@ -376,6 +410,30 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Fails the command with a report (exit code, hint) without a stack trace. */
   protected fail(report: Omit<FailureReport, "tag"> & { readonly tag?: string }): never {
     throw new CommandFailure({ tag: "CommandFailed", ...report }, "")
+  }
+
+  /**
+   * An event of a long-running mode (started, a pass, stopped): under `--json` one JSON
+   * object on a line of stdout, written at once, with its time (ISO 8601 UTC); nothing
+   * otherwise (the command prints its own text lines).
+   */
+  protected emitEvent(event: string, fields: Record<string, unknown> = {}): void {
+    if (!this.jsonEnabled() || this.eventsEnded) return
+    if (event === "stopped") this.eventsEnded = true
+    const line = JSON.stringify(toJsonValue({ event, time: new Date().toISOString(), ...fields }))
+    process.stdout.write(`${line}\n`)
+  }
+
+  /**
+   * The end of a long-running command that a signal stopped: a line on stderr, or the
+   * `stopped` event under `--json`, with the signal and how long it ran.
+   */
+  protected stopped(startedAt: number, fields: Record<string, unknown> = {}): void {
+    const uptimeSeconds = roundSeconds((performance.now() - startedAt) / 1000)
+    this.logToStderr(
+      `${new Date().toISOString()} stopped${this.stopSignal ? ` on ${this.stopSignal}` : ""} after ${uptimeSeconds} s`,
+    )
+    this.emitEvent("stopped", { signal: this.stopSignal, uptimeSeconds, ...fields })
   }
 
   /**
@@ -403,6 +461,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.exitCode = failure.report.exitCode
     writeFailure(failure.report, {
       json: this.jsonEnabled(),
+      // A long-running mode writes JSON lines: its error is one line too.
+      oneLine: this.flags !== undefined && this.runsUntilStopped(),
       debugDetail:
         this.flags?.debug && failure.debugDetail ? redactSecrets(failure.debugDetail) : undefined,
     })

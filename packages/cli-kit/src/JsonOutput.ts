@@ -1,5 +1,6 @@
 import { stripVTControlCharacters } from "node:util"
 import type { FailureReport } from "./FailureReport.js"
+import { roundSeconds } from "./render.js"
 
 /** A duration's key: `seconds`, or a name ending in `Seconds` (README, "JSON output"). */
 const durationKey = /^seconds$|Seconds$/
@@ -15,7 +16,7 @@ export const toJsonValue = (value: unknown): unknown => {
     JSON.stringify(value, (key, field) => {
       if (field === undefined) return null
       // An integer number of milliseconds over 1000 is exact: no float noise left.
-      if (typeof field === "number" && durationKey.test(key)) return Math.round(field * 1000) / 1000
+      if (typeof field === "number" && durationKey.test(key)) return roundSeconds(field)
       return field
     }),
   )
@@ -39,10 +40,15 @@ export const failureJson = (report: FailureReport) =>
  */
 export const writeFailure = (
   report: FailureReport,
-  options: { readonly json: boolean; readonly debugDetail?: string | undefined },
+  options: {
+    readonly json: boolean
+    /** One line (a long-running mode's JSON lines) rather than indented. */
+    readonly oneLine?: boolean | undefined
+    readonly debugDetail?: string | undefined
+  },
 ): void => {
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(failureJson(report), null, 2)}\n`)
+    process.stdout.write(`${JSON.stringify(failureJson(report), null, options.oneLine ? 0 : 2)}\n`)
     return
   }
   process.stderr.write(`Error: ${report.message}\n`)

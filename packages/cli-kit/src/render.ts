@@ -78,3 +78,6 @@ export const renderTable = <T extends Record<string, unknown>>(
   for (let r = 0; r < rows.length; r++) out.push(line((c) => cells[r * n + c]!))
   return `${out.join("\n")}\n`
 }
+
+/** Seconds rounded to the millisecond, as every duration in `--json` is given. */
+export const roundSeconds = (seconds: number): number => Math.round(seconds * 1000) / 1000

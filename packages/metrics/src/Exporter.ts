@@ -6,6 +6,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { type GaugeMetric, type MetricSpec, Metrics, type MetricsShape } from "./Metrics.js"
+import type { Readiness } from "./MetricsServer.js"
 
 /** One group of gauges read from the database on a scrape. */
 export interface Collector {
@@ -41,6 +42,10 @@ interface Run {
   started: number | undefined
   /** Reported (done, failed or abandoned): from then on its writes are ignored. */
   settled: boolean
+  /** Why it failed, once it did. */
+  failure?: string | undefined
+  /** It got a session on the server and ran a statement there: the database is reachable. */
+  reached?: boolean | undefined
 }
 
 /** The exporter's own metrics: how each collector's refresh went. */
@@ -64,7 +69,11 @@ const exporterMetrics = (metrics: MetricsShape) => {
     name: "coderops_exporter_last_refresh_timestamp_seconds",
     help: "Unix time of the last refresh of the database gauges.",
   })
-  return { errors, duration, up, lastRefresh }
+  const databaseUp = metrics.gauge({
+    name: "coderops_exporter_database_up",
+    help: "1 when the last refresh reached the database (a collector connected and ran a statement); 0 when none could.",
+  })
+  return { errors, duration, up, lastRefresh, databaseUp }
 }
 
 /**
@@ -82,7 +91,7 @@ export const makeExporter = Effect.fn("Exporter.make")(function* (
   const metrics = yield* Metrics
   const db = yield* Db
   const context = yield* Effect.context<Db | Metrics>()
-  const { errors, duration, up, lastRefresh } = exporterMetrics(metrics)
+  const { errors, duration, up, lastRefresh, databaseUp } = exporterMetrics(metrics)
   for (const collector of collectors) errors.inc({ collector: collector.name }, 0)
   const minRefreshMs = Duration.toMillis(options.minRefresh)
   const timeoutMs = Duration.toMillis(options.timeout)
@@ -119,6 +128,7 @@ export const makeExporter = Effect.fn("Exporter.make")(function* (
   ) =>
     Effect.gen(function* () {
       run.settled = true
+      run.failure = failure?.reason
       const collector = run.collector.name
       const elapsed = run.started === undefined ? 0 : performance.now() - run.started
       duration.set({ collector }, elapsed / 1000)
@@ -129,6 +139,8 @@ export const makeExporter = Effect.fn("Exporter.make")(function* (
       yield* Effect.logWarning(`collector ${collector} skipped: ${failure.reason}`)
       if (failure.cause !== undefined) yield* Effect.logDebug(failure.cause)
     })
+
+  let readiness: Readiness = { ready: false, reason: "not refreshed yet" }
 
   /** Runs one collector on one connection, its statements limited server-side too. */
   const runOne = (run: Run, deadline: number) =>
@@ -142,6 +154,7 @@ export const makeExporter = Effect.fn("Exporter.make")(function* (
             "SetCollectorLimits",
             `SET statement_timeout = ${statementMs}; SET lock_timeout = ${Math.min(statementMs, lockWaitMs)}`,
           )
+          run.reached = true
           const exit = yield* Effect.exit(
             Effect.provideService(run.collector.collect, Metrics, metricsFor(run)),
           )
@@ -196,7 +209,17 @@ export const makeExporter = Effect.fn("Exporter.make")(function* (
       }
       yield* Effect.forkDetach(Fiber.interrupt(work))
     }
-    lastRefresh.set({}, Date.now() / 1000)
+    const now = new Date()
+    lastRefresh.set({}, now.getTime() / 1000)
+    // With no collector there is nothing the exporter needs the database for.
+    const up = runs.length === 0 || runs.some((run) => run.reached)
+    databaseUp.set({}, up ? 1 : 0)
+    readiness = up
+      ? { ready: true, reason: `the database was reached at ${now.toISOString()}` }
+      : {
+          ready: false,
+          reason: `the database could not be reached at ${now.toISOString()}: ${runs.find((run) => run.failure !== undefined)?.failure ?? "no collector got a connection"}`,
+        }
   })
 
   let lastStarted = Number.NEGATIVE_INFINITY
@@ -210,5 +233,12 @@ export const makeExporter = Effect.fn("Exporter.make")(function* (
     })
     return inflight
   })
-  return { refresh }
+  return {
+    refresh,
+    /**
+     * Refreshes (as a scrape does, at most once per `minRefresh`), then says whether that
+     * refresh reached the database: why not (the first collector's failure), or when.
+     */
+    readiness: Effect.map(refresh, () => readiness),
+  }
 })

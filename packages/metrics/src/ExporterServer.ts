@@ -9,7 +9,8 @@ import { formatListenAddress, type ListenAddress, serveMetrics } from "./Metrics
 
 /**
  * Serves `/metrics` on `address` until the scope closes, the collectors refreshed by an
- * exporter on scrapes (see `makeExporter`). Returns the address bound (the port chosen
+ * exporter on scrapes (see `makeExporter`); `/readyz` says whether its last refresh
+ * reached the database. Returns the address bound (the port chosen
  * for port 0) and the URL of `/metrics` on it.
  */
 export const serveExporter = Effect.fn("MetricsServer.serveExporter")(function* (
@@ -18,6 +19,6 @@ export const serveExporter = Effect.fn("MetricsServer.serveExporter")(function* 
   options: ExporterOptions = defaultExporterOptions,
 ) {
   const exporter = yield* makeExporter(collectors, options)
-  const bound = yield* serveMetrics(address, exporter.refresh)
+  const bound = yield* serveMetrics(address, exporter.refresh, exporter.readiness)
   return { ...bound, url: `http://${formatListenAddress(bound)}/metrics` }
 })

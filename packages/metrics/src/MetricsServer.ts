@@ -43,14 +43,22 @@ export const parseListenAddress = (
   return Effect.succeed({ host: match[1] ?? (match[2] || "0.0.0.0"), port })
 }
 
+/** What `/readyz` answers: 200 with `reason` when ready, 503 with it when not. */
+export interface Readiness {
+  readonly ready: boolean
+  readonly reason: string
+}
+
 /**
- * Serves `/metrics` (Prometheus text format) and `/healthz` until the scope closes.
- * `beforeScrape` runs before each exposition (the exporter refreshes its gauges there);
- * a failure in it never fails the scrape.
+ * Serves `/metrics` (Prometheus text format), `/healthz` (the process answers) and
+ * `/readyz` (`readiness`, e.g. whether the database was reached; "ok" without one) until
+ * the scope closes. `beforeScrape` runs before each exposition (the exporter refreshes its
+ * gauges there); a failure in it never fails the scrape.
  */
 export const serveMetrics = Effect.fn("MetricsServer.serve")(function* <R>(
   address: ListenAddress,
   beforeScrape?: Effect.Effect<void, never, R>,
+  readiness?: Effect.Effect<Readiness, never, R>,
 ) {
   const metrics = yield* Metrics
   // Imported here: an ES import of node:http also loads its HTTP client (undici), about
@@ -60,6 +68,9 @@ export const serveMetrics = Effect.fn("MetricsServer.serve")(function* <R>(
   const refresh = beforeScrape
     ? () => Effect.runPromiseWith(context)(beforeScrape)
     : () => Promise.resolve()
+  const ready = readiness
+    ? () => Effect.runPromiseWith(context)(readiness)
+    : () => Promise.resolve<Readiness>({ ready: true, reason: "ok" })
   const server = createServer((request, response) => {
     const path = (request.url ?? "/").split("?")[0]
     if (request.method !== "GET" && request.method !== "HEAD") {
@@ -70,8 +81,23 @@ export const serveMetrics = Effect.fn("MetricsServer.serve")(function* <R>(
       response.writeHead(200, { "content-type": "text/plain" }).end("ok\n")
       return
     }
+    if (path === "/readyz") {
+      ready().then(
+        (answer) =>
+          response
+            .writeHead(answer.ready ? 200 : 503, { "content-type": "text/plain" })
+            .end(`${answer.ready ? "ready" : "not ready"}: ${answer.reason}\n`),
+        (error: unknown) =>
+          response
+            .writeHead(503, { "content-type": "text/plain" })
+            .end(`not ready: ${String(error)}\n`),
+      )
+      return
+    }
     if (path !== "/metrics") {
-      response.writeHead(404, { "content-type": "text/plain" }).end("not found: try /metrics\n")
+      response
+        .writeHead(404, { "content-type": "text/plain" })
+        .end("not found: try /metrics, /healthz or /readyz\n")
       return
     }
     refresh()
@@ -106,9 +132,11 @@ export const serveMetrics = Effect.fn("MetricsServer.serve")(function* <R>(
         server.close(() => resume(Effect.void))
       }),
   )
+  // The address the system bound: the port chosen for port 0, `localhost` resolved.
   const bound = server.address()
-  return {
-    host: address.host,
-    port: typeof bound === "object" && bound !== null ? bound.port : address.port,
-  } satisfies ListenAddress
+  return (
+    typeof bound === "object" && bound !== null
+      ? { host: bound.address, port: bound.port }
+      : address
+  ) satisfies ListenAddress
 })

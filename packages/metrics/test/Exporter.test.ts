@@ -1,4 +1,4 @@
-import { type AddressInfo, createServer, type Socket } from "node:net"
+import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net"
 import { Db } from "@coderops/db-core"
 import { sql, useTestDatabase } from "@coderops/test-postgres"
 import { histogramOf, parseExposition, sampleValue } from "@coderops/test-prometheus"
@@ -31,7 +31,11 @@ const withExporter = <A>(
     Effect.scoped(
       Effect.gen(function* () {
         const exporter = yield* makeExporter(collectors, options)
-        const bound = yield* serveMetrics({ host: "127.0.0.1", port: 0 }, exporter.refresh)
+        const bound = yield* serveMetrics(
+          { host: "127.0.0.1", port: 0 },
+          exporter.refresh,
+          exporter.readiness,
+        )
         return yield* Effect.promise(() => scrapes(`http://127.0.0.1:${bound.port}`))
       }),
     ),
@@ -302,5 +306,115 @@ describe("serveExporter", () => {
     )
     expect(url).toMatch(/^http:\/\/\[::1\]:\d+\/metrics$/)
     expect(sampleValue(families, "test_served_value")).toBe(1)
+  })
+})
+
+/**
+ * A TCP relay to the test server that can be cut (the listener closed, every connection
+ * dropped, as when the server stops) and restored on the same port.
+ */
+const relayTo = async (host: string, port: number) => {
+  const sockets = new Set<Socket>()
+  const track = (socket: Socket) => {
+    sockets.add(socket)
+    socket.on("error", () => {})
+    socket.on("close", () => sockets.delete(socket))
+  }
+  const listen = (at: number) => {
+    const server = createServer((client) => {
+      const upstream = connect({ host, port })
+      track(client)
+      track(upstream)
+      client.pipe(upstream).pipe(client)
+      const end = () => {
+        client.destroy()
+        upstream.destroy()
+      }
+      client.on("close", end)
+      upstream.on("close", end)
+    })
+    return new Promise<Server>((resolve) => server.listen(at, "127.0.0.1", () => resolve(server)))
+  }
+  let server: Server | undefined = await listen(0)
+  const relayPort = (server.address() as AddressInfo).port
+  return {
+    port: relayPort,
+    cut: async () => {
+      const closing = server
+      server = undefined
+      for (const socket of sockets) socket.destroy()
+      await new Promise((resolve) => closing?.close(resolve))
+    },
+    restore: async () => {
+      server = await listen(relayPort)
+    },
+  }
+}
+
+describe("exporter health", () => {
+  it("coderops_exporter_database_up and /readyz follow whether a refresh reached the database; /healthz stays ok", async () => {
+    const target = new URL(empty.url)
+    const relay = await relayTo(target.hostname, Number(target.port))
+    const url = new URL(empty.url)
+    url.port = String(relay.port)
+    try {
+      const probes = await withExporter(
+        url.toString(),
+        // A collector that fails on a missing table still reached the database.
+        [statementCollector("missing", "SELECT count(*)::int AS n FROM no_such_table"), one("a")],
+        async (base) => {
+          const probe = async () => {
+            const ready = await fetch(`${base}/readyz`)
+            const text = await ready.text()
+            const families = await scrape(base)
+            const healthz = (await fetch(`${base}/healthz`)).status
+            return {
+              status: ready.status,
+              text,
+              healthz,
+              up: sampleValue(families, "coderops_exporter_database_up"),
+              collectorUp: sampleValue(families, "coderops_exporter_collector_up", {
+                collector: "a",
+              }),
+            }
+          }
+          const before = await probe()
+          await relay.cut()
+          const down = await probe()
+          await relay.restore()
+          const back = await probe()
+          return { before, down, back }
+        },
+        { minRefresh: "0 millis", timeout: "3 seconds" },
+        2,
+      )
+      expect(probes.before).toMatchObject({ status: 200, healthz: 200, up: 1, collectorUp: 1 })
+      expect(probes.before.text).toMatch(/^ready: the database was reached at \S+Z\n$/)
+      expect(probes.down).toMatchObject({ status: 503, healthz: 200, up: 0, collectorUp: 0 })
+      expect(probes.down.text).toMatch(/^not ready: the database could not be reached at \S+Z: /)
+      expect(probes.down.text).toContain(`127.0.0.1:${relay.port}`)
+      expect(probes.down.text).not.toContain(url.password)
+      expect(probes.back).toMatchObject({ status: 200, healthz: 200, up: 1, collectorUp: 1 })
+    } finally {
+      await relay.cut()
+    }
+  })
+
+  it("without a readiness check /readyz answers ok", async () => {
+    const status = await run(
+      empty.url,
+      Effect.scoped(
+        Effect.gen(function* () {
+          const bound = yield* serveMetrics({ host: "localhost", port: 0 }, Effect.void)
+          // The address the system bound, not the name it was given.
+          expect(bound.host).toMatch(/^(127\.0\.0\.1|::1)$/)
+          return yield* Effect.promise(async () => {
+            const response = await fetch(`http://${formatListenAddress(bound)}/readyz`)
+            return [response.status, await response.text()] as const
+          })
+        }),
+      ),
+    )
+    expect(status).toEqual([200, "ready: ok\n"])
   })
 })

@@ -1,4 +1,4 @@
-import { BaseCommand, integerFlag } from "@coderops/cli-kit"
+import { BaseCommand, integerFlag, roundSeconds, stopHint } from "@coderops/cli-kit"
 import { type ConfigOverrides, formatGoDuration, parseGoDuration } from "@coderops/db-core"
 import {
   defaultExporterOptions,
@@ -7,6 +7,7 @@ import {
   serveExporter,
 } from "@coderops/metrics"
 import { Flags } from "@oclif/core"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { exporterCollectors } from "../../collectors.js"
 
@@ -14,7 +15,7 @@ export default class MetricsServe extends BaseCommand<typeof MetricsServe> {
   static override summary = "Serve Prometheus metrics of a Coder database on /metrics."
 
   static override description =
-    `A long-running exporter. On a scrape it refreshes, at most once per --min-refresh, the database gauges: schema_migrations version and dirty flag; size and estimated rows of the largest tables and of api_keys, with the estimate of keys expired for more than 7 days; prebuilds membership health; connections by state and the age of the oldest transaction. The collectors run in parallel over the exporter's 2 connections, and a scrape answers within --scrape-timeout: a collector that cannot read (a missing table, a privilege, a lock held past a quarter of the timeout) or misses the deadline is skipped with a warning, its gauges are dropped (never left at old values), and coderops_exporter_collector_up{collector} is 0 and coderops_exporter_errors_total{collector} counts it; the exporter keeps serving. /healthz answers "ok". SIGINT or SIGTERM stops it cleanly.
+    `A long-running exporter. On a scrape it refreshes, at most once per --min-refresh, the database gauges: schema_migrations version and dirty flag; size and estimated rows of the largest tables and of api_keys, with the estimate of keys expired for more than 7 days; prebuilds membership health; connections by state and the age of the oldest transaction. The collectors run in parallel over the exporter's 2 connections, and a scrape answers within --scrape-timeout: a collector that cannot read (a missing table, a privilege, a lock held past a quarter of the timeout) or misses the deadline is skipped with a warning, its gauges are dropped (never left at old values), and coderops_exporter_collector_up{collector} is 0 and coderops_exporter_errors_total{collector} counts it; the exporter keeps serving. /healthz answers "ok" while the process runs; /readyz answers 200 when the last refresh reached the database and 503 with the reason when it did not (coderops_exporter_database_up says the same). SIGINT or SIGTERM stops it cleanly, exit 0. With --json it writes one JSON object per line: {"event":"started","listen":...} once it listens, {"event":"stopped",...} when it stops.
 
 Give the database in $CODER_PG_CONNECTION_URL, not --database-url: every local user can read a command line (ps) for as long as the exporter runs, so a password on it draws a warning. So does a --metrics-addr on all interfaces (0.0.0.0, [::], :PORT): /metrics names tables and their sizes.
 
@@ -70,8 +71,19 @@ Every metric is documented in the README; a Grafana dashboard ships in @coderops
 
   async run(): Promise<void> {
     const flags = this.flags
-    const log = (line: string) => this.logToStderr(line)
+    const startedAt = performance.now()
     const metricsAddress = (value: string) => this.metricsAddress(value)
+    const onStarted = (listen: string, url: string, minRefresh: number, timeout: number) => {
+      this.logToStderr(
+        `${new Date().toISOString()} serving metrics on ${url} (also /healthz, /readyz; ${stopHint()})`,
+      )
+      this.emitEvent("started", {
+        listen,
+        url,
+        minRefreshSeconds: roundSeconds(minRefresh),
+        scrapeTimeoutSeconds: roundSeconds(timeout),
+      })
+    }
     const program = Effect.gen(function* () {
       const address = yield* metricsAddress(flags["metrics-addr"])
       const minRefresh = yield* parseGoDuration(flags["min-refresh"], "--min-refresh", {
@@ -89,10 +101,15 @@ Every metric is documented in the README; a Grafana dashboard ships in @coderops
         exporterCollectors({ tableLimit: flags.tables }),
         { minRefresh, timeout },
       )
-      log(`serving metrics on ${served.url} (Ctrl-C to stop)`)
+      onStarted(
+        formatListenAddress(served),
+        served.url,
+        Duration.toSeconds(minRefresh),
+        Duration.toSeconds(timeout),
+      )
       return yield* Effect.never
     })
     await this.runDb(Effect.scoped(program), { interruptIsSuccess: true })
-    this.logToStderr("stopped")
+    this.stopped(startedAt)
   }
 }

@@ -1,6 +1,6 @@
-import { BaseCommand, ExitCode } from "@coderops/cli-kit"
+import { BaseCommand, ExitCode, roundSeconds } from "@coderops/cli-kit"
 import { formatGoDuration, parseGoDuration } from "@coderops/db-core"
-import { serveExporter } from "@coderops/metrics"
+import { formatListenAddress, serveExporter } from "@coderops/metrics"
 import {
   migrationActivityCollector,
   type WatchSnapshot,
@@ -8,6 +8,7 @@ import {
 } from "@coderops/migration-watch"
 import { loadMigrations, migrationStateCollector } from "@coderops/migrations"
 import { Flags } from "@oclif/core"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { directoryFlags, MigrateCommand, stateTableFlags } from "../../MigrateCommand.js"
 import { describeAction, renderWatchSnapshot, snapshotKey } from "../../watchView.js"
@@ -85,13 +86,14 @@ Acts only when asked: --cancel-blockers-after 30s --yes cancels the query of eve
     const metricsAddress = (value: string) => this.metricsAddress(value)
     const log = (line: string) => this.logToStderr(`${new Date().toISOString()} ${line}`)
     // Under --json a long-running command writes one JSON object a line on stdout.
-    const jsonLine = (event: string, fields: object) =>
-      process.stdout.write(`${JSON.stringify(this.toSuccessJson({ event, ...fields }))}\n`)
+    const jsonLine = (event: string, fields: Record<string, unknown>) =>
+      this.emitEvent(event, fields)
+    const startedAt = performance.now()
     let lastKey: string | undefined
     const show = (snapshot: WatchSnapshot) =>
       Effect.sync(() => {
         if (json) {
-          if (!flags.once) jsonLine("reading", snapshot)
+          if (!flags.once) jsonLine("reading", { ...snapshot })
           return
         }
         if (terminal) {
@@ -120,17 +122,22 @@ Acts only when asked: --cancel-blockers-after 30s --yes cancels the query of eve
               max: "24 hours",
             })
       const migrations = yield* loadMigrations(dir)
-      let metricsUrl: string | undefined
+      let served: { readonly listen: string; readonly url: string } | undefined
       if (flags["metrics-addr"] !== undefined) {
         const address = yield* metricsAddress(flags["metrics-addr"])
-        const served = yield* serveExporter(address, [
+        const bound = yield* serveExporter(address, [
           migrationActivityCollector,
           migrationStateCollector,
         ])
-        metricsUrl = served.url
-        log(`serving migration gauges on ${served.url}`)
+        served = { listen: formatListenAddress(bound), url: bound.url }
+        log(`serving migration gauges on ${bound.url} (also /healthz, /readyz)`)
       }
-      if (json && !flags.once) jsonLine("started", { metricsUrl, interval: flags.interval })
+      if (!flags.once)
+        jsonLine("started", {
+          listen: served?.listen,
+          url: served?.url,
+          intervalSeconds: roundSeconds(Duration.toSeconds(interval)),
+        })
       if (cancelAfter !== undefined) {
         log(
           `${flags.terminate ? "ending" : "cancelling the queries of"} sessions that block the migration for more than ${formatGoDuration(cancelAfter)}`,
@@ -150,7 +157,7 @@ Acts only when asked: --cancel-blockers-after 30s --yes cancels the query of eve
     })
     const last = await this.runDb(Effect.scoped(program), { interruptIsSuccess: !flags.once })
     if (!flags.once) {
-      if (json) jsonLine("stopped", {})
+      this.stopped(startedAt)
       return undefined
     }
     if (last.state?.dirty === true) process.exitCode = ExitCode.databaseDirty

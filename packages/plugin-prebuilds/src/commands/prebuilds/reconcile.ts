@@ -1,4 +1,4 @@
-import { BaseCommand, countOf, ExitCode } from "@coderops/cli-kit"
+import { BaseCommand, countOf, ExitCode, roundSeconds, stopHint } from "@coderops/cli-kit"
 import { parseGoDuration } from "@coderops/db-core"
 import { defaultMetricsAddress, formatListenAddress, serveExporter } from "@coderops/metrics"
 import {
@@ -41,7 +41,7 @@ export default class PrebuildsReconcile extends BaseCommand<typeof PrebuildsReco
   static override description =
     `One pass: one status query; then, only where missing and in order, the organization membership, the coderprebuiltworkspaces group (display name "Prebuilt Workspaces", quota 0), and the group membership. A converged deployment costs exactly one query. Safe alongside coderd and other reconcilers: rows someone else wrote first count as done, and the pass takes Coder's leader lock (pg_try_advisory_xact_lock(7)); a pass that does not get it does nothing.
 
-With --watch it runs every --interval until SIGINT/SIGTERM (between passes), backs off while the database is unreachable, and can serve metrics on --metrics-addr. For such a long run give the database in $CODER_PG_CONNECTION_URL, not --database-url: every local user can read a command line (ps), so a password on it draws a warning, as does a --metrics-addr on all interfaces.`
+With --watch it runs every --interval until SIGINT/SIGTERM (between passes; exit 0), backs off while the database is unreachable, and can serve metrics on --metrics-addr (with /healthz and /readyz, as metrics serve). With --json it writes one JSON object per line: {"event":"started",...}, one {"event":"pass",...} or {"event":"passFailed",...} per pass, {"event":"stopped",...}. For such a long run give the database in $CODER_PG_CONNECTION_URL, not --database-url: every local user can read a command line (ps), so a password on it draws a warning, as does a --metrics-addr on all interfaces.`
 
   static override examples = [
     { description: "What would change.", command: "<%= config.bin %> <%= command.id %> --dry-run" },
@@ -98,6 +98,11 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes), bac
     }
     const log = (line: string) => this.logToStderr(`${new Date().toISOString()} ${line}`)
     const metricsAddress = (value: string) => this.metricsAddress(value)
+    const startedAt = performance.now()
+    const event = (name: string, fields: Record<string, unknown>) => this.emitEvent(name, fields)
+    const failureOf = (error: unknown) => this.reportFailure(error)
+    let passes = 0
+    let failedPasses = 0
     const program = Effect.gen(function* () {
       const interval = flags.interval ?? "1m"
       const parsedInterval = yield* parseGoDuration(interval, "--interval", {
@@ -105,34 +110,60 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes), bac
         min: "1 second",
         max: "24 hours",
       })
+      let served: { readonly listen: string; readonly url: string } | undefined
       if (flags["metrics-addr"] !== undefined) {
         const address = yield* metricsAddress(flags["metrics-addr"])
-        const served = yield* serveExporter(address, [
+        const bound = yield* serveExporter(address, [
           prebuildsHealthCollector,
           presetStateCollector,
         ])
-        log(`serving metrics on ${served.url}`)
+        served = { listen: formatListenAddress(bound), url: bound.url }
+        log(`serving metrics on ${bound.url} (also /healthz, /readyz)`)
       }
-      log(`reconciling every ${interval} (Ctrl-C stops between passes)`)
+      log(`reconciling every ${interval} (stops between passes; ${stopHint()})`)
+      event("started", {
+        listen: served?.listen,
+        url: served?.url,
+        intervalSeconds: roundSeconds(Duration.toSeconds(parsedInterval)),
+        leaderLock: leaderLockKey !== undefined,
+      })
       let lastFailed = false
       return yield* runReconcileLoop({
         interval: parsedInterval,
         leaderLockKey,
         onPass: (report) => {
+          passes++
           if (lastFailed) log("the database is back")
           lastFailed = false
           if (report.leader) log(summaryOf(report))
+          event("pass", {
+            leader: report.leader,
+            organizationsChecked: report.organizationsChecked,
+            membershipsCreated: report.membershipsCreated,
+            groupsCreated: report.groupsCreated,
+            groupMembershipsCreated: report.groupMembershipsCreated,
+            organizationsGone: report.organizationsGone,
+            errors: report.errors,
+            queries: report.queries,
+            seconds: roundSeconds(report.seconds),
+          })
         },
         onFailure: (error, retryIn) => {
+          passes++
+          failedPasses++
           lastFailed = true
-          log(
-            `pass failed: ${error.message}; retrying in ${(Duration.toMillis(retryIn) / 1000).toFixed(1)} s`,
-          )
+          const retryInSeconds = roundSeconds(Duration.toSeconds(retryIn))
+          log(`pass failed: ${error.message}; retrying in ${retryInSeconds.toFixed(1)} s`)
+          const failure = failureOf(error)
+          event("passFailed", {
+            error: { tag: failure.tag, message: failure.message, hint: failure.hint },
+            retryInSeconds,
+          })
         },
       })
     })
     await this.runDb(Effect.scoped(program), { interruptIsSuccess: true })
-    log("stopped")
+    this.stopped(startedAt, { passes, failedPasses })
     return undefined
   }
 }
