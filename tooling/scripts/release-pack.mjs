@@ -24,6 +24,7 @@ const outIndex = process.argv.indexOf("--out")
 const out = resolve(outIndex === -1 ? join(root, "release") : process.argv[outIndex + 1])
 
 // Under `pnpm release:pack` pnpm names itself; run directly, fetch the pinned pnpm.
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: pnpm sets it for its scripts; not a build input
 const execPath = process.env.npm_execpath ?? ""
 const pnpm = /pnpm\.c?js$/.test(execPath)
   ? [process.execPath, execPath]
