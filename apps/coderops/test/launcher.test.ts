@@ -1,11 +1,10 @@
-import { spawn } from "node:child_process"
 import { chmod, mkdtemp, rm, symlink, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { afterAll, describe, expect, it } from "vitest"
-import { bin, type CliResult } from "./cli.js"
+import { bin, runFile, userShellEnv } from "./cli.js"
 
 // `./coderops` at the repository's root: README's way to run from a clone.
 const launcher = fileURLToPath(new URL("../../../coderops", import.meta.url))
@@ -15,35 +14,9 @@ const parent = await mkdtemp(join(tmpdir(), "coderops-launcher-"))
 await chmod(parent, 0o755)
 afterAll(() => rm(parent, { recursive: true, force: true }))
 
-/** The environment of a shell a user opens: no pnpm, no database of the test run. */
-const userEnv = (extra: Record<string, string> = {}) => {
-  const env: Record<string, string> = {}
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined || /^(npm_|pnpm_|DATABASE_URL$|CODER_PG_CONNECTION_URL$)/i.test(key))
-      continue
-    env[key] = value
-  }
-  return { ...env, CODEROPS_DATA_DIR: join(parent, "pg"), ...extra }
-}
-
-const run = (
-  file: string,
-  args: ReadonlyArray<string>,
-  env = userEnv(),
-): Promise<CliResult & { pid: number | undefined }> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk
-    })
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk
-    })
-    child.on("error", reject)
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, pid: child.pid }))
-  })
+const userEnv = (extra: Record<string, string> = {}) =>
+  userShellEnv({ CODEROPS_DATA_DIR: join(parent, "pg"), ...extra })
+const run = (file: string, args: ReadonlyArray<string>, env = userEnv()) => runFile(file, args, env)
 
 const median = (values: ReadonlyArray<number>) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
