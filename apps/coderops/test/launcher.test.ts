@@ -73,10 +73,13 @@ describe("./coderops, the launcher for a clone", () => {
       for (const side of round % 2 === 0 ? pair : pair.reverse()) await side()
     }
     const [launched, bare] = [median(viaLauncher), median(direct)]
-    console.log(`--help: launcher ${launched.toFixed(3)} s, node run.js ${bare.toFixed(3)} s`)
-    // The launcher's own cost (sh, readlink) is a few ms; a loaded machine adds noise. The
-    // 0.5 s target itself is BENCHMARKS.md's, measured on a quiet machine.
-    expect(launched - bare).toBeLessThan(0.1)
+    console.log(
+      `--help medians: launcher ${launched.toFixed(3)} s, node run.js ${bare.toFixed(3)} s`,
+    )
+    // The launcher's own cost (sh, readlink) is a few ms. On a loaded machine the medians
+    // are noise; the fastest runs of each show what the launcher adds. The 0.5 s target
+    // itself is BENCHMARKS.md's, measured on a quiet machine.
+    expect(Math.min(...viaLauncher) - Math.min(...direct)).toBeLessThan(0.1)
     expect(launched).toBeLessThan(1)
   })
 })
