@@ -132,6 +132,9 @@ describe("installed with npm install -g into an empty prefix", () => {
         "--no-audit",
         "--no-fund",
         "--prefer-offline",
+        // A stalled registry connection otherwise waits 5 minutes before npm retries it.
+        "--fetch-timeout=120000",
+        "--fetch-retries=4",
         `--allow-scripts=${platformPackage}`,
         ...tarballs.map((tarball) => join(releaseDir, tarball)),
       ],
