@@ -45,7 +45,7 @@ export const runFile = (
   env: Record<string, string>,
 ): Promise<CliResult & { readonly pid: number | undefined }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env })
+    const child = spawn(file, args, { env, stdio: ["ignore", "pipe", "pipe"] })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (chunk) => {
