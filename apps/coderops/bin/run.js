@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import * as nodeModule from "node:module"
 
-// Say so plainly instead of failing on some API older Node lacks.
+// Say so plainly, in one line, instead of failing on some API older Node lacks. The range
+// is every package's `engines` and README's "Node.js": the 22 and 24 LTS lines.
 const [major, minor] = process.versions.node.split(".").map(Number)
 if (major < 22 || (major === 22 && minor < 12)) {
   process.stderr.write(
-    `Error: coderops needs Node.js 22.12 or newer; this is Node.js ${process.versions.node}.\nHint: install a current Node.js LTS (22 or 24) and run coderops with it.\n`,
+    `Error: coderops needs Node.js 22.12 or newer (22 or 24 LTS); this is Node.js ${process.versions.node} (${process.execPath}): put a newer node first on PATH.\n`,
   )
   process.exit(3) // ExitCode.invalidConfig: cli-kit cannot be loaded on this Node
 }

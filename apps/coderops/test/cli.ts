@@ -47,6 +47,37 @@ export const startCoderops = (
   }
 }
 
+/** The environment of a shell a user opens: no pnpm or vitest variables, no test database. */
+export const userShellEnv = (extra: Record<string, string> = {}): Record<string, string> => {
+  const env: Record<string, string> = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined) continue
+    if (/^(npm_|pnpm_|VITEST|NODE_ENV$|DATABASE_URL$|CODER_PG_CONNECTION_URL$)/i.test(key)) continue
+    env[key] = value
+  }
+  return { ...env, ...extra }
+}
+
+/** Runs an executable (the launcher, an installed `coderops`, npm) and collects its output. */
+export const runFile = (
+  file: string,
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+): Promise<CliResult & { readonly pid: number | undefined }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(file, args, { env, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk
+    })
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk
+    })
+    child.on("error", reject)
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, pid: child.pid }))
+  })
+
 /** Starts `coderops metrics serve` on a free port; resolves once it listens. */
 export const startExporter = async (databaseUrl: string, args: ReadonlyArray<string> = []) => {
   const running = launch(["metrics", "serve", "--metrics-addr", "127.0.0.1:0", ...args], {

@@ -362,8 +362,9 @@ describe("errors a user will hit", () => {
     () => {
       const result = spawnSync(olderNode!, [bin, "db", "info"], { encoding: "utf8" })
       expect(result.status).toBe(3)
+      // One line: what it needs, what it found, where that node is.
       expect(result.stderr).toMatch(
-        /coderops needs Node\.js 22\.12 or newer; this is Node\.js 2[01]\./,
+        /^Error: coderops needs Node\.js 22\.12 or newer \(22 or 24 LTS\); this is Node\.js 2[01]\.\d+\.\d+ \(\/.*\): put a newer node first on PATH\.\n$/,
       )
       expect(result.stderr).not.toContain("SyntaxError")
     },

@@ -74,9 +74,9 @@ export const comparePair = async (
 
 /** Wall time of one process run to completion. */
 export const timeProcess =
-  (file: string, args: ReadonlyArray<string>, env?: NodeJS.ProcessEnv) => () => {
+  (file: string, args: ReadonlyArray<string>, env?: NodeJS.ProcessEnv, cwd?: string) => () => {
     const started = performance.now()
-    execFileSync(file, args, { stdio: "ignore", env: { ...process.env, ...env } })
+    execFileSync(file, args, { stdio: "ignore", env: { ...process.env, ...env }, cwd })
     return (performance.now() - started) / 1000
   }
 
