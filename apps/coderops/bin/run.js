@@ -30,4 +30,6 @@ nodeModule.enableCompileCache()
 // compare against its older minimum.
 process.env.OCLIF_DISABLE_ENGINE_WARNING ??= "1"
 const { execute } = await import("@oclif/core")
-await execute({ dir: import.meta.url })
+// No user plugins: oclif would read their list from $CODEROPS_DATA_DIR, which is the
+// embedded server's folder here, not oclif's.
+await execute({ dir: import.meta.url, loadOptions: { userPlugins: false } })

@@ -144,4 +144,12 @@ describe("colour", () => {
       expect(`${result.stdout}${result.stderr}`, args.join(" ")).not.toContain("\u001b[")
     }
   })
+
+  it("CODEROPS_DATA_DIR is the embedded server's, not oclif's: no plugin lookup there", async () => {
+    // oclif reads user plugins from <BIN>_DATA_DIR/package.json; a file there made it warn.
+    const dir = await folder({ "not-a-folder": "x" })
+    const result = await coderops(["--version"], { CODEROPS_DATA_DIR: join(dir, "not-a-folder") })
+    expect(result.code).toBe(0)
+    expect(result.stderr).toBe("")
+  })
 })
