@@ -83,4 +83,29 @@ if (status !== 0 || packed.length !== publishable.length) {
   )
   process.exit(1)
 }
-process.stdout.write(`${packed.length} packages packed into ${out}\n`)
+// The install manifest: `npm install` in a copy of this folder installs the CLI with every
+// @coderops package from these tarballs. The overrides make a library's own dependency on
+// another (`"@coderops/db-core": "0.1.0"`) resolve to its tarball too; without them npm
+// looks those up in the registry, where they are not published.
+const tarballOf = new Map(
+  publishable.map(({ manifest }) => [
+    manifest.name,
+    `file:./${packed.find((name) => name === `${manifest.name.replace(/^@/, "").replace("/", "-")}-${manifest.version}.tgz`)}`,
+  ]),
+)
+writeFileSync(
+  join(out, "package.json"),
+  `${JSON.stringify(
+    {
+      name: "coderops-release",
+      private: true,
+      description:
+        "Install: copy this folder where coderops should live, then run `npm install` in it.",
+      dependencies: Object.fromEntries(tarballOf),
+      overrides: Object.fromEntries([...tarballOf].filter(([name]) => name !== "coderops")),
+    },
+    null,
+    2,
+  )}\n`,
+)
+process.stdout.write(`${packed.length} packages packed into ${out}, with its package.json\n`)
