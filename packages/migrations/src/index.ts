@@ -1,5 +1,6 @@
 export type { LockHolder } from "./internal/lockHolders.js"
 export { describeLockHolders } from "./internal/migrationLock.js"
+export { SqlParseError, type Statement, splitStatements } from "./internal/statements.js"
 export * from "./MigrationErrors.js"
 export * from "./MigrationFiles.js"
 export * from "./MigrationPlan.js"

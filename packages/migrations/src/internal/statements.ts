@@ -1,5 +1,6 @@
 import { indexOfCodePoint, lineAndColumnAt, textPositions } from "@coderops/db-core"
 import * as Data from "effect/Data"
+import type { Node } from "libpg-query"
 
 /** One statement of a SQL text, as PostgreSQL's own parser splits it. */
 export interface Statement {
@@ -15,6 +16,8 @@ export interface Statement {
   readonly column: number
   /** BEGIN, COMMIT, ROLLBACK, SAVEPOINT, ...: the statement controls the transaction. */
   readonly transactionControl: boolean
+  /** The parser's syntax tree of the statement (libpg-query's JSON form), for analysis. */
+  readonly node: Node | undefined
 }
 
 /** The text is not valid SQL; line and column point at where the parser gave up. */
@@ -108,6 +111,7 @@ export const splitStatements = async (sql: string): Promise<ReadonlyArray<Statem
       end,
       ...at(start),
       transactionControl: stmt !== undefined && "TransactionStmt" in stmt,
+      node: stmt,
     })
   }
   return statements
