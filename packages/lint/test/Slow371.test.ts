@@ -16,7 +16,6 @@ describe("000371", () => {
       ),
     })
     const report = await lint(database.url, dir, { scope: { kind: "from", version: 371 } })
-    console.log(
       JSON.stringify(
         report.findings.map((f) => [f.rule, f.severity, f.line, f.message]),
         null,
@@ -37,7 +36,6 @@ describe("000371", () => {
       ),
     })
     const report = await lint(database.url, dir, { scope: { kind: "from", version: 371 } })
-    console.log(
       JSON.stringify(
         report.findings.map((f) => [f.rule, f.severity, f.line, f.message]),
         null,
