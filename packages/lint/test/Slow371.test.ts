@@ -16,13 +16,6 @@ describe("000371", () => {
       ),
     })
     const report = await lint(database.url, dir, { scope: { kind: "from", version: 371 } })
-      JSON.stringify(
-        report.findings.map((f) => [f.rule, f.severity, f.line, f.message]),
-        null,
-        1,
-      ),
-      report.timings,
-    )
     const rules = report.findings.map((f) => f.rule)
     expect(rules).toContain("table-rewritten-twice")
     expect(rules).toContain("purge-before-rewrite")
@@ -36,12 +29,6 @@ describe("000371", () => {
       ),
     })
     const report = await lint(database.url, dir, { scope: { kind: "from", version: 371 } })
-      JSON.stringify(
-        report.findings.map((f) => [f.rule, f.severity, f.line, f.message]),
-        null,
-        1,
-      ),
-    )
     const rules = report.findings.map((f) => f.rule)
     expect(rules).not.toContain("table-rewritten-twice")
     expect(rules).not.toContain("purge-before-rewrite")
