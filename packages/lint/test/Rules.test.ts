@@ -1,6 +1,6 @@
 import { useTestDatabase } from "@coderops/test-postgres"
 import { describe, expect, it } from "vitest"
-import { estimateSeconds, defaultCostModel, defaultThresholds, severityFor } from "../src/index.js"
+import { defaultCostModel, defaultThresholds, estimateSeconds, severityFor } from "../src/index.js"
 import { lint, migrationDir } from "./harness.js"
 
 const database = useTestDatabase()
