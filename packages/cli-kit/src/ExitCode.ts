@@ -11,6 +11,8 @@ export const ExitCode = {
   embeddedServer: 8,
   lockConflict: 9,
   sqlError: 10,
+  /** `migrate lint` found an error-severity finding (none silenced). */
+  lintErrors: 11,
   interrupted: 130,
 } as const
 

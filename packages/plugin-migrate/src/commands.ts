@@ -6,6 +6,7 @@ import MigrateCreate from "./commands/migrate/create.js"
 import MigrateDown from "./commands/migrate/down.js"
 import MigrateForce from "./commands/migrate/force.js"
 import MigrateGoto from "./commands/migrate/goto.js"
+import MigrateLint from "./commands/migrate/lint.js"
 import MigrateStatus from "./commands/migrate/status.js"
 import MigrateUp from "./commands/migrate/up.js"
 import MigrateVerify from "./commands/migrate/verify.js"
@@ -15,6 +16,7 @@ export const COMMANDS = {
   "migrate:down": MigrateDown,
   "migrate:force": MigrateForce,
   "migrate:goto": MigrateGoto,
+  "migrate:lint": MigrateLint,
   "migrate:status": MigrateStatus,
   "migrate:up": MigrateUp,
   "migrate:verify": MigrateVerify,
