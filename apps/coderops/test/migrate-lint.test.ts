@@ -75,7 +75,7 @@ describe("coderops migrate lint", () => {
       locations: Array<{ physicalLocation: { region: unknown } }>
     }>
     const twice = results.find((r) => r.ruleId === "table-rewritten-twice")!
-    expect(twice.locations[0].physicalLocation.region).toEqual({ startLine: 4, startColumn: 1 })
+    expect(twice.locations[0]?.physicalLocation.region).toEqual({ startLine: 4, startColumn: 1 })
     const github = await coderops(
       ["migrate", "lint", "--dir", dir, "--format", "github", "--ignore", "unbatched-dml"],
       env,
