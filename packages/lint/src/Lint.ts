@@ -19,6 +19,7 @@ import {
   type Thresholds,
 } from "./CostModel.js"
 import type { Finding, LintReport, MigrationLint } from "./Finding.js"
+import { confirmFiltered } from "./internal/explain.js"
 import type { Hit } from "./internal/hits.js"
 import { type SizingContext, toFinding } from "./internal/sizing.js"
 import { type Suppression, suppressionsOf } from "./internal/suppress.js"
@@ -227,6 +228,15 @@ export const lintMigrations = Effect.fn("Lint.migrations")(function* (
       ? { traced: [] as ReadonlyArray<Traced>, scratchSeconds: 0 }
       : yield* withScratchDatabase(traceAll(source, linted, base))
   const measured = options.database ? yield* measure(real, traced) : undefined
+  const confirmed: Array<Traced> = []
+  for (const t of traced) {
+    const hits = yield* confirmFiltered(
+      options.database ? real : undefined,
+      measured?.sizes ?? new Map(),
+      t.hits,
+    )
+    confirmed.push({ ...t, hits })
+  }
   const ctx: SizingContext = {
     sizes: measured?.sizes,
     purgeableRows: measured?.purgeable,
@@ -234,7 +244,7 @@ export const lintMigrations = Effect.fn("Lint.migrations")(function* (
     thresholds: { ...defaultThresholds, ...options.thresholds },
   }
   const ignore = new Set(options.ignore ?? [])
-  const migrations: Array<MigrationLint> = traced.map((t) => {
+  const migrations: Array<MigrationLint> = confirmed.map((t) => {
     const findings = [
       ...(t.parseError === undefined ? [] : [parseFinding(t.migration, t.parseError)]),
       ...t.hits.map((hit) =>

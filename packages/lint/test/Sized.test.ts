@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises"
 import { join } from "node:path"
+import { migrationsDir } from "@coderops/coder-schema"
 import { loadMigrations, makeMigrator } from "@coderops/migrations"
 import { seedDeployment } from "@coderops/synthetic"
 import { run } from "@coderops/test-db"
@@ -80,6 +81,32 @@ describe("with the real database", () => {
     expect(await severityOf(1000, 2000)).toBe("note")
     expect(await severityOf(0, 1000)).toBe("warning")
     expect(await severityOf(0, 0)).toBe("error")
+  })
+
+  it("a DELETE whose WHERE the planner expects to match most rows is unbatched; the purge count goes with it", async () => {
+    const fast = await onBaseline({
+      "000371_api_key_scopes_array_allow_list": await readFile(
+        join(migrationsDir, "000371_api_key_scopes_array_allow_list.up.sql"),
+        "utf8",
+      ),
+    })
+    const report = await lint(database.url, fast, { database: true })
+    const rules = report.findings.map((f) => f.rule)
+    expect(rules).not.toContain("table-rewritten-twice")
+    expect(rules).not.toContain("purge-before-rewrite")
+    const purge = report.findings.find(
+      (f) => f.rule === "unbatched-dml" && f.message.startsWith("DELETE"),
+    )!
+    expect(purge.message).toMatch(
+      /^DELETE of most rows of api_keys \(20,000 rows.*: about \d+% of them by the planner's estimate/,
+    )
+    expect(purge.purgeableRows).toBeGreaterThan(keys / 2)
+
+    const few = await onBaseline({
+      "000371_few": "DELETE FROM api_keys WHERE id = 'none';",
+    })
+    const fewReport = await lint(database.url, few, { database: true })
+    expect(fewReport.findings.map((f) => f.rule)).not.toContain("unbatched-dml")
   })
 
   it("leaves no scratch database behind", async () => {

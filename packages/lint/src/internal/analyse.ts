@@ -31,7 +31,7 @@ const hit = (
   rule: Rule,
   table: string | undefined,
   message: (label: string) => string,
-  extra: Partial<Pick<Hit, "work" | "passes">> = {},
+  extra: Partial<Pick<Hit, "work" | "passes" | "filtered">> = {},
 ) => {
   seen.hits.push({ rule, statement: seen.statement, table, message, locks: seen.locks, ...extra })
 }
@@ -59,7 +59,13 @@ const dml = (seen: Seen) => {
   const { node } = seen
   if ("UpdateStmt" in node) {
     const target = targetOf(seen.state, seen.before, relationName(node.UpdateStmt.relation))
-    if (target?.existing !== true || node.UpdateStmt.whereClause !== undefined) return
+    if (target?.existing !== true) return
+    if (node.UpdateStmt.whereClause !== undefined) {
+      hit(seen, rules.unbatchedDml, target.relation.name, (l) => `UPDATE of most rows of ${l}`, {
+        filtered: true,
+      })
+      return
+    }
     hit(seen, rules.unbatchedDml, target.relation.name, (l) => `UPDATE of every row of ${l}`)
     pass(seen, target, "this UPDATE rewrites every row of")
   } else if ("DeleteStmt" in node) {
@@ -67,7 +73,13 @@ const dml = (seen: Seen) => {
     const target = targetOf(seen.state, seen.before, relationName(del.relation))
     if (target?.existing !== true) return
     if (isApiKeys(target) && isExpiryPredicate(del.whereClause)) seen.state.purgedApiKeys = true
-    if (del.whereClause !== undefined) return
+    if (del.whereClause !== undefined) {
+      hit(seen, rules.unbatchedDml, target.relation.name, (l) => `DELETE of most rows of ${l}`, {
+        work: "delete",
+        filtered: true,
+      })
+      return
+    }
     hit(
       seen,
       rules.unbatchedDml,
@@ -288,7 +300,9 @@ const lockRules = (seen: Seen) => {
   if (!state.transactional) return
   const heldBefore = state.exclusive
   // Work this statement does on an existing table while an earlier exclusive lock is held.
-  const work = seen.hits.find((h) => (h.work ?? h.rule.work) !== undefined && h.table !== undefined)
+  const work = seen.hits.find(
+    (h) => !h.filtered && (h.work ?? h.rule.work) !== undefined && h.table !== undefined,
+  )
   if (heldBefore !== undefined && work !== undefined) {
     hit(
       seen,

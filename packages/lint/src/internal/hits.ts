@@ -14,6 +14,11 @@ export interface Hit {
   /** Overrides the rule's work (exclusive-lock-then-work takes the work of the statement). */
   readonly work?: Work | undefined
   readonly passes?: number | undefined
+  /**
+   * An UPDATE or DELETE with a WHERE: it stays a finding only if the real database's
+   * planner estimates that it touches most rows of the table.
+   */
+  readonly filtered?: boolean | undefined
 }
 
 /** What one migration has done so far, for the rules that look across its statements. */
