@@ -3,7 +3,6 @@ import { purgeExpiredApiKeys } from "@coderops/dbpurge"
 import {
   type Migration,
   type MigrationSet,
-  makeMigrator,
   readMigrationState,
   SqlParseError,
   type Statement,
@@ -22,6 +21,7 @@ import type { Finding, LintReport, MigrationLint } from "./Finding.js"
 import { confirmFiltered } from "./internal/explain.js"
 import type { Hit } from "./internal/hits.js"
 import { type SizingContext, toFinding } from "./internal/sizing.js"
+import { buildScratchSchema } from "./internal/scratch.js"
 import { type Suppression, suppressionsOf } from "./internal/suppress.js"
 import { traceMigration } from "./internal/trace.js"
 import { rules } from "./Rules.js"
@@ -107,13 +107,16 @@ const traceAll = (
     const db = yield* Db
     const started = performance.now()
     if (base !== undefined) {
-      const migrator = yield* makeMigrator(source, { lockTimeout: 0 })
-      yield* migrator.goto(base)
+      yield* buildScratchSchema(
+        db,
+        source.migrations.filter((m) => m.version <= base),
+      )
     }
     const scratchSeconds = (performance.now() - started) / 1000
     const traced: Array<Traced> = []
     for (const migration of linted) {
       const parsed = yield* parse(migration)
+
       const hits =
         parsed.error === undefined
           ? yield* db.withSession(

@@ -37,57 +37,81 @@ const makeCatalog = (relations: ReadonlyArray<Relation>): Catalog => {
   }
 }
 
+const catalogQuery = `SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name,
+         c.relkind::text AS kind, c.relfilenode::int8 AS filenode, i.indrelid::int8 AS table_oid
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_index i ON i.indexrelid = c.oid
+   WHERE c.relkind IN ('r', 'p', 'i', 'm')
+     AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+     AND n.nspname NOT LIKE 'pg_toast%'`
+
+/** int8 columns come as strings from a query, as numbers from json_agg. */
+interface CatalogRow {
+  oid: string | number
+  schema: string
+  name: string
+  kind: string
+  filenode: string | number
+  table_oid: string | number | null
+}
+
+const relationOf = (row: CatalogRow): Relation => ({
+  oid: Number(row.oid),
+  schema: row.schema,
+  name: row.name,
+  kind: row.kind,
+  filenode: Number(row.filenode),
+  tableOid: row.table_oid === null ? undefined : Number(row.table_oid),
+})
+
 /** Every user table, index and materialized view with its file node (a rewrite changes it). */
 export const readCatalog = (db: DbShape) =>
+  Effect.map(db.query<CatalogRow>("LintReadCatalog", catalogQuery), (rows) =>
+    makeCatalog(rows.map(relationOf)),
+  )
+
+/**
+ * In one round trip: the relation locks this session holds now, and `before` brought up
+ * to date, reading only what can have changed: relations the session holds a lock on (a
+ * rewrite, a rename or a drop takes ACCESS EXCLUSIVE) and relations newer than any in
+ * `before` (oids are handed out in increasing order; a wraparound would only hide a new
+ * relation from name lookups). A schema of thousands of relations is not read again for
+ * every statement.
+ */
+export const readLocksAndCatalog = (db: DbShape, before: Catalog, refresh: boolean) =>
   Effect.map(
-    db.query<{
-      oid: string
-      schema: string
-      name: string
-      kind: string
-      filenode: string
-      table_oid: string | null
-    }>(
-      "LintReadCatalog",
-      `SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
-              c.relfilenode::int8 AS filenode, i.indrelid::int8 AS table_oid
-         FROM pg_class c
-         JOIN pg_namespace n ON n.oid = c.relnamespace
-         LEFT JOIN pg_index i ON i.indexrelid = c.oid
-        WHERE c.relkind IN ('r', 'p', 'i', 'm')
-          AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-          AND n.nspname NOT LIKE 'pg_toast%'`,
+    db.query<{ locks: ReadonlyArray<{ oid: number; mode: string }>; relations: Array<CatalogRow> }>(
+      "LintReadLocksAndCatalog",
+      `WITH held AS (
+         SELECT relation::int8 AS oid, mode FROM pg_locks
+          WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted
+            AND relation >= 16384)
+       SELECT (SELECT coalesce(json_agg(held), '[]') FROM held) AS locks,
+              CASE WHEN $2 THEN (SELECT coalesce(json_agg(r), '[]') FROM (${catalogQuery}
+                AND (c.oid > $1::bigint::oid OR c.oid::int8 IN (SELECT oid FROM held))) r)
+              ELSE '[]' END AS relations`,
+      [Math.max(0, ...before.byOid.keys()), refresh],
     ),
-    (rows) =>
-      makeCatalog(
-        rows.map((row) => ({
-          oid: Number(row.oid),
-          schema: row.schema,
-          name: row.name,
-          kind: row.kind,
-          filenode: Number(row.filenode),
-          tableOid: row.table_oid === null ? undefined : Number(row.table_oid),
-        })),
-      ),
+    ([row]) => {
+      const locks: ReadonlyArray<HeldLock> = (row?.locks ?? []).map((l) => ({
+        oid: Number(l.oid),
+        mode: l.mode,
+      }))
+      if (!refresh) return { locks, catalog: before }
+      const merged = new Map(before.byOid)
+      for (const lock of locks) merged.delete(lock.oid)
+      for (const relation of row?.relations ?? []) {
+        merged.set(Number(relation.oid), relationOf(relation))
+      }
+      return { locks, catalog: makeCatalog([...merged.values()]) }
+    },
   )
 
 export interface HeldLock {
   readonly oid: number
   readonly mode: string
 }
-
-/** The relation locks this session holds now (user relations only: oids from 16384). */
-export const readOwnLocks = (db: DbShape) =>
-  Effect.map(
-    db.query<{ oid: string; mode: string }>(
-      "LintReadOwnLocks",
-      `SELECT relation::int8 AS oid, mode FROM pg_locks
-        WHERE pid = pg_backend_pid() AND locktype = 'relation' AND granted
-          AND relation >= 16384`,
-    ),
-    (rows): ReadonlyArray<HeldLock> =>
-      rows.map((row) => ({ oid: Number(row.oid), mode: row.mode })),
-  )
 
 const lockStrength = [
   "AccessShareLock",

@@ -7,7 +7,7 @@ import { analyseStatement } from "./analyse.js"
 import {
   type HeldLock,
   readCatalog,
-  readOwnLocks,
+  readLocksAndCatalog,
   rewrittenBetween,
   type Trace,
 } from "./catalog.js"
@@ -75,8 +75,9 @@ export const traceMigration = (
         if (transactional)
           yield* db.script("LintRollbackStatement", "ROLLBACK TO SAVEPOINT coderops_lint")
       }
-      const after = changesCatalog(statement) ? yield* readCatalog(db) : before
-      const locks = transactional ? yield* readOwnLocks(db) : []
+      const { locks, catalog: after } = transactional
+        ? yield* readLocksAndCatalog(db, before, changesCatalog(statement))
+        : { locks: [], catalog: changesCatalog(statement) ? yield* readCatalog(db) : before }
       const trace: Trace = {
         locks: newLocks(held, locks),
         rewritten: rewrittenBetween(before, after),
