@@ -85,7 +85,7 @@ export const rules = {
   ),
   dropIndexNotConcurrent: rule(
     "drop-index-not-concurrently",
-    "note",
+    "warning",
     undefined,
     "DROP INDEX takes ACCESS EXCLUSIVE on the table: it waits for every running query on it, and everything queues behind it",
     "DROP INDEX CONCURRENTLY in a migration of its own that starts with -- coder:no-transaction",
