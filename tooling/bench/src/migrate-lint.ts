@@ -53,7 +53,11 @@ try {
     const target = new URL(url)
     target.pathname = "/lint_target"
     const database = target.toString()
-    cli(["migrate", "goto", String(count - pending), "--dir", dir, "--database-url", database])
+    execFileSync(
+      process.execPath,
+      [bin, "migrate", "goto", String(count - pending), "--dir", dir, "--database-url", database],
+      { stdio: "ignore", env: { ...process.env, NODE_ENV: "production" } },
+    )
     const walls: Array<number> = []
     const scratch: Array<number> = []
     const lint: Array<number> = []
