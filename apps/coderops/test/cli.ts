@@ -27,6 +27,41 @@ export const coderops = (
     )
   })
 
+/** Starts `coderops ARGS` in the background: its output as it comes, and its exit code. */
+export const startCoderops = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string | undefined> = {},
+) => {
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { ...process.env, NODE_ENV: "production", ...env },
+  })
+  let stderr = ""
+  let stdout = ""
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk
+  })
+  child.stdout.on("data", (chunk) => {
+    stdout += chunk
+  })
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))),
+  )
+  /** Resolves once stderr matches `pattern`; fails after 30 s. */
+  const waitFor = (pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`never saw ${pattern}: ${stderr}`)), 30_000)
+      const check = () => {
+        if (pattern.test(stderr)) {
+          clearTimeout(timer)
+          resolve()
+        }
+      }
+      child.stderr.on("data", check)
+      check()
+    })
+  return { child, exited, waitFor, stderr: () => stderr, stdout: () => stdout }
+}
+
 /** Starts `coderops metrics serve` on a free port; resolves once it listens. */
 export const startExporter = async (databaseUrl: string, args: ReadonlyArray<string> = []) => {
   const child = spawn(

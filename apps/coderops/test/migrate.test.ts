@@ -1,13 +1,10 @@
-import { spawn } from "node:child_process"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { createTestDatabase, databaseUrl, sql } from "@coderops/test-postgres"
 import { afterAll, describe, expect, it } from "vitest"
-import { coderops } from "./cli.js"
+import { coderops, startCoderops } from "./cli.js"
 
-const bin = fileURLToPath(new URL("../bin/run.js", import.meta.url))
 const dirs: Array<string> = []
 afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))))
 
@@ -37,35 +34,8 @@ const slowChain = (count: number, sleepSeconds: number) =>
   )
 
 /** Starts `coderops migrate ...` as a background process. */
-const start = (args: ReadonlyArray<string>, url: string) => {
-  const child = spawn(process.execPath, [bin, "migrate", ...args, "--database-url", url], {
-    env: { ...process.env, NODE_ENV: "production" },
-  })
-  let stderr = ""
-  let stdout = ""
-  child.stderr.on("data", (chunk) => {
-    stderr += chunk
-  })
-  child.stdout.on("data", (chunk) => {
-    stdout += chunk
-  })
-  const exited = new Promise<number | null>((resolve) =>
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))),
-  )
-  const waitFor = (pattern: RegExp) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`never saw ${pattern}: ${stderr}`)), 30_000)
-      const check = () => {
-        if (pattern.test(stderr)) {
-          clearTimeout(timer)
-          resolve()
-        }
-      }
-      child.stderr.on("data", check)
-      check()
-    })
-  return { child, exited, waitFor, stderr: () => stderr, stdout: () => stdout }
-}
+const start = (args: ReadonlyArray<string>, url: string) =>
+  startCoderops(["migrate", ...args, "--database-url", url])
 
 describe("coderops migrate", () => {
   it("two ups started together apply each migration exactly once and both exit 0", async () => {

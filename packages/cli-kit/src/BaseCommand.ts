@@ -30,6 +30,7 @@ import { ExitCode } from "./ExitCode.js"
 import { type FailureReport, redactSecrets, reportOf } from "./FailureReport.js"
 import { FlagOutOfRange } from "./IntegerFlag.js"
 import { redactingLogger } from "./internal/redactingLogger.js"
+import { ProgressLine, progressIntervalMs } from "./Progress.js"
 
 /** The flags of command class T: its own and those of every base between it and Command. */
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -185,6 +186,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** A line on stderr that does not stop the command; stdout (and --json) stays clean. */
   protected warnLine(text: string): void {
     process.stderr.write(`Warning: ${text}\n`)
+  }
+
+  /**
+   * The progress line of long work, on stderr: live on a terminal, periodic elsewhere
+   * (every $CODEROPS_PROGRESS_INTERVAL, default 5s); nothing under --json.
+   */
+  protected progressLine(): ProgressLine {
+    const enabled = !this.jsonEnabled()
+    return new ProgressLine({
+      enabled,
+      intervalMs: progressIntervalMs(process.env, (text) => enabled && this.warnLine(text)),
+    })
   }
 
   /**

@@ -13,6 +13,8 @@ export const ExitCode = {
   sqlError: 10,
   /** `migrate lint` found an error-severity finding (none silenced). */
   lintErrors: 11,
+  databaseDirty: 12,
+  migrationRunning: 13,
   interrupted: 130,
 } as const
 

@@ -5,9 +5,9 @@ import * as Effect from "effect/Effect"
 export class InvalidDuration extends Data.TaggedError("InvalidDuration")<{
   readonly value: string
   readonly source: string
-  /** The accepted range in milliseconds, when the value is a duration outside it. */
-  readonly min?: number | undefined
-  readonly max?: number | undefined
+  /** The accepted range in seconds, when the value is a duration outside it. */
+  readonly minSeconds?: number | undefined
+  readonly maxSeconds?: number | undefined
   readonly message: string
 }> {}
 
@@ -119,8 +119,8 @@ export const parseGoDuration = (
       new InvalidDuration({
         value,
         source,
-        min,
-        max: Number.isFinite(max) ? max : undefined,
+        minSeconds: min / 1000,
+        maxSeconds: Number.isFinite(max) ? max / 1000 : undefined,
         message: `${source}: "${value}" is out of range; allowed: ${range}${options?.allowZero === false ? "" : ", or 0 for none"}${server ? " (PostgreSQL's limit for a timeout: whole milliseconds, at most about 596h)" : ""}`,
       }),
     )

@@ -23,6 +23,21 @@ export interface ApiKeyPurgeOptions {
         readonly seconds: number
       }) => void)
     | undefined
+  /**
+   * Progress for a person watching: called once the expired keys are counted, then after
+   * each batch. Asking for it costs a count first (one scan of api_keys, as the dry run's).
+   */
+  readonly onProgress?: ((progress: ApiKeyPurgeProgress) => void) | undefined
+}
+
+export interface ApiKeyPurgeProgress {
+  /** Keys expired before the cutoff when the purge started: what it is to delete. */
+  readonly total: number
+  /** Keys deleted so far. */
+  readonly purged: number
+  readonly batches: number
+  /** Seconds since the first batch started: the base of a rate. */
+  readonly seconds: number
 }
 
 /** A retention below zero would put the cutoff in the future and delete live keys. */
@@ -78,16 +93,19 @@ export const purgeExpiredApiKeys = Effect.fn("ApiKeyPurge.run")(function* (
     "SELECT (now() - $1 * interval '1 millisecond')::text AS cutoff",
     [retentionMs],
   )) as [{ cutoff: string }]
-  if (options.dryRun) {
-    const [{ n }] = (yield* db.query<{ n: string }>(
+  const countExpired = Effect.map(
+    db.query<{ n: string }>(
       "CountExpiredApiKeys",
       "SELECT count(*) AS n FROM api_keys WHERE expires_at < $1::timestamptz",
       [cutoff],
-    )) as [{ n: string }]
+    ),
+    (rows) => Number(rows[0]?.n ?? 0),
+  )
+  if (options.dryRun) {
     return {
       cutoff,
       dryRun: true,
-      purged: Number(n),
+      purged: yield* countExpired,
       batches: 0,
       lockWaits: 0,
       seconds: (performance.now() - started) / 1000,
@@ -97,6 +115,18 @@ export const purgeExpiredApiKeys = Effect.fn("ApiKeyPurge.run")(function* (
   let total = 0
   let batches = 0
   let lockWaits = 0
+  const onProgress = options.onProgress
+  // Keys whose expiry moves past the cutoff meanwhile are not deleted: the total is a bound.
+  const expected = onProgress === undefined ? 0 : yield* countExpired
+  const batchesStarted = performance.now()
+  const progress = () =>
+    onProgress?.({
+      total: Math.max(expected, total),
+      purged: total,
+      batches,
+      seconds: (performance.now() - batchesStarted) / 1000,
+    })
+  progress()
   for (;;) {
     const batchStarted = performance.now()
     const deleted = yield* db.transaction(
@@ -123,6 +153,7 @@ export const purgeExpiredApiKeys = Effect.fn("ApiKeyPurge.run")(function* (
     total += deleted
     batches++
     options.onBatch?.({ batch: batches, deleted, total, seconds })
+    progress()
     if (deleted < batchSize) break
   }
   return {

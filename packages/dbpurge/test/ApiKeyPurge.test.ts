@@ -75,6 +75,26 @@ describe("purgeExpiredApiKeys", () => {
     ).toBe(4)
   })
 
+  it("reports progress against the count of expired keys, from before the first batch on", async () => {
+    const progress: Array<{ total: number; purged: number; batches: number; seconds: number }> = []
+    const report = await run(
+      purgeExpiredApiKeys({
+        retention: "7 days",
+        batchSize: 4000,
+        onProgress: (p) => progress.push(p),
+      }),
+    )
+    expect(report.purged).toBe(15000)
+    expect(progress.map(({ total, purged, batches }) => [total, purged, batches])).toEqual([
+      [15000, 0, 0],
+      [15000, 4000, 1],
+      [15000, 8000, 2],
+      [15000, 12000, 3],
+      [15000, 15000, 4],
+    ])
+    expect(progress.at(-1)!.seconds).toBeGreaterThan(0)
+  })
+
   it("--dry-run counts and deletes nothing", async () => {
     const report = await run(purgeExpiredApiKeys({ retention: "7 days", dryRun: true }))
     expect(report).toMatchObject({ purged: 15000, dryRun: true })

@@ -11,6 +11,7 @@ import {
 import { withMigrationLock } from "./internal/migrationLock.js"
 import { makeMigrationMessages, timeoutSettingsOf } from "./internal/migrationMessage.js"
 import { makeMigrationMetrics } from "./internal/migrationMetrics.js"
+import { makeMigrationWatch } from "./internal/migrationWatch.js"
 import type { Done, RunContext } from "./internal/runContext.js"
 import type { InvalidMigrationRequest } from "./MigrationErrors.js"
 import { makeMigrationPlan, type PlannedStep } from "./MigrationPlan.js"
@@ -45,6 +46,14 @@ export interface MigratorOptions {
   /** Apply testdata fixtures right after the migration with the same number (verify). */
   readonly applyFixtures?: boolean | undefined
   readonly onEvent?: ((event: MigratorEvent) => void) | undefined
+  /**
+   * Report a migration that runs longer than `after` (default 2 s) every `every` (default
+   * 1 s) with a `running` event: elapsed time and the sessions that block it
+   * (pg_blocking_pids, on another connection). Off by default.
+   */
+  readonly watch?:
+    | { readonly after?: Duration.Input | undefined; readonly every?: Duration.Input | undefined }
+    | undefined
 }
 
 export interface MigrationResult {
@@ -71,7 +80,22 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
     const db = yield* Db
     const state: SchemaMigrations = yield* makeSchemaMigrations(options.table)
     const plan = makeMigrationPlan(source)
-    const emit = (event: MigratorEvent) => options.onEvent?.(event)
+    const report = (event: MigratorEvent) => options.onEvent?.(event)
+    const watch =
+      options.watch === undefined
+        ? undefined
+        : makeMigrationWatch(
+            db,
+            {
+              after: Duration.fromInputUnsafe(options.watch.after ?? "2 seconds"),
+              every: Duration.fromInputUnsafe(options.watch.every ?? "1 second"),
+            },
+            report,
+          )
+    const emit = (event: MigratorEvent) => {
+      watch?.observe(event)
+      report(event)
+    }
     const metrics = makeMigrationMetrics(yield* Metrics)
     const txMode = options.txMode ?? "per-migration"
     const timeouts = timeoutSettingsOf(
@@ -107,6 +131,12 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
 
     const current = Effect.andThen(state.refuseCoderV1, state.read)
 
+    /** The backend of the session that holds the migration lock and runs the migrations. */
+    const sessionPid = Effect.map(
+      db.query<{ pid: number }>("GetMigrationSessionPid", "SELECT pg_backend_pid() AS pid"),
+      (rows) => rows[0]?.pid,
+    )
+
     /** Plans under the lock (so the plan is what will run), then runs or only reports it. */
     const execute = (
       planned: (
@@ -130,13 +160,14 @@ export const makeMigrator = (source: MigrationSet, options: MigratorOptions = {}
           // Nothing to do writes nothing, not even the tables.
           if (steps.length === 0) return resultOf(from, steps, [], dryRun)
           yield* state.ensure
+          if (watch !== undefined) watch.setSession(yield* sessionPid)
           const done: Array<Done> = []
           yield* txMode === "all"
             ? runInOneTransaction(ctx, steps, done)
             : runInOwnTransactions(ctx, steps, done)
           return resultOf(from, steps, done, dryRun)
         }),
-      )
+      ).pipe((run) => (watch === undefined ? run : watch.around(run)))
 
     const up = (request?: {
       readonly limit?: number | undefined

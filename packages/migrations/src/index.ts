@@ -1,3 +1,4 @@
+export type { BlockingSession } from "./internal/blockingSessions.js"
 export type { LockHolder } from "./internal/lockHolders.js"
 export { describeLockHolders } from "./internal/migrationLock.js"
 export { SqlParseError, type Statement, splitStatements } from "./internal/statements.js"

@@ -111,4 +111,19 @@ $body$ LANGUAGE plpgsql`
       column: 10,
     })
   })
+
+  it("names the relations each statement touches, as the parser folds them", async () => {
+    const statements = await splitStatements(
+      `ALTER TABLE api_keys ADD COLUMN scopes text[];
+       UPDATE "API_Keys" k SET scopes = '{}' FROM users u WHERE u.id = k.user_id;
+       CREATE INDEX CONCURRENTLY idx ON coder.workspaces (owner_id);
+       CREATE TYPE mood AS ENUM ('ok');`,
+    )
+    expect(statements.map((statement) => [...statement.relations].sort())).toEqual([
+      ["api_keys"],
+      ["API_Keys", "users"],
+      ["coder.workspaces"],
+      [],
+    ])
+  })
 })

@@ -11,6 +11,7 @@ import {
 } from "@coderops/db-core"
 import { expiredApiKeysCollector } from "@coderops/dbpurge"
 import { type Collector, Metrics } from "@coderops/metrics"
+import { migrationActivityCollector } from "@coderops/migration-watch"
 import { migrationStateCollector } from "@coderops/migrations"
 import { prebuildsHealthCollector, presetStateCollector } from "@coderops/prebuilds-reconcile"
 import * as Effect from "effect/Effect"
@@ -71,6 +72,7 @@ export const exporterCollectors = (options?: {
   readonly tableLimit?: number
 }): ReadonlyArray<Collector> => [
   migrationStateCollector,
+  migrationActivityCollector,
   tableSizesCollector({ limit: options?.tableLimit }),
   expiredApiKeysCollector,
   connectionsCollector,

@@ -1,8 +1,9 @@
-import { BaseCommand, type ErrorTable } from "@coderops/cli-kit"
+import { BaseCommand, type ErrorTable, formatElapsed, type ProgressLine } from "@coderops/cli-kit"
 import { migrationsDir } from "@coderops/coder-schema"
 import { type Db, type InvalidDuration, parseGoDuration } from "@coderops/db-core"
 import type { Metrics } from "@coderops/metrics"
 import {
+  type BlockingSession,
   describeLockHolders,
   loadMigrations,
   type Migrator,
@@ -18,6 +19,19 @@ import { migrationsErrors } from "./errors.js"
 /** A Go duration for a server timeout: within what PostgreSQL accepts. */
 const serverTimeout = (text: string, source: string) =>
   parseGoDuration(text, source, { serverTimeout: true })
+
+/** "pid 42 (psql, user coder, idle in transaction: LOCK TABLE api_keys)", for each. */
+const describeBlockers = (sessions: ReadonlyArray<BlockingSession>) =>
+  sessions
+    .map((s) => {
+      const facts = [
+        s.applicationName || "no application_name",
+        `user ${s.user}`,
+        ...(s.state === undefined ? [] : [s.state]),
+      ].join(", ")
+      return `pid ${s.pid} (${facts}${s.query === undefined ? "" : `: ${printable(s.query)}`})`
+    })
+    .join("; ")
 
 /** The flags and setup every `coderops migrate` command shares. */
 export abstract class MigrateCommand<T extends typeof Command> extends BaseCommand<T> {
@@ -62,32 +76,45 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
     return (this.flags as { dir?: string }).dir ?? migrationsDir
   }
 
-  /** Progress lines to stderr: one per migration with its duration, lock waits, retries. */
-  protected progress(event: MigratorEvent): void {
-    if (this.jsonEnabled()) return
+  /**
+   * Progress on stderr: a line per migration with its duration, lock waits, retries; the
+   * live (or periodic) line of a migration that runs long, with who blocks it.
+   */
+  protected progress(event: MigratorEvent, line: ProgressLine, seen: { blockers?: string }): void {
+    const arrow = (direction: "up" | "down") => (direction === "up" ? "↑" : "↓")
     switch (event.type) {
       case "lock-wait":
-        this.logToStderr(
-          `waiting for the migration lock, held by ${describeLockHolders(event.holders)}`,
-        )
+        line.log(`waiting for the migration lock, held by ${describeLockHolders(event.holders)}`)
         return
       case "lock-acquired":
-        this.logToStderr(`got the migration lock after ${event.waitedSeconds.toFixed(1)} s`)
+        line.log(`got the migration lock after ${event.waitedSeconds.toFixed(1)} s`)
         return
       case "start":
         return
+      case "running": {
+        const blockers = describeBlockers(event.blockedBy)
+        // Who blocks, once per change: it stays in the scrollback (and in a log at once),
+        // whatever the live line's width cuts off.
+        if (blockers !== "" && blockers !== seen.blockers)
+          line.log(`  ${event.version} waits for a lock held by ${blockers}`)
+        seen.blockers = blockers
+        line.update(
+          `${arrow(event.direction)} ${printable(event.name)}  running for ${formatElapsed(event.seconds)}${blockers === "" ? "" : `, waiting for ${event.blockedBy.map((s) => `pid ${s.pid}`).join(", ")}`}`,
+        )
+        return
+      }
       case "done":
-        this.logToStderr(
-          `${event.direction === "up" ? "↑" : "↓"} ${printable(event.name)}  ${event.seconds.toFixed(3)} s`,
+        line.log(
+          `${arrow(event.direction)} ${printable(event.name)}  ${event.seconds.toFixed(3)} s`,
         )
         return
       case "retry":
-        this.logToStderr(
+        line.log(
           `  ${event.reason} on ${event.version}; retry ${event.attempt} in ${event.delaySeconds.toFixed(2)} s`,
         )
         return
       case "fixture":
-        this.logToStderr(`  fixture ${printable(event.name)}`)
+        line.log(`  fixture ${printable(event.name)}`)
         return
     }
   }
@@ -126,7 +153,11 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
     options?: { readonly txMode?: "per-migration" | "all"; readonly applyFixtures?: boolean },
   ): Effect.Effect<A, unknown, Db | Metrics> {
     const dir = this.directory()
-    const progress = (event: MigratorEvent) => this.progress(event)
+    const line = this.progressLine()
+    const seen = {}
+    const progress = (event: MigratorEvent) => this.progress(event, line, seen)
+    // Under --json nobody sees it: no watch, no lookups of blockers.
+    const watch = this.jsonEnabled() ? undefined : {}
     const configured = this.migratorOptions()
     return Effect.gen(function* () {
       const settings = yield* configured
@@ -136,8 +167,10 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
         txMode: options?.txMode,
         applyFixtures: options?.applyFixtures,
         onEvent: progress,
+        watch,
       })
       return yield* use(migrator)
-    })
+      // The result or the error is printed on a clean line.
+    }).pipe(Effect.ensuring(Effect.sync(() => line.done())))
   }
 }

@@ -10,6 +10,7 @@ import MigrateLint from "./commands/migrate/lint.js"
 import MigrateStatus from "./commands/migrate/status.js"
 import MigrateUp from "./commands/migrate/up.js"
 import MigrateVerify from "./commands/migrate/verify.js"
+import MigrateWatch from "./commands/migrate/watch.js"
 
 export const COMMANDS = {
   "migrate:create": MigrateCreate,
@@ -20,4 +21,5 @@ export const COMMANDS = {
   "migrate:status": MigrateStatus,
   "migrate:up": MigrateUp,
   "migrate:verify": MigrateVerify,
+  "migrate:watch": MigrateWatch,
 } satisfies Record<string, Command.Class>

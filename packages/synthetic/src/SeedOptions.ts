@@ -29,10 +29,21 @@ export interface SeedOptions {
   readonly now?: Date | undefined
   /** Called after each table is loaded. */
   readonly onProgress?: ((table: string, rows: number, seconds: number) => void) | undefined
+  /** Called while a table loads, each time a chunk of its rows goes to COPY. */
+  readonly onRows?: ((progress: SeedTableProgress) => void) | undefined
+}
+
+/** A table being loaded: rows handed to COPY so far, of how many (when known ahead). */
+export interface SeedTableProgress {
+  readonly table: string
+  readonly rows: number
+  readonly total: number | undefined
+  /** Seconds since the table's load started. */
+  readonly seconds: number
 }
 
 /** The options with every default applied, checked. */
-export type ValidSeedOptions = Required<Omit<SeedOptions, "onProgress">>
+export type ValidSeedOptions = Required<Omit<SeedOptions, "onProgress" | "onRows">>
 
 const count = (option: keyof SeedOptions, value: number, max = 2 ** 32 - 1) =>
   Number.isInteger(value) && value >= 0 && value <= max

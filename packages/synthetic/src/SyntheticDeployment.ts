@@ -40,17 +40,34 @@ const seededTables = [...transactionTables.map((t) => t.table), "api_keys"]
 /** Parallel COPY streams for api_keys. */
 const apiKeyStreams = 2
 
-type Progress = SeedOptions["onProgress"]
+/** Who hears of the seeding's progress: each table loaded, and rows while one loads. */
+interface Listeners {
+  readonly onProgress: SeedOptions["onProgress"]
+  readonly onRows: SeedOptions["onRows"]
+}
 
-/** Times one table's COPY and reports it. */
+/**
+ * Times one table's COPY and reports it; `copy` gets the counter its chunks report their
+ * rows to (`total`: the rows expected, when known).
+ */
 const load = Effect.fn("SyntheticDeployment.load")(function* <R>(
   table: string,
-  copy: Effect.Effect<number, SqlError, R>,
-  onProgress: Progress,
+  total: number | undefined,
+  copy: (onRows: ((rows: number) => void) | undefined) => Effect.Effect<number, SqlError, R>,
+  listeners: Listeners,
 ) {
   const started = performance.now()
-  const rows = yield* copy
-  onProgress?.(table, rows, (performance.now() - started) / 1000)
+  let sent = 0
+  const { onRows } = listeners
+  const counter =
+    onRows === undefined
+      ? undefined
+      : (rows: number) => {
+          sent += rows
+          onRows({ table, rows: sent, total, seconds: (performance.now() - started) / 1000 })
+        }
+  const rows = yield* copy(counter)
+  listeners.onProgress?.(table, rows, (performance.now() - started) / 1000)
   return rows
 })
 
@@ -78,7 +95,7 @@ const targetSchema = Effect.fn("SyntheticDeployment.targetSchema")(function* () 
 })
 
 /** Everything but the API keys, in one transaction; rows loaded per table. */
-const loadTransactionTables = (plan: Plan, onProgress: Progress) =>
+const loadTransactionTables = (plan: Plan, listeners: Listeners) =>
   Effect.gen(function* () {
     const db = yield* Db
     return yield* db.transaction(
@@ -97,15 +114,17 @@ const loadTransactionTables = (plan: Plan, onProgress: Progress) =>
           })
         }
         const rows: Record<string, number> = {}
-        for (const { table, name, columns, rows: generate } of transactionTables)
+        for (const { table, name, columns, rows: generate, expectedRows } of transactionTables)
           rows[table] = yield* load(
             table,
-            db.copyFrom(
-              name,
-              `COPY ${table} (${columns.join(", ")}) FROM STDIN`,
-              chunked(generate(plan)),
-            ),
-            onProgress,
+            expectedRows?.(plan),
+            (onRows) =>
+              db.copyFrom(
+                name,
+                `COPY ${table} (${columns.join(", ")}) FROM STDIN`,
+                chunked(generate(plan), onRows),
+              ),
+            listeners,
           )
         return rows
       }),
@@ -121,6 +140,7 @@ const loadTransactionTables = (plan: Plan, onProgress: Progress) =>
 const loadApiKeys = Effect.fn("SyntheticDeployment.loadApiKeys")(function* (
   plan: Plan,
   scopeColumn: ApiKeyScopeColumn,
+  onRows: ((rows: number) => void) | undefined,
 ) {
   const db = yield* Db
   const text = `COPY api_keys (${apiKeyColumns(scopeColumn).join(", ")}) FROM STDIN`
@@ -131,7 +151,7 @@ const loadApiKeys = Effect.fn("SyntheticDeployment.loadApiKeys")(function* (
   const rows = yield* Effect.forEach(
     slices,
     ([from, to]) =>
-      db.copyFrom("CopySeedApiKeys", text, apiKeyChunks(plan, scopeColumn, from!, to!)),
+      db.copyFrom("CopySeedApiKeys", text, apiKeyChunks(plan, scopeColumn, from!, to!, onRows)),
     { concurrency: "unbounded" },
   )
   return rows.reduce((sum, n) => sum + n, 0)
@@ -153,8 +173,14 @@ export const seedDeployment = Effect.fn("SyntheticDeployment.seed")(function* (
   const started = performance.now()
   const plan = makePlan(yield* validateSeedOptions(options))
   const scopeColumn = yield* targetSchema()
-  const loaded = yield* loadTransactionTables(plan, options.onProgress)
-  const apiKeys = yield* load("api_keys", loadApiKeys(plan, scopeColumn), options.onProgress)
+  const listeners = { onProgress: options.onProgress, onRows: options.onRows }
+  const loaded = yield* loadTransactionTables(plan, listeners)
+  const apiKeys = yield* load(
+    "api_keys",
+    plan.apiKeys,
+    (onRows) => loadApiKeys(plan, scopeColumn, onRows),
+    listeners,
+  )
   // Planner statistics for the new rows, so row estimates (and rehearsals) are right.
   yield* db.execute("AnalyzeSeededTables", `ANALYZE ${seededTables.join(", ")}`)
   return {

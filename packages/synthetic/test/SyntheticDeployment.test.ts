@@ -12,7 +12,12 @@ import { run } from "@coderops/test-db"
 import { useTestDatabase } from "@coderops/test-postgres"
 import * as Effect from "effect/Effect"
 import { beforeAll, describe, expect, it } from "vitest"
-import { type SeedOptions, type SeedReport, seedDeployment } from "../src/index.js"
+import {
+  type SeedOptions,
+  type SeedReport,
+  type SeedTableProgress,
+  seedDeployment,
+} from "../src/index.js"
 
 const seeded = useTestDatabase()
 const sameSeed = useTestDatabase()
@@ -83,12 +88,17 @@ const seed = (url: string, overrides: Partial<SeedOptions> = {}) =>
 const reference = new Date("2026-01-01T00:00:00Z")
 let report: SeedReport
 const progress: Array<[string, number]> = []
+const rowsProgress: Array<SeedTableProgress> = []
 
 beforeAll(async () => {
   await run(seeded.url, applyCoderSchemaForTests())
   report = await run(
     seeded.url,
-    seedDeployment({ ...options, onProgress: (table, rows) => progress.push([table, rows]) }),
+    seedDeployment({
+      ...options,
+      onProgress: (table, rows) => progress.push([table, rows]),
+      onRows: (event) => rowsProgress.push(event),
+    }),
   )
 })
 
@@ -123,6 +133,25 @@ describe("seedDeployment", () => {
     expect(await countOf(url, "group_members")).toBe(3)
     expect(progress.map(([table]) => table)).toEqual(tables)
     expect(Object.fromEntries(progress)).toMatchObject({ organizations: 5, api_keys: 500 })
+  })
+
+  it("reports rows while each table loads, of the total known ahead (all but memberships)", () => {
+    const loaded = Object.fromEntries(progress)
+    const last = new Map(rowsProgress.map((event) => [event.table, event]))
+    for (const table of tables.filter((t) => t !== "group_members" || loaded[t]! > 0)) {
+      const event = last.get(table)
+      expect(event, table).toBeDefined()
+      expect(event!.rows, table).toBe(loaded[table])
+      if (table !== "organization_members") expect(event!.total, table).toBe(loaded[table])
+    }
+    expect(last.get("organization_members")!.total).toBeUndefined()
+    // Two COPY streams load api_keys: their rows add up as they go.
+    expect(
+      rowsProgress.filter((e) => e.table === "api_keys").map((e) => [e.rows, e.total]),
+    ).toEqual([
+      [250, 500],
+      [500, 500],
+    ])
   })
 
   it("expires exactly the requested fraction more than 7 days before the reference time", async () => {

@@ -4,11 +4,9 @@
 // what one transaction per migration costs a Node process. Every side gets a fresh
 // database each round; creating it is not timed.
 import { execFileSync } from "node:child_process"
-import { mkdtemp, rm, writeFile } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { rm } from "node:fs/promises"
 import { fileURLToPath } from "node:url"
-import pg from "pg"
+import { databaseFactory, writeChain } from "./chain.js"
 import { compareSides, machine, seconds, withBenchServer } from "./harness.js"
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7)
@@ -21,36 +19,11 @@ const bin = fileURLToPath(import.meta.resolve("coderops/package.json")).replace(
   "bin/run.js",
 )
 
-const dir = await mkdtemp(join(tmpdir(), "coderops-bench-chain-"))
-const ups: Array<string> = []
-for (let i = 1; i <= count; i++) {
-  const name = `${String(i).padStart(6, "0")}_bench_${i}`
-  const up = join(dir, `${name}.up.sql`)
-  ups.push(up)
-  await writeFile(
-    up,
-    `CREATE TABLE bench_${i} (id bigserial PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
-CREATE INDEX bench_${i}_name_idx ON bench_${i} (name);
-ALTER TABLE bench_${i} ADD COLUMN note text NOT NULL DEFAULT '';
-INSERT INTO bench_${i} (name) SELECT 'row ' || g FROM generate_series(1, 20) g;
-`,
-  )
-  await writeFile(join(dir, `${name}.down.sql`), `DROP TABLE bench_${i};\n`)
-}
+const { dir, ups } = await writeChain(count)
 
 try {
   await withBenchServer(async ({ url }) => {
-    let n = 0
-    const freshDatabase = async () => {
-      const name = `chain_${process.pid}_${n++}`
-      const admin = new pg.Client({ connectionString: url })
-      await admin.connect()
-      await admin.query(`CREATE DATABASE ${name}`)
-      await admin.end()
-      const target = new URL(url)
-      target.pathname = `/${name}`
-      return target.toString()
-    }
+    const freshDatabase = databaseFactory(url)
     const timed = (command: (target: string) => [string, Array<string>]) => async () => {
       const target = await freshDatabase()
       const [file, args] = command(target)

@@ -338,7 +338,7 @@ export const analyseStatement = (
   after: Catalog,
   trace: Trace,
 ): ReadonlyArray<Hit> => {
-  const node = statement.node
+  const node = statement.tree
   if (node === undefined) return []
   const nameOf = (oid: number) =>
     (after.byOid.get(oid) ?? before.byOid.get(oid))?.name ?? `oid ${oid}`

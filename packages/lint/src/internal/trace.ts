@@ -39,7 +39,7 @@ const catalogUnchanged = new Set([
 ])
 
 const changesCatalog = (statement: Statement) =>
-  statement.node === undefined || !catalogUnchanged.has(Object.keys(statement.node)[0] ?? "")
+  statement.tree === undefined || !catalogUnchanged.has(Object.keys(statement.tree)[0] ?? "")
 
 /**
  * Applies one migration to the scratch database statement by statement, as it will run

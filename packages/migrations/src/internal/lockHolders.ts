@@ -12,6 +12,25 @@ export interface LockHolder {
   readonly state: string | undefined
 }
 
+/** The pg_stat_activity columns a LockHolder is made of. */
+export interface SessionRow {
+  pid: number
+  application_name: string | null
+  usename: string | null
+  client_addr: string | null
+  backend_start: Date | null
+  state: string | null
+}
+
+export const lockHolderOf = (row: SessionRow): LockHolder => ({
+  pid: row.pid,
+  applicationName: row.application_name ?? "",
+  user: row.usename ?? "unknown",
+  clientAddress: row.client_addr ?? undefined,
+  since: row.backend_start?.toISOString() ?? "unknown",
+  state: row.state ?? undefined,
+})
+
 /**
  * Who holds the 64-bit advisory lock `key`: pg_locks splits it into classid (high 32 bits)
  * and objid (low 32 bits) with objsubid 1. Other users' details need pg_read_all_stats.
@@ -19,14 +38,7 @@ export interface LockHolder {
 export const findLockHolders = (key: bigint) =>
   Effect.map(
     Db.use((db) =>
-      db.query<{
-        pid: number
-        application_name: string | null
-        usename: string | null
-        client_addr: string | null
-        backend_start: Date | null
-        state: string | null
-      }>(
+      db.query<SessionRow>(
         "FindAdvisoryLockHolders",
         `SELECT l.pid, a.application_name, a.usename, a.client_addr::text AS client_addr, a.backend_start, a.state
            FROM pg_locks l
@@ -38,15 +50,5 @@ export const findLockHolders = (key: bigint) =>
         [key.toString()],
       ),
     ),
-    (rows) =>
-      rows.map(
-        (row): LockHolder => ({
-          pid: row.pid,
-          applicationName: row.application_name ?? "",
-          user: row.usename ?? "unknown",
-          clientAddress: row.client_addr ?? undefined,
-          since: row.backend_start?.toISOString() ?? "unknown",
-          state: row.state ?? undefined,
-        }),
-      ),
+    (rows) => rows.map(lockHolderOf),
   )

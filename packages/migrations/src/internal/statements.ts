@@ -16,8 +16,17 @@ export interface Statement {
   readonly column: number
   /** BEGIN, COMMIT, ROLLBACK, SAVEPOINT, ...: the statement controls the transaction. */
   readonly transactionControl: boolean
-  /** The parser's syntax tree of the statement (libpg-query's JSON form), for analysis. */
-  readonly node: Node | undefined
+  /** The parser's syntax tree of the statement with its type as key (libpg-query's JSON form). */
+  readonly tree: Node | undefined
+  /**
+   * The relations the statement names (tables, views, sequences, CTE names too), as the
+   * parser gives them: `schema.name` when qualified, unquoted names folded to lower case.
+   */
+  readonly relations: ReadonlyArray<string>
+  /** The parse node's type (`AlterTableStmt`, `UpdateStmt`, ...). */
+  readonly kind: string
+  /** The parse node itself (libpg-query's JSON form), for callers that analyse it. */
+  readonly node: Readonly<Record<string, unknown>>
 }
 
 /** The text is not valid SQL; line and column point at where the parser gave up. */
@@ -62,6 +71,20 @@ const utf16IndexByByte = (text: string): Uint32Array => {
   }
   table[byte] = text.length
   return table
+}
+
+/** Every RangeVar in a parse tree: an object with a string `relname` is one. */
+const relationsOf = (node: unknown, found: Set<string> = new Set()): Set<string> => {
+  if (Array.isArray(node)) {
+    for (const child of node) relationsOf(child, found)
+  } else if (typeof node === "object" && node !== null) {
+    const { relname, schemaname } = node as { relname?: unknown; schemaname?: unknown }
+    if (typeof relname === "string") {
+      found.add(typeof schemaname === "string" ? `${schemaname}.${relname}` : relname)
+    }
+    for (const child of Object.values(node)) relationsOf(child, found)
+  }
+  return found
 }
 
 const isComment = (tokenName: string) => tokenName === "SQL_COMMENT" || tokenName === "C_COMMENT"
@@ -111,7 +134,10 @@ export const splitStatements = async (sql: string): Promise<ReadonlyArray<Statem
       end,
       ...at(start),
       transactionControl: stmt !== undefined && "TransactionStmt" in stmt,
-      node: stmt,
+      tree: stmt,
+      relations: [...relationsOf(stmt)],
+      kind: Object.keys(stmt ?? {})[0] ?? "unknown",
+      node: (Object.values(stmt ?? {})[0] ?? {}) as Record<string, unknown>,
     })
   }
   return statements

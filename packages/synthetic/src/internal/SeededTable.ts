@@ -8,4 +8,6 @@ export interface SeededTable {
   readonly columns: ReadonlyArray<string>
   /** Rows in COPY text, one line each, in the order of `columns`. */
   readonly rows: (plan: Plan) => Iterable<string>
+  /** How many rows `rows` gives, when that is known without generating them (progress). */
+  readonly expectedRows?: ((plan: Plan) => number) | undefined
 }

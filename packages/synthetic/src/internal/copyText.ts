@@ -14,17 +14,27 @@ export const line = (fields: ReadonlyArray<string | number>) => `${fields.join("
 /** Characters (bytes: all of it is ASCII) per chunk: few stream writes, few CopyData messages. */
 export const chunkSize = 256 * 1024
 
-/** Rows joined into chunks of about `chunkSize`. */
-export function* chunked(rows: Iterable<string>): Generator<string> {
+/** Rows joined into chunks of about `chunkSize`; `onRows` hears how many rows each chunk holds. */
+export function* chunked(
+  rows: Iterable<string>,
+  onRows?: ((rows: number) => void) | undefined,
+): Generator<string> {
   let chunk = ""
+  let count = 0
   for (const row of rows) {
     chunk += row
+    count++
     if (chunk.length >= chunkSize) {
+      onRows?.(count)
       yield chunk
       chunk = ""
+      count = 0
     }
   }
-  if (chunk !== "") yield chunk
+  if (chunk !== "") {
+    onRows?.(count)
+    yield chunk
+  }
 }
 
 /** Whole-second Unix time as timestamptz text (UTC). */

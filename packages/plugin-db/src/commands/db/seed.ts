@@ -1,4 +1,4 @@
-import { BaseCommand, type ErrorTable, formatCount } from "@coderops/cli-kit"
+import { BaseCommand, describeProgress, type ErrorTable, formatCount } from "@coderops/cli-kit"
 import { type SeedReport, seedDeployment } from "@coderops/synthetic"
 import { Errors, Flags } from "@oclif/core"
 import { seedErrors } from "../../errors.js"
@@ -104,6 +104,7 @@ Expiry is relative to --now (default: the current time), so a migration or purge
 
   async run(): Promise<SeedReport> {
     const flags = this.flags
+    const line = this.progressLine()
     const report = await this.runDb(
       seedDeployment({
         orgs: flags.orgs,
@@ -120,11 +121,15 @@ Expiry is relative to --now (default: the current time), so a migration or purge
         // Whole seconds: generated timestamps have no fraction either.
         now: flags.now ?? new Date(Math.floor(Date.now() / 1000) * 1000),
         onProgress: (table, rows, seconds) =>
-          this.logToStderr(
+          line.log(
             `${table}: ${formatCount(rows)} rows in ${seconds.toFixed(2)} s (${formatCount(Math.round(rows / Math.max(seconds, 0.001)))} rows/s)`,
           ),
+        onRows: ({ table, rows, total, seconds }) =>
+          line.update(
+            `seeding ${table}: ${describeProgress({ done: rows, total, seconds, unit: "rows" })}`,
+          ),
       }),
-    )
+    ).finally(() => line.done())
     const schema =
       report.apiKeyScopeColumn === "scope"
         ? "api_keys.scope (before 000371)"

@@ -30,12 +30,13 @@ export default class MigrateVerify extends MigrateCommand<typeof MigrateVerify> 
 
   async run(): Promise<VerifyReport> {
     const dir = this.directory()
-    const phase = (text: string) => {
-      if (!this.jsonEnabled()) this.logToStderr(`— ${text}`)
-    }
+    const line = this.progressLine()
+    const phase = (text: string) => line.log(`— ${text}`)
     const configured = this.migratorOptions()
     const exempt = this.flags.exempt
-    const progress = (event: Parameters<typeof this.progress>[0]) => this.progress(event)
+    const seen = {}
+    const progress = (event: Parameters<typeof this.progress>[0]) =>
+      this.progress(event, line, seen)
     const report = await this.runDb(
       Effect.gen(function* () {
         const migrator = yield* configured
@@ -47,7 +48,7 @@ export default class MigrateVerify extends MigrateCommand<typeof MigrateVerify> 
             onEvent: (event) => (event.type === "phase" ? phase(event.phase) : progress(event)),
           }),
         )
-      }),
+      }).pipe(Effect.ensuring(Effect.sync(() => line.done()))),
     )
     this.log(
       `verified ${report.migrations} migrations in ${dir}: up, down, up with fixtures; ${report.tables} tables hold rows${report.exempted > 0 ? ` (${report.exempted} exempt)` : ""}; the schema after up→down→up equals the first up`,

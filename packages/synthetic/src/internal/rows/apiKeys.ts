@@ -30,12 +30,13 @@ const tab = 9
 const newline = 10
 const dot = 46
 
-/** API keys [from, to) as COPY text chunks. */
+/** API keys [from, to) as COPY text chunks; `onRows` hears how many rows each chunk holds. */
 export function* apiKeyChunks(
   plan: Plan,
   scopeColumn: ApiKeyScopeColumn,
   from: number,
   to: number,
+  onRows?: ((rows: number) => void) | undefined,
 ): Generator<Buffer> {
   const key = plan.keys.apiKeys
   const userIds = Array.from({ length: plan.users }, (_, u) => ascii(userId(plan, u)))
@@ -53,6 +54,7 @@ export function* apiKeyChunks(
   const oldest = plan.now - threeYears
   const expiredSpan = threeYears - 8 * day
   const out = new CopyWriter()
+  let chunkStart = from
   for (let i = from; i < to; i++) {
     const row = rowHash(key, i)
     // The id: word 0 is unique per key (see rowHash), then 4 random base62 digits.
@@ -99,8 +101,15 @@ export function* apiKeyChunks(
       out.decimal(i + 1)
     }
     out.byte(newline)
-    if (out.full) yield out.take()
+    if (out.full) {
+      onRows?.(i + 1 - chunkStart)
+      chunkStart = i + 1
+      yield out.take()
+    }
   }
   const rest = out.take()
-  if (rest.length > 0) yield rest
+  if (rest.length > 0) {
+    onRows?.(to - chunkStart)
+    yield rest
+  }
 }

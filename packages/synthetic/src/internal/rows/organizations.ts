@@ -106,6 +106,8 @@ function* groupMemberRows(plan: Plan) {
     if (plan.reconciled[o]) yield line([prebuildsUserId, prebuildsGroupId(plan, o)])
 }
 
+const reconciledCount = (plan: Plan) => plan.reconciled.filter(Boolean).length
+
 export const organizationTables: ReadonlyArray<SeededTable> = [
   {
     table: "organizations",
@@ -120,6 +122,7 @@ export const organizationTables: ReadonlyArray<SeededTable> = [
       "is_default",
     ],
     rows: organizationRows,
+    expectedRows: (plan) => plan.orgs,
   },
   {
     table: "users",
@@ -127,6 +130,7 @@ export const organizationTables: ReadonlyArray<SeededTable> = [
     // biome-ignore format: a column list
     columns: ["id", "email", "username", "name", "hashed_password", "created_at", "updated_at", "status", "rbac_roles", "login_type", "last_seen_at"],
     rows: userRows,
+    expectedRows: (plan) => plan.users,
   },
   {
     table: "organization_members",
@@ -139,11 +143,13 @@ export const organizationTables: ReadonlyArray<SeededTable> = [
     name: "CopySeedGroups",
     columns: ["id", "name", "organization_id", "display_name", "quota_allowance"],
     rows: groupRows,
+    expectedRows: (plan) => plan.orgs + reconciledCount(plan),
   },
   {
     table: "group_members",
     name: "CopySeedGroupMembers",
     columns: ["user_id", "group_id"],
     rows: groupMemberRows,
+    expectedRows: (plan) => reconciledCount(plan),
   },
 ]

@@ -89,6 +89,7 @@ export const templateTables: ReadonlyArray<SeededTable> = [
     // biome-ignore format: a column list
     columns: ["id", "created_at", "updated_at", "organization_id", "name", "provisioner", "active_version_id", "display_name", "created_by"],
     rows: templateRows,
+    expectedRows: (plan) => plan.orgs * plan.templatesPerOrg,
   },
   {
     table: "template_versions",
@@ -96,11 +97,13 @@ export const templateTables: ReadonlyArray<SeededTable> = [
     // biome-ignore format: a column list
     columns: ["id", "template_id", "organization_id", "created_at", "updated_at", "name", "readme", "job_id", "created_by"],
     rows: versionRows,
+    expectedRows: (plan) => plan.orgs * plan.templatesPerOrg * plan.versionsPerTemplate,
   },
   {
     table: "template_version_presets",
     name: "CopySeedPresets",
     columns: ["id", "template_version_id", "name", "created_at", "desired_instances"],
     rows: presetRows,
+    expectedRows: (plan) => plan.presets,
   },
 ]

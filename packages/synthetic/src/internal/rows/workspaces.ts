@@ -43,6 +43,13 @@ function* prebuiltWorkspaces(plan: Plan): Generator<Prebuilt> {
   }
 }
 
+/** Prebuilt workspaces (one job and one build each): one pass over the active presets. */
+const prebuiltCount = (plan: Plan) => {
+  let n = 0
+  for (const _ of prebuiltWorkspaces(plan)) n++
+  return n
+}
+
 /** Every prebuilt workspace was created a day ago, by a build whose job took 2 minutes. */
 const builtAt = (plan: Plan) => plan.now - day
 
@@ -110,6 +117,7 @@ export const workspaceTables: ReadonlyArray<SeededTable> = [
     // biome-ignore format: a column list
     columns: ["id", "created_at", "updated_at", "owner_id", "organization_id", "template_id", "name"],
     rows: workspaceRows,
+    expectedRows: prebuiltCount,
   },
   {
     table: "provisioner_jobs",
@@ -117,6 +125,7 @@ export const workspaceTables: ReadonlyArray<SeededTable> = [
     // biome-ignore format: a column list
     columns: ["id", "created_at", "updated_at", "started_at", "completed_at", "error", "organization_id", "initiator_id", "provisioner", "storage_method", "type", "input", "file_id"],
     rows: buildJobRows,
+    expectedRows: prebuiltCount,
   },
   {
     table: "workspace_builds",
@@ -124,5 +133,6 @@ export const workspaceTables: ReadonlyArray<SeededTable> = [
     // biome-ignore format: a column list
     columns: ["id", "created_at", "updated_at", "workspace_id", "template_version_id", "build_number", "transition", "initiator_id", "job_id", "reason", "template_version_preset_id"],
     rows: buildRows,
+    expectedRows: prebuiltCount,
   },
 ]

@@ -1,4 +1,10 @@
-import { BaseCommand, type ErrorTable, formatCount, integerFlag } from "@coderops/cli-kit"
+import {
+  BaseCommand,
+  describeProgress,
+  type ErrorTable,
+  formatCount,
+  integerFlag,
+} from "@coderops/cli-kit"
 import { parseGoDuration } from "@coderops/db-core"
 import { type ApiKeyPurgeReport, purgeExpiredApiKeys } from "@coderops/dbpurge"
 import { Flags } from "@oclif/core"
@@ -50,7 +56,7 @@ Run it before upgrading to Coder v2.27: migration 000371 rewrites every row of a
 
   async run(): Promise<ApiKeyPurgeReport> {
     const flags = this.flags
-    const progress = (line: string) => this.logToStderr(line)
+    const line = this.progressLine()
     const report = await this.runDb(
       Effect.flatMap(
         parseGoDuration(flags.retention, "--retention", { max: maxRetention }),
@@ -59,13 +65,16 @@ Run it before upgrading to Coder v2.27: migration 000371 rewrites every row of a
             retention,
             batchSize: flags["batch-size"],
             dryRun: flags["dry-run"],
-            onBatch: ({ batch, deleted, total, seconds }) =>
-              progress(
-                `batch ${batch}: deleted ${formatCount(deleted)} in ${seconds.toFixed(2)} s (${formatCount(total)} so far)`,
-              ),
+            // Not under --json: the count it needs is a scan nobody would see.
+            onProgress: this.jsonEnabled()
+              ? undefined
+              : ({ total, purged, batches, seconds }) =>
+                  line.update(
+                    `purging expired API keys: ${describeProgress({ done: purged, total, seconds, unit: "keys" })}; ${batches} ${batches === 1 ? "batch" : "batches"}`,
+                  ),
           }),
       ),
-    )
+    ).finally(() => line.done())
     this.log(
       report.dryRun
         ? `${formatCount(report.purged)} API keys expired before ${report.cutoff} would be deleted (dry run: nothing deleted)`

@@ -1,0 +1,5 @@
+export * from "./BlockerCanceller.js"
+export * from "./MigrationActivity.js"
+export * from "./MigrationActivityCollector.js"
+export * from "./MigrationWatch.js"
+export * from "./RunningMigration.js"
