@@ -9,7 +9,12 @@ import { instrumentedDatabase, type Metrics, makeExporter } from "@coderops/metr
 import { loadMigrations, makeMigrator } from "@coderops/migrations"
 import { exporterCollectors } from "@coderops/plugin-metrics"
 import { getPresetStates, readPrebuildStatus, reconcileAll } from "@coderops/prebuilds-reconcile"
-import { seedDeployment } from "@coderops/synthetic"
+import {
+  generateFaithfulData,
+  readStatistics,
+  seedDeployment,
+  type TableStatistics,
+} from "@coderops/synthetic"
 import { applyCoderSchemaForTests } from "@coderops/test-coder-schema"
 import { useTestDatabase } from "@coderops/test-postgres"
 import * as Cause from "effect/Cause"
@@ -126,6 +131,7 @@ const deployment = {
 
 const before371 = useTestDatabase()
 const after371 = useTestDatabase()
+const faithful = useTestDatabase()
 
 beforeAll(async () => {
   // A deployment seeded on the schema before 000371 (api_keys.scope), migrated to 000371
@@ -177,9 +183,27 @@ beforeAll(async () => {
     }),
   )
   // The seeder's other path: a database already at 000371 (scopes, allow_list).
+  let statistics: ReadonlyArray<TableStatistics> = []
   await recorded(
     after371.url,
-    Effect.andThen(applyCoderSchemaForTests(), attempt("seed at 371", seedDeployment(deployment))),
+    Effect.gen(function* () {
+      yield* applyCoderSchemaForTests()
+      yield* attempt("seed at 371", seedDeployment(deployment))
+      yield* attempt(
+        "statistics",
+        Effect.map(readStatistics(["users", "api_keys"]), (read) => {
+          statistics = read
+        }),
+      )
+    }),
+  )
+  // A rehearsal's data: api_keys (and its users) from the seeded database's statistics.
+  await recorded(
+    faithful.url,
+    Effect.andThen(
+      applyCoderSchemaForTests(),
+      attempt("faithful data", generateFaithfulData({ tables: ["api_keys"], statistics })),
+    ),
   )
 }, 120_000)
 

@@ -1,3 +1,5 @@
+export * from "./FaithfulData.js"
 export * from "./SeedErrors.js"
 export * from "./SeedOptions.js"
 export * from "./SyntheticDeployment.js"
+export * from "./TableStatistics.js"

@@ -33,6 +33,17 @@ export class CopyWriter {
     this.buffer[this.position++] = code
   }
 
+  /** Any text, as UTF-8; the buffer grows for a long value. */
+  text(value: string) {
+    const most = value.length * 3
+    if (this.position + most > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(this.position + most + chunkSize)
+      this.buffer.copy(grown, 0, 0, this.position)
+      this.buffer = grown
+    }
+    this.position += this.buffer.write(value, this.position, "utf8")
+  }
+
   bytes(bytes: Uint8Array) {
     this.buffer.set(bytes, this.position)
     this.position += bytes.length
