@@ -54,7 +54,8 @@ export class UnknownLintVersion extends Data.TaggedError("UnknownLintVersion")<{
   readonly message: string
 }> {}
 
-const databaseVersion = (table: string) =>
+/** The database's migration state, or undefined when it has no state table (an empty database). */
+export const readDatabaseVersion = (table: string) =>
   Effect.gen(function* () {
     const db = yield* Db
     const [found] = yield* db.query<{ present: boolean }>(
@@ -203,7 +204,7 @@ export const lintMigrations = Effect.fn("Lint.migrations")(function* (
   const started = performance.now()
   const real = yield* Db
   const state = options.database
-    ? yield* databaseVersion(options.table ?? "schema_migrations")
+    ? yield* readDatabaseVersion(options.table ?? "schema_migrations")
     : undefined
   const scope = options.scope ?? { kind: "pending" }
   if (scope.kind === "from" && !source.migrations.some((m) => m.version === scope.version)) {

@@ -1,0 +1,5 @@
+export * from "./Extrapolate.js"
+export * from "./Fit.js"
+export * from "./InstrumentedRun.js"
+export * from "./Probe.js"
+export * from "./Rehearsal.js"
