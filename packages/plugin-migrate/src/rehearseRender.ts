@@ -13,7 +13,7 @@ const fitText = (predicted: number, se: number | undefined) =>
   `≈ ${secondsText(predicted)}${se === undefined ? "" : ` ± ${secondsText(se)}`}`
 
 const estimateLines = (e: Estimate) => [
-  `  ${pad6(e.version)} ${e.name}: ${fitText(e.seconds.predicted, e.seconds.standardError)}${e.measuredFullSeconds === undefined ? "" : ` (measured at 100%: ${secondsText(e.measuredFullSeconds)})`}`,
+  `  ${e.name}: ${fitText(e.seconds.predicted, e.seconds.standardError)}${e.measuredFullSeconds === undefined ? "" : ` (measured at 100%: ${secondsText(e.measuredFullSeconds)})`}`,
   ...e.blocking.map(
     (b) =>
       `    coderd blocked on ${b.table}: ${fitText(b.blocked.predicted, b.blocked.standardError)} (longest wait ≈ ${secondsText(b.longest.predicted)}, R² ${b.blocked.r2.toFixed(2)})${b.measuredFull === undefined ? "" : `; measured at 100%: ${secondsText(b.measuredFull)}`}`,
@@ -81,7 +81,7 @@ export const planDocument = (plan: UpgradePlan, bin: string, markdown: boolean) 
     h("Pending migrations"),
     ...(plan.pending.length === 0
       ? ["none: the database is up to date"]
-      : plan.pending.map((p) => `- ${code(pad6(p.version))} ${p.name}`)),
+      : plan.pending.map((p) => `- ${code(p.name)}`)),
     "",
     h("Lint findings"),
     ...(plan.lint.findings.length === 0

@@ -17,8 +17,6 @@ const costly = (estimate: Estimate) =>
     .sort((a, b) => b.fit.predicted - a.fit.predicted)
     .slice(0, 5)
 
-const pad6 = (v: number) => String(v).padStart(6, "0")
-
 const fitCell = (predicted: number, se: number | undefined) =>
   `${secondsText(predicted)}${se === undefined ? "" : ` ± ${secondsText(se)}`}`
 
@@ -50,7 +48,7 @@ const migrationSection = (variant: Variant, estimate: Estimate, m: number) => {
           measured.blocking,
         )
   return `<section class="migration" id="migration-${variant.name}-${estimate.version}" data-version="${estimate.version}">
-<h3>${pad6(estimate.version)} ${escapeHtml(estimate.name)}</h3>
+<h3>${escapeHtml(estimate.name)}</h3>
 <p>Whole migration ≈ <b>${fitCell(estimate.seconds.predicted, estimate.seconds.standardError)}</b> at ${estimate.table === undefined ? "full size" : `${estimate.seconds.targetRows} rows of ${escapeHtml(estimate.table)}`}${estimate.measuredFullSeconds === undefined ? "" : `; measured at 100%: ${secondsText(estimate.measuredFullSeconds)}`}.</p>
 <table><tr><th>table</th><th>coderd blocked (extrapolated)</th><th>longest wait</th><th>R²</th><th>measured at 100%</th></tr>${blocking}</table>
 ${timeline}
@@ -82,7 +80,7 @@ export const rehearsalHtml = (
 <html lang="en"><head><meta charset="utf-8"><title>Migration rehearsal ${rehearsal.databaseVersion ?? "empty"} → ${rehearsal.targetVersion ?? "?"}</title><style>${style}</style></head>
 <body>
 <h1>Migration rehearsal: ${rehearsal.databaseVersion ?? "empty database"} → ${rehearsal.targetVersion ?? "?"}</h1>
-<p>Pending: ${rehearsal.pending.map((p) => `${pad6(p.version)} ${escapeHtml(p.name)}`).join(", ") || "none"}. Scales: ${rehearsal.scales.map((s) => `${s * 100}%`).join(", ")}; data shaped by ${rehearsal.dataFrom === "statistics" ? "the database's statistics" : "column types only"}${rehearsal.fallbackColumns.length > 0 ? ` (by type: ${escapeHtml(rehearsal.fallbackColumns.join(", "))})` : ""}; lock_timeout ${rehearsal.lockTimeoutMs} ms; ${rehearsal.seconds.toFixed(1)} s.</p>
+<p>Pending: ${rehearsal.pending.map((p) => escapeHtml(p.name)).join(", ") || "none"}. Scales: ${rehearsal.scales.map((s) => `${s * 100}%`).join(", ")}; data shaped by ${rehearsal.dataFrom === "statistics" ? "the database's statistics" : "column types only"}${rehearsal.fallbackColumns.length > 0 ? ` (by type: ${escapeHtml(rehearsal.fallbackColumns.join(", "))})` : ""}; lock_timeout ${rehearsal.lockTimeoutMs} ms; ${rehearsal.seconds.toFixed(1)} s.</p>
 <table><tr><th>table</th><th>rows at 100%</th></tr>${rows}</table>
 <h2>Recommendations</h2>
 <ul class="recommendations">${recommendations.map((r) => `<li>${escapeHtml(describeRecommendation(r, words))}</li>`).join("") || "<li>none: nothing blocks coderd for long</li>"}</ul>

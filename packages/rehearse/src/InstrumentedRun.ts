@@ -27,7 +27,7 @@ export interface StatementMeasure {
   readonly rows: number
   /** WAL the statement wrote, in bytes. */
   readonly walBytes: number
-  /** Relation locks the statement took that the transaction did not hold yet. */
+  /** Table locks the statement took that the transaction did not hold yet (not indexes'). */
   readonly locks: ReadonlyArray<{ readonly relation: string; readonly mode: string }>
   /** Tables and indexes it rewrote (a new relfilenode). */
   readonly rewritten: ReadonlyArray<string>
@@ -89,8 +89,8 @@ const walPosition = (db: DbShape, from: string | undefined) =>
     ([row]) => ({ lsn: row?.lsn ?? "0/0", bytes: Number(row?.bytes ?? 0) }),
   )
 
-const nameOf = (before: Catalog, after: Catalog, oid: number) =>
-  (after.byOid.get(oid) ?? before.byOid.get(oid))?.name ?? `oid ${oid}`
+const relationOf = (before: Catalog, after: Catalog, oid: number) =>
+  after.byOid.get(oid) ?? before.byOid.get(oid)
 
 /**
  * Runs one migration as `migrate up` runs it — in its own transaction with the lock
@@ -136,9 +136,15 @@ export const runInstrumented = (
         ? yield* readLocksAndCatalog(db, before, true)
         : { locks: [] as ReadonlyArray<HeldLock>, catalog: yield* readCatalog(db) }
       const known = new Set(held.map((l) => `${l.oid}/${l.mode}`))
+      // Table locks only: an index's lock goes with its table's, and says nothing more.
       const taken = locks
         .filter((l) => !known.has(`${l.oid}/${l.mode}`))
-        .map((l) => ({ relation: nameOf(before, after, l.oid), mode: l.mode }))
+        .flatMap((l) => {
+          const relation = relationOf(before, after, l.oid)
+          return relation?.kind === "i"
+            ? []
+            : [{ relation: relation?.name ?? `oid ${l.oid}`, mode: l.mode }]
+        })
       for (const lock of taken) spans.push({ ...lock, statement: index, fromSeconds: start })
       measured.push({
         index,
@@ -158,10 +164,9 @@ export const runInstrumented = (
     }
     if (transactional) {
       const ended = yield* Effect.exit(
-        db.script(
-          failed === undefined ? "RehearseCommit" : "RehearseRollback",
-          failed === undefined ? "COMMIT" : "ROLLBACK",
-        ),
+        failed === undefined
+          ? db.script("RehearseCommit", "COMMIT")
+          : db.script("RehearseRollback", "ROLLBACK"),
       )
       if (Exit.isFailure(ended)) {
         failed ??= { statement: measured.length, message: "the commit failed" }
