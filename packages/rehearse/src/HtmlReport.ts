@@ -57,6 +57,17 @@ ${charts}
 </section>`
 }
 
+const driftHtml = (rehearsal: Rehearsal) => {
+  const drift = rehearsal.drift
+  if (drift === undefined) return ""
+  const items = [
+    ...drift.missing.map((o) => `missing from the database: ${o.kind} ${o.name}`),
+    ...drift.extra.map((o) => `only in the database: ${o.kind} ${o.name}`),
+    ...drift.changed.map((o) => `different in the database: ${o.kind} ${o.name}`),
+  ]
+  return `<h2>Schema drift</h2>${items.length === 0 ? "<p>none: the database's schema is the one its migrations make.</p>" : `<p class="warn">The rehearsal ran on the schema the migrations make; the database differs:</p><ul>${items.map((i) => `<li>${escapeHtml(i)}</li>`).join("")}</ul>`}`
+}
+
 /**
  * The rehearsal as one self-contained HTML page: no script, no stylesheet or font to
  * fetch; charts are inline SVG (time against rows of each costly statement, the lock
@@ -82,6 +93,7 @@ export const rehearsalHtml = (
 <h1>Migration rehearsal: ${rehearsal.databaseVersion ?? "empty database"} → ${rehearsal.targetVersion ?? "?"}</h1>
 <p>Pending: ${rehearsal.pending.map((p) => escapeHtml(p.name)).join(", ") || "none"}. Scales: ${rehearsal.scales.map((s) => `${s * 100}%`).join(", ")}; data shaped by ${rehearsal.dataFrom === "statistics" ? "the database's statistics" : "column types only"}${rehearsal.fallbackColumns.length > 0 ? ` (by type: ${escapeHtml(rehearsal.fallbackColumns.join(", "))})` : ""}; lock_timeout ${rehearsal.lockTimeoutMs} ms; ${rehearsal.seconds.toFixed(1)} s.</p>
 <table><tr><th>table</th><th>rows at 100%</th></tr>${rows}</table>
+${driftHtml(rehearsal)}
 <h2>Recommendations</h2>
 <ul class="recommendations">${recommendations.map((r) => `<li>${escapeHtml(describeRecommendation(r, words))}</li>`).join("") || "<li>none: nothing blocks coderd for long</li>"}</ul>
 ${variants}

@@ -2,8 +2,14 @@ import { Db, tableSizes } from "@coderops/db-core"
 import { purgeExpiredApiKeys } from "@coderops/dbpurge"
 import { buildScratchSchema, readDatabaseVersion } from "@coderops/lint"
 import {
+  catalogSnapshot,
+  compareSnapshots,
+  defaultStateTable,
+  historyTable,
   type Migration,
   type MigrationSet,
+  type SchemaDrift,
+  type SchemaObject,
   type Statement,
   splitStatements,
   withScratchDatabase,
@@ -85,6 +91,11 @@ export interface Rehearsal {
   readonly purgeableApiKeys: number | undefined
   readonly scales: ReadonlyArray<number>
   readonly lockTimeoutMs: number
+  /**
+   * How the database's schema differs from the one its version's migrations make (the
+   * scratch schema the rehearsal ran on); undefined without a database.
+   */
+  readonly drift: SchemaDrift | undefined
   readonly variants: ReadonlyArray<Variant>
   readonly seconds: number
 }
@@ -108,13 +119,22 @@ interface Plan {
   readonly tables: ReadonlyArray<string>
   readonly realRows: Readonly<Record<string, number>>
   readonly statistics: ReadonlyArray<TableStatistics>
+  /** golang-migrate's state tables, left out of the schema comparison. */
+  readonly stateTables: ReadonlyArray<string>
 }
 
 /** Loads one scale's data into the scratch database, purges if asked, runs and probes. */
-const rehearseAt = (plan: Plan, scale: number, purge: boolean, options: RehearsalOptions) =>
+const rehearseAt = (
+  plan: Plan,
+  scale: number,
+  purge: boolean,
+  options: RehearsalOptions,
+  onSchema: (objects: ReadonlyArray<SchemaObject>) => void,
+) =>
   Effect.gen(function* () {
     const db = yield* Db
     yield* buildScratchSchema(db, plan.base)
+    onSchema(yield* catalogSnapshot({ exclude: plan.stateTables }))
     const dataStarted = performance.now()
     const rows = Object.fromEntries(
       Object.entries(plan.realRows).map(([t, n]) => [t, Math.max(1, Math.round(n * scale))]),
@@ -216,19 +236,26 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
     tables,
     realRows,
     statistics,
+    stateTables: [options.table ?? defaultStateTable, historyTable, `${historyTable}_id_seq`],
   }
   const scales = [
     ...new Set([...(options.scales ?? [0.01, 0.03, 0.1]), ...(options.full ? [1] : [])]),
   ].sort((a, b) => a - b)
   const comparePurge = options.comparePurge ?? touched.includes("api_keys")
   const variants: Array<Variant> = []
+  let scratchSchema: ReadonlyArray<SchemaObject> | undefined
   for (const name of comparePurge ? (["as-is", "purged"] as const) : (["as-is"] as const)) {
     const runs: Array<ScaleRun> = []
     for (const scale of scales) {
       progress(`${name === "purged" ? "after a purge, " : ""}at ${scale * 100}% of the rows`)
-      const run = yield* withScratchDatabase(rehearseAt(plan, scale, name === "purged", options), {
-        poolSize: tables.length + touched.length + 3,
-      })
+      const run = yield* withScratchDatabase(
+        rehearseAt(plan, scale, name === "purged", options, (objects) => {
+          scratchSchema ??= objects
+        }),
+        {
+          poolSize: tables.length + touched.length + 3,
+        },
+      )
       runs.push(run)
     }
     variants.push({
@@ -242,6 +269,10 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
     })
   }
   const targetVersion = source.migrations.at(-1)?.version
+  const drift =
+    options.database && scratchSchema !== undefined
+      ? compareSnapshots(scratchSchema, yield* catalogSnapshot({ exclude: plan.stateTables }))
+      : undefined
   return {
     databaseVersion: state?.version,
     targetVersion,
@@ -252,6 +283,7 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
     purgeableApiKeys,
     scales,
     lockTimeoutMs: options.lockTimeoutMs ?? 3000,
+    drift,
     variants,
     seconds: (performance.now() - started) / 1000,
   } satisfies Rehearsal

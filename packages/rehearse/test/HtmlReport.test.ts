@@ -110,6 +110,11 @@ describe("rehearsalHtml", () => {
       purgeableApiKeys: 1_800_000,
       scales: [0.01, 0.03, 0.1],
       lockTimeoutMs: 3000,
+      drift: {
+        missing: [],
+        extra: [{ kind: "index", name: "public.api_keys_drift", definition: "" }],
+        changed: [],
+      },
       variants: [
         {
           name: "as-is",
@@ -136,5 +141,6 @@ describe("rehearsalHtml", () => {
     ).toBe(false)
     // 40 s extrapolated for the UPDATE at 2M rows, stated as a recommendation too.
     expect(html).toMatch(/blocks api_keys ≈ 40 s/)
+    expect(html).toContain("public.api_keys_drift")
   })
 })

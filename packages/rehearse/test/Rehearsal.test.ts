@@ -1,3 +1,4 @@
+import { Db } from "@coderops/db-core"
 import { loadMigrations } from "@coderops/migrations"
 import { run } from "@coderops/test-db"
 import { useTestDatabase } from "@coderops/test-postgres"
@@ -15,11 +16,19 @@ describe("rehearseMigrations", () => {
       database.url,
       Effect.gen(function* () {
         yield* seededAt370(20_000)
+        // Drift: an index the migrations do not make.
+        const db = yield* Db
+        yield* db.script("TestDriftIndex", "CREATE INDEX api_keys_drift ON api_keys (created_at)")
         const source = yield* loadMigrations(dir)
         return yield* rehearseMigrations(source, { database: true, scales: [0.1, 0.3, 1] })
       }),
     )
     expect(rehearsal.databaseVersion).toBe(370)
+    expect(rehearsal.drift?.extra.map((o) => `${o.kind} ${o.name}`)).toEqual([
+      "index public.api_keys_drift",
+    ])
+    expect(rehearsal.drift?.missing).toEqual([])
+    expect(rehearsal.drift?.changed).toEqual([])
     expect(rehearsal.pending.map((p) => p.version)).toEqual([371])
     expect(rehearsal.realRows.api_keys).toBeGreaterThan(15_000)
     expect(rehearsal.purgeableApiKeys).toBeGreaterThan(15_000)
