@@ -28,6 +28,22 @@ const estimateLines = (e: Estimate) => [
     ),
 ]
 
+/** How the database's schema differs from the one the rehearsal ran on. */
+const driftLines = (r: Rehearsal): ReadonlyArray<string> => {
+  if (r.drift === undefined) return []
+  const differ = [
+    ...r.drift.missing.map((o) => `missing from the database: ${o.kind} ${o.name}`),
+    ...r.drift.extra.map((o) => `only in the database: ${o.kind} ${o.name}`),
+    ...r.drift.changed.map((o) => `different in the database: ${o.kind} ${o.name}`),
+  ]
+  return differ.length === 0
+    ? ["schema: the database's is the one its migrations make (no drift)"]
+    : [
+        "schema drift (the rehearsal ran on the schema the migrations make):",
+        ...differ.map((d) => `  ${d}`),
+      ]
+}
+
 /** The rehearsal for a terminal: per variant and migration, what blocks coderd and how long. */
 export const rehearsalText = (
   r: Rehearsal,
@@ -42,6 +58,7 @@ export const rehearsalText = (
       .join(
         ", ",
       )} (data from ${r.dataFrom === "statistics" ? "the database's statistics" : "column types"}), in ${r.seconds.toFixed(1)} s; extrapolated to 100%:`,
+    ...driftLines(r),
   ]
   for (const variant of r.variants) {
     lines.push(
@@ -93,7 +110,11 @@ export const planDocument = (plan: UpgradePlan, bin: string, markdown: boolean) 
     "",
   ]
   if (plan.rehearsal !== undefined) {
-    out.push(h("Rehearsal (measured, extrapolated to the real row counts)"))
+    out.push(
+      h("Rehearsal (measured, extrapolated to the real row counts)"),
+      ...driftLines(plan.rehearsal),
+      "",
+    )
     for (const variant of plan.rehearsal.variants) {
       out.push(
         variant.name === "as-is" ? "As is:" : "After a purge of API keys expired over 7 days:",
