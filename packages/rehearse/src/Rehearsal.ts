@@ -144,6 +144,8 @@ const rehearseAt = (
       statistics: plan.statistics,
       rows,
       seed: options.seed ?? 1,
+      // The tables their keys need (users for api_keys) at the same fraction of their counts.
+      scale,
     })
     yield* db.script("RehearseAnalyze", "ANALYZE")
     const purgedRows = purge

@@ -34,6 +34,8 @@ describe("rehearseMigrations", () => {
     expect(rehearsal.purgeableApiKeys).toBeGreaterThan(15_000)
     expect(rehearsal.variants.map((v) => v.name)).toEqual(["as-is", "purged"])
     const [asIs, purged] = rehearsal.variants
+    // The parents the keys need scale with them.
+    expect(asIs!.runs[0]!.rows.users).toBeLessThan(asIs!.runs.at(-1)!.rows.users!)
     const run1 = asIs!.runs.at(-1)!.migrations[0]!
     expect(run1.failed).toBeUndefined()
     const update = run1.statements.find((s) => s.text.startsWith("UPDATE api_keys SET scopes"))!
