@@ -58,8 +58,12 @@ const line = (xs: ReadonlyArray<number>, ys: ReadonlyArray<number>) => {
   return { intercept, slope, ssRes, ssTot, sxx, mx }
 }
 
-/** Costs under this many seconds at every size are noise around a constant. */
-const negligibleSeconds = 0.005
+/**
+ * Costs under this many seconds at every size are noise around a constant (a catalog-only
+ * change): a line through their jitter would extrapolate the jitter. Linear or not, such a
+ * statement costs at most ten times this at ten times the largest size measured.
+ */
+const negligibleSeconds = 0.02
 
 const growthOf = (logLogSlope: number | undefined, points: ReadonlyArray<Point>): Growth => {
   const ys = points.map((p) => p.seconds)
@@ -99,6 +103,7 @@ export const fitCost = (points: ReadonlyArray<Point>, targetRows: number): Fit =
         ).slope
       : undefined
   const n = points.length
+  const negligible = n > 0 && ys.every((y) => y < negligibleSeconds)
   const standardError =
     n >= 3 && sxx > 0
       ? Math.sqrt(ssRes / (n - 2)) * Math.sqrt(1 + 1 / n + (targetRows - mx) ** 2 / sxx)
@@ -111,8 +116,8 @@ export const fitCost = (points: ReadonlyArray<Point>, targetRows: number): Fit =
     logLogSlope,
     growth: growthOf(logLogSlope, points),
     targetRows,
-    predicted: Math.max(0, intercept + slope * targetRows),
-    standardError,
+    predicted: negligible ? Math.max(0, ...ys) : Math.max(0, intercept + slope * targetRows),
+    standardError: negligible ? undefined : standardError,
   }
 }
 

@@ -33,6 +33,8 @@ describe("fitCost", () => {
       { rows: 100, seconds: 0.002 },
     ]
     expect(fitCost(points, 10_000).growth).toBe("constant")
+    // Jitter of a few milliseconds is not extrapolated (a line through it would say 0.2 s).
+    expect(fitCost(points, 10_000).predicted).toBe(0.003)
     const flat = [10, 30, 100].map((rows) => ({ rows, seconds: 0.5 }))
     const fit = fitCost(flat, 10_000)
     expect(fit.growth).toBe("constant")
