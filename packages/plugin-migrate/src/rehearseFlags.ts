@@ -1,4 +1,5 @@
 import { type ErrorTable, ExitCode, errorTable } from "@coderops/cli-kit"
+import type { CannotGenerateColumn, FaithfulTableMissing } from "@coderops/synthetic"
 import { Flags } from "@oclif/core"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -51,9 +52,17 @@ export const rehearseOptions = (flags: {
 
 /** The wording of the flags' errors. */
 export const rehearseErrors = (bin: string): ErrorTable =>
-  errorTable<InvalidRehearseFlag>({
+  errorTable<InvalidRehearseFlag | FaithfulTableMissing | CannotGenerateColumn>({
     InvalidRehearseFlag: () => ({
       hint: `see \`${bin} migrate rehearse --help\``,
       exitCode: ExitCode.usage,
+    }),
+    FaithfulTableMissing: () => ({
+      hint: "the scratch schema lacks a table a pending migration names: check --dir against the database's version",
+      exitCode: ExitCode.failure,
+    }),
+    CannotGenerateColumn: (error) => ({
+      hint: `analyze the table in the database (ANALYZE ${error.table}) so that its statistics describe the column`,
+      exitCode: ExitCode.failure,
     }),
   })
