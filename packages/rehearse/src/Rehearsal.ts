@@ -29,9 +29,15 @@ export interface RehearsalOptions {
   /**
    * `Db` is the database the migrations are for (its version decides what is pending, its
    * row counts and statistics shape the data). When false, `Db` is only a server for the
-   * scratch databases: every migration is pending and `rows` gives the counts.
+   * scratch databases: the migrations from `from` (default: the last) are rehearsed and
+   * `rows` gives the counts.
    */
   readonly database: boolean
+  /**
+   * Rehearse from this version on, instead of the database's pending migrations (the ones
+   * before it make the schema). Without a database the default is the last migration.
+   */
+  readonly from?: number | undefined
   /** golang-migrate's state table. */
   readonly table?: string | undefined
   /** Rows per table at 100%, instead of the database's counts. */
@@ -214,11 +220,13 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
   const state = options.database
     ? yield* readDatabaseVersion(options.table ?? "schema_migrations")
     : undefined
-  const pendingMigrations = source.migrations.filter(
-    (m) =>
-      state === undefined ||
-      m.version > state.version ||
-      (state.dirty && m.version === state.version),
+  const from = options.from ?? (options.database ? undefined : source.migrations.at(-1)?.version)
+  const pendingMigrations = source.migrations.filter((m) =>
+    from !== undefined
+      ? m.version >= from
+      : state === undefined ||
+        m.version > state.version ||
+        (state.dirty && m.version === state.version),
   )
   const first = pendingMigrations[0]?.version ?? Number.POSITIVE_INFINITY
   const pending = yield* parsed(pendingMigrations)

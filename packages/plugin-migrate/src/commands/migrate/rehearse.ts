@@ -24,6 +24,10 @@ export default class MigrateRehearse extends MigrateCommand<typeof MigrateRehear
 
   static override flags = {
     ...rehearseFlags,
+    from: Flags.integer({
+      summary:
+        "Rehearse from this migration version on (default: the database's pending ones; without a database, the last migration).",
+    }),
     report: Flags.string({
       summary:
         "Also write a self-contained HTML report (charts, lock timelines, recommendations) to this file.",
@@ -47,6 +51,7 @@ export default class MigrateRehearse extends MigrateCommand<typeof MigrateRehear
         return yield* rehearseMigrations(source, {
           ...(yield* rehearseOptions(flags)),
           database,
+          from: flags.from,
           table: flags.table,
           lockTimeoutMs: Duration.toMillis(
             Duration.fromInputUnsafe(settings.lockTimeout ?? "3 seconds"),
