@@ -68,33 +68,35 @@ interface Sample {
   readonly seconds: number
 }
 
-/** One table's loop: a read, then a write, each timed, until `stopped()`. */
-const probeLoop = (db: DbShape, target: ProbeTarget, stopped: () => boolean, origin: number) =>
+/**
+ * One table's loop of one kind of probe (a session each for reads and writes: a blocked
+ * write must not hide whether reads were blocked too), each timed, until `stopped()`.
+ */
+const probeLoop = (
+  db: DbShape,
+  target: ProbeTarget,
+  kind: Sample["kind"],
+  stopped: () => boolean,
+  origin: number,
+) =>
   Effect.gen(function* () {
     const samples: Array<Sample> = []
-    const timed = (kind: Sample["kind"], probe: Effect.Effect<unknown, unknown>) =>
-      Effect.gen(function* () {
-        const start = performance.now()
-        // A table dropped or renamed under the probe fails it: that is not a wait.
-        yield* Effect.ignore(probe)
-        samples.push({
-          kind,
-          start: (start - origin) / 1000,
-          seconds: (performance.now() - start) / 1000,
-        })
-      })
+    const probe =
+      kind === "read"
+        ? db.query("RehearseProbeRead", `SELECT 1 FROM ${target.quotedTable} LIMIT 1`)
+        : db.execute(
+            "RehearseProbeWrite",
+            `UPDATE ${target.quotedTable} SET ${target.quotedColumn} = ${target.quotedColumn} WHERE false`,
+          )
     while (!stopped()) {
-      yield* timed(
-        "read",
-        db.query("RehearseProbeRead", `SELECT 1 FROM ${target.quotedTable} LIMIT 1`),
-      )
-      yield* timed(
-        "write",
-        db.execute(
-          "RehearseProbeWrite",
-          `UPDATE ${target.quotedTable} SET ${target.quotedColumn} = ${target.quotedColumn} WHERE false`,
-        ),
-      )
+      const start = performance.now()
+      // A table dropped or renamed under the probe fails it: that is not a wait.
+      yield* Effect.ignore(probe)
+      samples.push({
+        kind,
+        start: (start - origin) / 1000,
+        seconds: (performance.now() - start) / 1000,
+      })
       // Leaves the server room: an unblocked probe loop would otherwise spin.
       yield* Effect.sleep("2 millis")
     }
@@ -121,12 +123,12 @@ const summarize = (table: string, samples: ReadonlyArray<Sample>, threshold: num
 }
 
 /**
- * Runs `body` while a second session per table plays coderd: a cheap read (`SELECT 1 …
+ * Runs `body` while two more sessions per table play coderd: a cheap read (`SELECT 1 …
  * LIMIT 1`, blocked only by ACCESS EXCLUSIVE) and a cheap write that changes nothing but
  * takes ROW EXCLUSIVE (`UPDATE … WHERE false`, blocked also by SHARE locks such as a
  * CREATE INDEX), in a loop; a probe that took longer than the threshold was blocked. The
  * loops stop after `body` ends and their last probes return (a blocked probe returns when
- * the lock is released). `Db`'s pool needs a connection per target besides the body's.
+ * the lock is released). `Db`'s pool needs two connections per target besides the body's.
  */
 export const withProbe = <A, E, R>(
   targets: ReadonlyArray<ProbeTarget>,
@@ -138,9 +140,11 @@ export const withProbe = <A, E, R>(
     const origin = options.origin ?? performance.now()
     const threshold = options.thresholdSeconds ?? 0.02
     let stop = false
-    const fibers = yield* Effect.forEach(targets, (target) =>
-      Effect.forkChild(probeLoop(db, target, () => stop, origin)),
-    )
+    const loops = targets.flatMap((target) => [
+      probeLoop(db, target, "read", () => stop, origin),
+      probeLoop(db, target, "write", () => stop, origin),
+    ])
+    const fibers = yield* Effect.forEach(loops, (loop) => Effect.forkChild(loop))
     const result = yield* Effect.ensuring(
       body,
       Effect.sync(() => {
@@ -148,6 +152,8 @@ export const withProbe = <A, E, R>(
       }),
     )
     const samples = yield* Effect.forEach(fibers, (fiber) => Fiber.join(fiber))
-    const blocking = targets.map((t, i) => summarize(t.table, samples[i] ?? [], threshold))
+    const blocking = targets.map((t, i) =>
+      summarize(t.table, [...(samples[2 * i] ?? []), ...(samples[2 * i + 1] ?? [])], threshold),
+    )
     return { result, blocking }
   })

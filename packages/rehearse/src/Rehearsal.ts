@@ -263,7 +263,7 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
           scratchSchema ??= objects
         }),
         {
-          poolSize: tables.length + touched.length + 3,
+          poolSize: tables.length + 2 * touched.length + 3,
         },
       )
       runs.push(run)
