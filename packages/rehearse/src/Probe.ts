@@ -21,6 +21,9 @@ export interface TableBlocking {
   readonly probes: number
   /** The waits, in seconds since the origin: [start, end]. */
   readonly intervals: ReadonlyArray<readonly [number, number]>
+  /** The reads' and the writes' waits apart (to attribute them to the locks that cause them). */
+  readonly readIntervals: ReadonlyArray<readonly [number, number]>
+  readonly writeIntervals: ReadonlyArray<readonly [number, number]>
 }
 
 export interface ProbeOptions {
@@ -51,7 +54,7 @@ export const probeTargets = Effect.fn("Probe.targets")(function* (tables: Readon
 })
 
 /** The union of intervals, sorted. */
-const union = (intervals: ReadonlyArray<readonly [number, number]>) => {
+export const union = (intervals: ReadonlyArray<readonly [number, number]>) => {
   const sorted = [...intervals].sort((a, b) => a[0] - b[0])
   const merged: Array<[number, number]> = []
   for (const [start, end] of sorted) {
@@ -110,7 +113,13 @@ const summarize = (table: string, samples: ReadonlyArray<Sample>, threshold: num
       0,
       ...blocked.filter((s) => kind === undefined || s.kind === kind).map((s) => s.seconds),
     )
-  const intervals = union(blocked.map((s) => [s.start, s.start + s.seconds] as const))
+  const spans = (kind?: Sample["kind"]) =>
+    union(
+      blocked
+        .filter((s) => kind === undefined || s.kind === kind)
+        .map((s) => [s.start, s.start + s.seconds] as const),
+    )
+  const intervals = spans()
   return {
     table,
     blockedSeconds: intervals.reduce((sum, [a, b]) => sum + (b - a), 0),
@@ -119,6 +128,8 @@ const summarize = (table: string, samples: ReadonlyArray<Sample>, threshold: num
     longestWriteSeconds: longest("write"),
     probes: samples.length,
     intervals,
+    readIntervals: spans("read"),
+    writeIntervals: spans("write"),
   } satisfies TableBlocking
 }
 

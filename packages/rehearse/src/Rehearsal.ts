@@ -23,6 +23,7 @@ import {
 import * as Effect from "effect/Effect"
 import { type Estimate, extrapolate } from "./Extrapolate.js"
 import { type MigrationMeasure, runInstrumented } from "./InstrumentedRun.js"
+import { attributeToLocks } from "./internal/attribute.js"
 import { probeTargets, type TableBlocking, withProbe } from "./Probe.js"
 
 export interface RehearsalOptions {
@@ -176,7 +177,7 @@ const rehearseAt = (
         ),
         { origin, thresholdSeconds: options.probeThresholdSeconds },
       )
-      migrations.push({ ...result, blocking })
+      migrations.push({ ...result, blocking: attributeToLocks(blocking, result.locks) })
       if (result.failed !== undefined) break
     }
     const loaded = Object.fromEntries(data.tables.map((t) => [t.table, t.written]))

@@ -91,6 +91,8 @@ const measure = (scale: number, rows: number): ScaleRun => ({
           longestWriteSeconds: rows * 2e-5,
           probes: 10,
           intervals: [[0.001, rows * 2e-5 + 0.01]],
+          readIntervals: [[0.001, rows * 2e-5 + 0.01]],
+          writeIntervals: [],
         },
       ],
     },
