@@ -13,12 +13,16 @@ const packages = ["apps", "packages", "tooling"].flatMap((group) =>
 const reportOf = (dir) => join(dir, ".vitest", "results.json")
 for (const dir of packages) rmSync(reportOf(dir), { force: true })
 
+// Output to a file or a pipe (CI logs, `pnpm test > log`) gets no colour codes: turbo
+// colours its tasks' output, and vitest its own, unless NO_COLOR is set.
+const env = process.stdout.isTTY ? process.env : { NO_COLOR: "1", ...process.env }
 const turbo = spawnSync(
   "turbo",
   ["run", "test", "--concurrency=1", "--continue", ...process.argv.slice(2)],
   {
     cwd: root,
     stdio: "inherit",
+    env,
   },
 )
 

@@ -19,6 +19,10 @@ for (const stream of [process.stdout, process.stderr]) {
   })
 }
 
+// Colours only on a terminal (README, "JSON output"): FORCE_COLOR, which tools such as turbo
+// and CI runners pass down, must not put escape codes into a file, a pipe or --json.
+if (!process.stdout.isTTY || !process.stderr.isTTY) delete process.env.FORCE_COLOR
+
 // Cache compiled code between runs: module loading dominates a cold start.
 nodeModule.enableCompileCache()
 // The check above is the one that matters; oclif's own loads semver (47 modules) to

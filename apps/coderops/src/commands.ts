@@ -3,7 +3,9 @@
 // command starts from a few modules instead of hundreds.
 import type { Command } from "@oclif/core"
 import Doctor from "./commands/doctor.js"
+import Help from "./commands/help.js"
 
 export const COMMANDS = {
   doctor: Doctor,
+  help: Help,
 } satisfies Record<string, Command.Class>

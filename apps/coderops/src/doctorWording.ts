@@ -1,4 +1,4 @@
-import type { FailureReport } from "@coderops/cli-kit"
+import { countOf, type FailureReport } from "@coderops/cli-kit"
 import type { Check, CheckStatus, DoctorReport } from "@coderops/inspect"
 
 /** One check as `doctor` prints it (and as `--json` gives it). */
@@ -48,7 +48,7 @@ const wordsOf = (check: Check, reportFailure: (error: unknown) => FailureReport)
       return finding.foreignTables.length === 0
         ? { detail: `${finding.user} owns every table in "${finding.schema}"` }
         : {
-            detail: `${finding.foreignTables.length} table(s) owned by another role, e.g. ${finding.foreignTables.slice(0, 3).join(", ")} (migrations ALTER them)`,
+            detail: `${countOf(finding.foreignTables.length, "table")} owned by another role, e.g. ${finding.foreignTables.slice(0, 3).join(", ")} (migrations ALTER them)`,
             hint: "run coderops as the role that owns Coder's tables (the one coderd connects as)",
           }
     case "SessionVisibility":
@@ -80,13 +80,7 @@ export const wordDoctorReport = (
   ...report,
   checks: report.checks.map((check) => {
     const words = wordsOf(check, reportFailure)
-    // `--json` keeps the keys it always had: a hint only where the check can give one.
-    const hinted = "hint" in words
-    return {
-      name: check.name,
-      status: check.status,
-      detail: words.detail,
-      ...(hinted ? { hint: words.hint } : {}),
-    }
+    // Every check has every key (README, "JSON output"): no hint is null.
+    return { name: check.name, status: check.status, detail: words.detail, hint: words.hint }
   }),
 })

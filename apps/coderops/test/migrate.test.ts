@@ -220,7 +220,8 @@ describe("coderops migrate", () => {
       url,
     ])
     expect(exempt.code).toBe(0)
-    expect(exempt.stdout).toContain("1 tables hold rows (1 exempt)")
+    expect(exempt.stdout).toContain("verified 1 migration in")
+    expect(exempt.stdout).toContain("1 table holds rows (1 exempt)")
 
     const leaky = await migrationDir({
       "000001_a.up.sql": "CREATE TABLE kept (id int); CREATE INDEX kept_idx ON kept (id);",
@@ -316,7 +317,7 @@ describe("coderops migrate", () => {
     const plan = JSON.parse(
       (await coderops(["migrate", "up", "--dry-run", "--json", "--database-url", fresh])).stdout,
     )
-    expect(plan).toMatchObject({ from: null, to: 371, dryRun: true })
+    expect(plan).toMatchObject({ from: null, wouldMigrateTo: 371, dryRun: true })
     const broken = await migrationDir({
       "000001_a.up.sql": "CREATE TABLE a (id int);\nSELECT nocolumn FROM a;\n",
       "000001_a.down.sql": "DROP TABLE a;",

@@ -116,14 +116,13 @@ describe("progress of long work", () => {
       const run = startCoderops([...migrate, "--lock-timeout", "0"], everyUpdate)
       const blocked =
         /^\s+2 waits for a lock held by pid (\d+) \(progress-holder, user \w+, idle in transaction: LOCK TABLE t IN ACCESS SHARE MODE\)$/m
+      // Both lines come while the lock is held, in either order (each on its own schedule).
       await run.waitFor(blocked)
+      await run.waitFor(/^↑ 000002_alter\.up\.sql {2}running for [\d.]+s, waiting for pid \d+$/m)
       const stderr = run.stderr()
       // Named while the lock is still held: the migration has not finished.
       expect(stderr).not.toContain("000002_alter.up.sql  0.")
       expect(Number(blocked.exec(stderr)![1])).toBe(rows[0]!.pid)
-      expect(stderr).toMatch(
-        /^↑ 000002_alter\.up\.sql {2}running for [\d.]+s, waiting for pid \d+$/m,
-      )
       await holder.query("COMMIT")
       expect(await run.exited).toBe(0)
       expect(run.stderr()).toMatch(/^↑ 000002_alter\.up\.sql {2}[\d.]+ s$/m)

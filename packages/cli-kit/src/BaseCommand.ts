@@ -30,6 +30,7 @@ import { ExitCode } from "./ExitCode.js"
 import { type FailureReport, redactSecrets, reportOf } from "./FailureReport.js"
 import { FlagOutOfRange } from "./IntegerFlag.js"
 import { redactingLogger } from "./internal/redactingLogger.js"
+import { toJsonValue, usageProblem, writeFailure } from "./JsonOutput.js"
 import { ProgressLine, progressIntervalMs } from "./Progress.js"
 
 /** The flags of command class T: its own and those of every base between it and Command. */
@@ -133,9 +134,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         )
       }
       // A flag or argument that does not parse is a usage error (exit 2), whatever
-      // oclif's own class for it.
+      // oclif's own class for it, said in one line.
       // oclif quotes the value it could not parse, which may be a URL with its password.
-      const message = redactSecrets(error instanceof Error ? error.message : String(error))
+      const message = redactSecrets(
+        usageProblem(error instanceof Error ? error.message : String(error)),
+      )
       throw new CommandFailure(
         {
           tag: "UsageError",
@@ -350,38 +353,34 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     throw new CommandFailure({ tag: "CommandFailed", ...report }, "")
   }
 
-  /** `--json` keeps every key: a value that is absent ("no version") is null, not dropped. */
+  /**
+   * `--json` keeps every key (a value that is absent, "no version", is null, not dropped)
+   * and follows README's "JSON output" (durations, timestamps).
+   */
   protected override toSuccessJson(result: unknown): unknown {
     if (result === undefined) return result
-    return JSON.parse(JSON.stringify(result, (_key, value) => (value === undefined ? null : value)))
+    return toJsonValue(result)
   }
 
-  protected override async catch(error: Interfaces.CommandError): Promise<unknown> {
+  protected override async catch(error: Interfaces.CommandError): Promise<undefined> {
     const failure =
       error instanceof CommandFailure
         ? error
         : // Parse errors and other oclif errors keep oclif's own exit codes.
           new CommandFailure(
-            { ...reportOf(error), exitCode: error.oclif?.exit ?? ExitCode.failure },
+            {
+              ...reportOf(error),
+              ...(error.oclif ? { message: redactSecrets(usageProblem(error.message)) } : {}),
+              exitCode: error.oclif?.exit ?? ExitCode.failure,
+            },
             error.stack ?? "",
           )
     process.exitCode = failure.report.exitCode
-    if (this.jsonEnabled()) {
-      this.logJson({
-        error: {
-          tag: failure.report.tag,
-          message: failure.report.message,
-          hint: failure.report.hint ?? null,
-          exitCode: failure.report.exitCode,
-          ...(failure.report.details ? { details: failure.report.details } : {}),
-        },
-      })
-      return
-    }
-    process.stderr.write(`Error: ${failure.report.message}\n`)
-    if (failure.report.hint) process.stderr.write(`Hint: ${failure.report.hint}\n`)
-    if (this.flags?.debug && failure.debugDetail) {
-      process.stderr.write(`${redactSecrets(failure.debugDetail)}\n`)
-    }
+    writeFailure(failure.report, {
+      json: this.jsonEnabled(),
+      debugDetail:
+        this.flags?.debug && failure.debugDetail ? redactSecrets(failure.debugDetail) : undefined,
+    })
+    return undefined
   }
 }

@@ -2,6 +2,7 @@ import {
   type DbCoreError,
   describeDbCoreError,
   type InvalidDuration,
+  type PgServerError,
   tlsFailureOf,
 } from "@coderops/db-core"
 import { errorTable, type Wording } from "./ErrorTable.js"
@@ -19,8 +20,38 @@ const constraintViolation = (error: DbCoreError & { readonly detail?: string | u
   exitCode: ExitCode.sqlError,
 })
 
+/** The embedded server's own errors (pg-server's), alone or as an EmbeddedPostgresError's reason. */
+const pgServerWording: {
+  readonly [K in PgServerError["_tag"]]: (error: Extract<PgServerError, { _tag: K }>) => Wording
+} = {
+  ClusterError: (error) => ({
+    hint: error.logFile
+      ? `see the server log at ${error.logFile}, or pass --database-url to use your own server`
+      : "pass --database-url to use your own server, or set CODEROPS_DATA_DIR to another folder",
+    exitCode: ExitCode.embeddedServer,
+  }),
+  DirectoryNotEnterable: (error) => ({
+    hint:
+      error.what === "PostgreSQL binaries"
+        ? `let the ${error.account} account enter ${error.directory} (chmod o+x, or group ${error.account} with g+x), or set XDG_CACHE_HOME to a folder it can enter, where coderops keeps a copy of the server's binaries`
+        : `coderops does not change the mode of a directory it did not create: let the ${error.account} account enter ${error.directory} (chmod o+x, or group ${error.account} with g+x), or set CODEROPS_DATA_DIR to a path coderops may create under a directory it can enter`,
+    exitCode: ExitCode.embeddedServer,
+  }),
+  UnsafeDirectory: (error) => ({
+    hint:
+      error.what === "PostgreSQL binaries"
+        ? "set XDG_CACHE_HOME to a folder only you can write, where coderops keeps a copy of the server's binaries"
+        : "set CODEROPS_DATA_DIR to a folder only you can write, or to one with the sticky bit (like /tmp), in which coderops makes a private folder of its own",
+    exitCode: ExitCode.embeddedServer,
+  }),
+}
+
+const wordPgServerError = (error: PgServerError): Wording =>
+  // biome-ignore lint/suspicious/noExplicitAny: the entry for the error's own tag.
+  (pgServerWording[error._tag] as (error: any) => Wording)(error)
+
 /** db-core's errors as every coderops command words them: all plugins share this table. */
-export const dbCoreErrors = errorTable<DbCoreError | InvalidDuration>({
+export const dbCoreErrors = errorTable<DbCoreError | InvalidDuration | PgServerError>({
   ConnectionFailed: (error) => ({
     problem: describeDbCoreError(error),
     hint:
@@ -56,17 +87,15 @@ export const dbCoreErrors = errorTable<DbCoreError | InvalidDuration>({
     hint: "upgrade PostgreSQL to 13 or later (Coder requires it too)",
     exitCode: ExitCode.unsupportedServer,
   }),
-  EmbeddedPostgresError: (error) => ({
-    hint:
-      error.unsafeDirectory?.problem === "not-enterable"
-        ? `coderops does not change the mode of a directory it did not create: let the ${error.unsafeDirectory.account} account enter ${error.unsafeDirectory.directory} (chmod o+x, or group ${error.unsafeDirectory.account} with g+x), or set CODEROPS_DATA_DIR to a path coderops may create under a directory it can enter`
-        : error.unsafeDirectory?.problem === "writable-by-others"
-          ? "set CODEROPS_DATA_DIR to a folder only you can write, or to one with the sticky bit (like /tmp), in which coderops makes a private folder of its own"
-          : error.logFile
-            ? `see the server log at ${error.logFile}, or pass --database-url to use your own server`
-            : "pass --database-url to use your own server, or set CODEROPS_DATA_DIR to another folder",
-    exitCode: ExitCode.embeddedServer,
-  }),
+  EmbeddedPostgresError: (error) =>
+    error.reason === undefined
+      ? {
+          hint: "pass --database-url to use your own server, or set CODEROPS_DATA_DIR to another folder",
+          exitCode: ExitCode.embeddedServer,
+        }
+      : // The problem stays the error's own line, which names the embedded server's root.
+        { hint: wordPgServerError(error.reason).hint, exitCode: ExitCode.embeddedServer },
+  ...pgServerWording,
   LockNotAvailable: lockConflict,
   DeadlockDetected: lockConflict,
   SerializationFailure: lockConflict,

@@ -13,6 +13,10 @@ export const formatBytes = (bytes: number): string => {
 /** 1234567 → "1,234,567". */
 export const formatCount = (n: number): string => n.toLocaleString("en-US")
 
+/** A count with its noun: "1 batch", "2 batches", "10,000 API keys". */
+export const countOf = (n: number, singular: string, plural = `${singular}s`): string =>
+  `${formatCount(n)} ${n === 1 ? singular : plural}`
+
 /** Colours only on a terminal, and never with NO_COLOR set to anything (no-color.org). */
 export const colorsWanted = (): boolean =>
   process.stdout.isTTY === true && (process.env.NO_COLOR ?? "") === ""

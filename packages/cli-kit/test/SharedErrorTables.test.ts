@@ -1,9 +1,13 @@
 import {
   AdvisoryLockBusy,
+  ClusterError,
   ConnectionFailed,
+  DirectoryNotEnterable,
+  EmbeddedPostgresError,
   InvalidDuration,
   LockNotAvailable,
   QueryFailed,
+  UnsafeDirectory,
 } from "@coderops/db-core"
 import { InvalidListenAddress, MetricsServerError, TextfileError } from "@coderops/metrics"
 import { describe, expect, it } from "vitest"
@@ -77,6 +81,56 @@ describe("the tables every command shares", () => {
     })
     const textfile = new TextfileError({ path: "/x/y.prom", message: "cannot write" })
     expect(reportOf(textfile).hint).toContain("--collector.textfile.directory")
+  })
+
+  it("words the embedded server's errors by their facts, alone or as the reason of db-core's", () => {
+    const notEnterable = new DirectoryNotEnterable({
+      what: "data directory",
+      path: "/root/pg/data",
+      directory: "/root",
+      mode: 0o700,
+      account: "postgres",
+    })
+    expect(reportOf(notEnterable)).toMatchObject({
+      tag: "DirectoryNotEnterable",
+      message:
+        'the data directory at /root/pg/data cannot be reached by the "postgres" account that runs PostgreSQL: /root (mode 0700) does not let it in',
+      hint: expect.stringContaining("let the postgres account enter /root (chmod o+x"),
+      exitCode: ExitCode.embeddedServer,
+      details: { what: "data directory", directory: "/root", mode: 0o700, account: "postgres" },
+    })
+    const wrapped = new EmbeddedPostgresError({
+      root: "/root/pg",
+      message: `the embedded PostgreSQL server in /root/pg could not be started: ${notEnterable.message}`,
+      unsafeDirectory: {
+        directory: "/root",
+        mode: "0700",
+        problem: "not-enterable",
+        account: "postgres",
+      },
+      reason: notEnterable,
+    })
+    const report = reportOf(wrapped)
+    expect(report).toMatchObject({
+      tag: "EmbeddedPostgresError",
+      message: wrapped.message,
+      hint: reportOf(notEnterable).hint,
+      exitCode: ExitCode.embeddedServer,
+    })
+    // The JSON details stay plain data: the reason's facts are already in them.
+    expect(Object.keys(report.details ?? {}).sort()).toEqual(["root", "unsafeDirectory"])
+    const cache = new UnsafeDirectory({
+      what: "PostgreSQL binaries",
+      directory: "/srv/cache",
+      mode: 0o777,
+      reason: "others can write into it",
+    })
+    expect(reportOf(cache).hint).toContain("XDG_CACHE_HOME")
+    const failed = new ClusterError({ message: "pg_ctl start failed", logFile: "/x/postgres.log" })
+    expect(reportOf(failed)).toMatchObject({
+      hint: "see the server log at /x/postgres.log, or pass --database-url to use your own server",
+      exitCode: ExitCode.embeddedServer,
+    })
   })
 
   it("a command's own table comes first", () => {

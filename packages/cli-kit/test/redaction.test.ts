@@ -44,7 +44,9 @@ describe("redactingLogger", () => {
       ),
     )
     const output = written.join("")
-    expect(output).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN \(#\d+\): collector failed for /)
+    expect(output).toMatch(
+      /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\] WARN \(#\d+\): collector failed for /,
+    )
     expect(output).toContain("postgres://u:xxxxx@host/db")
     expect(output).not.toContain(secret)
   })

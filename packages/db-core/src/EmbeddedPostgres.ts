@@ -4,16 +4,16 @@ import {
   binariesVersion,
   clusterExists,
   clusterHome,
-  DirectoryNotEnterable,
   findBinaries,
   freePort,
   initCluster,
+  isPgServerError,
+  type PgServerError,
   portIsFree,
   prepareRoot,
   runningPostmaster,
   startCluster,
   stopCluster,
-  UnsafeDirectory,
 } from "@coderops/pg-server"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -62,6 +62,8 @@ export class EmbeddedPostgresError extends Data.TaggedError("EmbeddedPostgresErr
         readonly account?: string | undefined
       }
     | undefined
+  /** pg-server's account of the failure, when it was one of its errors (not an I/O error). */
+  readonly reason?: PgServerError | undefined
 }> {}
 
 export { defaultEmbeddedRoot } from "./internal/embeddedRoot.js"
@@ -114,22 +116,25 @@ const createDatabase = async (port: number, record: ServerRecord) => {
 }
 
 /** The error for a failure in `root`, with the facts a person needs to act on it. */
-const failure = (root: string, action: string, cause: unknown) =>
-  new EmbeddedPostgresError({
+const failure = (root: string, action: string, cause: unknown) => {
+  const reason = isPgServerError(cause) ? cause : undefined
+  return new EmbeddedPostgresError({
     root,
     message: `${action}: ${(cause as Error).message}`,
-    logFile: (cause as { logFile?: string }).logFile,
+    logFile: reason?._tag === "ClusterError" ? reason.logFile : undefined,
     unsafeDirectory:
-      cause instanceof DirectoryNotEnterable || cause instanceof UnsafeDirectory
+      reason?._tag === "DirectoryNotEnterable" || reason?._tag === "UnsafeDirectory"
         ? {
-            directory: cause.directory,
-            mode: cause.mode.toString(8).padStart(4, "0"),
-            ...(cause instanceof DirectoryNotEnterable
-              ? { problem: "not-enterable", account: cause.account }
+            directory: reason.directory,
+            mode: reason.mode.toString(8).padStart(4, "0"),
+            ...(reason._tag === "DirectoryNotEnterable"
+              ? { problem: "not-enterable", account: reason.account }
               : { problem: "writable-by-others" }),
           }
         : undefined,
+    reason,
   })
+}
 
 /**
  * Starts the persistent embedded server on demand and returns how to reach it. A file

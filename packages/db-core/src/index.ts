@@ -1,3 +1,11 @@
+// The embedded server's own errors, as EmbeddedPostgresError's reason: the CLI words them.
+export {
+  ClusterError,
+  DirectoryNotEnterable,
+  isPgServerError,
+  type PgServerError,
+  UnsafeDirectory,
+} from "@coderops/pg-server"
 export * from "./DatabaseConfig.js"
 export * from "./Db.js"
 export * from "./DbCoreError.js"

@@ -42,11 +42,13 @@ export interface ApiKeyPurgeProgress {
 
 /** A retention below zero would put the cutoff in the future and delete live keys. */
 export class InvalidRetention extends Data.TaggedError("InvalidRetention")<{
-  readonly retentionMs: number
+  /** In seconds, as every duration coderops reports. */
+  readonly retentionSeconds: number
   readonly message: string
 }> {}
 
 export interface ApiKeyPurgeReport {
+  /** now − retention, ISO 8601 UTC to the millisecond (the exact bound the deletes use). */
   readonly cutoff: string
   readonly dryRun: boolean
   /** Keys deleted, or with dryRun the keys that would be. */
@@ -70,8 +72,8 @@ export const purgeExpiredApiKeys = Effect.fn("ApiKeyPurge.run")(function* (
   const retentionMs = Duration.toMillis(options.retention)
   if (!(retentionMs >= 0)) {
     return yield* new InvalidRetention({
-      retentionMs,
-      message: `a retention of ${retentionMs} ms would delete keys that have not expired; give 0 or more`,
+      retentionSeconds: retentionMs / 1000,
+      message: `a retention of ${retentionMs / 1000} s would delete keys that have not expired; give 0 or more`,
     })
   }
   const db = yield* Db
@@ -90,7 +92,9 @@ export const purgeExpiredApiKeys = Effect.fn("ApiKeyPurge.run")(function* (
   const started = performance.now()
   const [{ cutoff }] = (yield* db.query<{ cutoff: string }>(
     "GetPurgeCutoff",
-    "SELECT (now() - $1 * interval '1 millisecond')::text AS cutoff",
+    // In milliseconds, so the ISO text reported is the very bound the deletes compare with.
+    `SELECT to_char(date_trunc('milliseconds', now() - $1 * interval '1 millisecond') AT TIME ZONE 'UTC',
+                    'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS cutoff`,
     [retentionMs],
   )) as [{ cutoff: string }]
   const countExpired = Effect.map(

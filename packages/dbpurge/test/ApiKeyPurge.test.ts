@@ -103,7 +103,7 @@ describe("purgeExpiredApiKeys", () => {
 
   it("refuses a negative retention, which would delete keys that have not expired", async () => {
     const error = await run(Effect.flip(purgeExpiredApiKeys({ retention: -3600_000 })))
-    expect(error).toMatchObject({ _tag: "InvalidRetention", retentionMs: -3600_000 })
+    expect(error).toMatchObject({ _tag: "InvalidRetention", retentionSeconds: -3600 })
     expect(await count("true")).toBe(25000)
   })
 

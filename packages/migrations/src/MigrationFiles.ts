@@ -1,9 +1,10 @@
-import { mkdir, rm, writeFile } from "node:fs/promises"
-import { join } from "node:path"
+import { rm, stat, writeFile } from "node:fs/promises"
+import { join, resolve } from "node:path"
 import { withFileLock } from "@coderops/db-core"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { loadMigrations } from "./MigrationSource.js"
+import { printable } from "./printable.js"
 
 /** NAME_MAX of Linux and macOS file systems, in bytes (a snake_case name is ASCII). */
 const fileNameMax = 255
@@ -14,6 +15,15 @@ const longestName = fileNameMax - "000000_.down.sql".length
 export class InvalidMigrationName extends Data.TaggedError("InvalidMigrationName")<{
   readonly reason: "not-snake-case" | "too-long"
   readonly name: string
+  readonly message: string
+}> {}
+
+/**
+ * `createMigration` into a directory that does not exist: a mistyped path would silently
+ * start a new chain at 000001, so it is refused rather than made.
+ */
+export class MigrationDirectoryMissing extends Data.TaggedError("MigrationDirectoryMissing")<{
+  readonly dir: string
   readonly message: string
 }> {}
 
@@ -69,7 +79,7 @@ const createNext = (dir: string, name: string, noTransaction: boolean) =>
   })
 
 /**
- * Creates the next `NNNNNN_name.up.sql` and `.down.sql` in `dir` (made if missing): the
+ * Creates the next `NNNNNN_name.up.sql` and `.down.sql` in `dir` (which must exist): the
  * version one more than the highest there, archive folders included, six digits as Coder
  * numbers them. Both files start empty but for a comment; with `noTransaction` the up
  * file starts with the `-- coder:no-transaction` directive.
@@ -81,7 +91,19 @@ export const createMigration = Effect.fn("MigrationFiles.create")(function* (
 ) {
   const invalid = migrationNameError(name)
   if (invalid !== undefined) return yield* invalid
-  yield* Effect.promise(() => mkdir(dir, { recursive: true }))
+  const missing = yield* Effect.promise(() =>
+    stat(dir).then(
+      () => false,
+      (cause: NodeJS.ErrnoException) => cause.code === "ENOENT" || cause.code === "ENOTDIR",
+    ),
+  )
+  if (missing) {
+    const absolute = resolve(dir)
+    return yield* new MigrationDirectoryMissing({
+      dir: absolute,
+      message: `the migration directory ${printable(absolute)} does not exist`,
+    })
+  }
   // Two creates at once would both take the same next version: one at a time. The lock
   // file's name is no migration's, so a reader of the directory ignores it.
   const created = yield* Effect.promise(() =>

@@ -400,7 +400,7 @@ export const loadMigrations = Effect.fn("MigrationSource.load")(function* (dir: 
         dir: absolute,
         problems: sorted,
         message: [
-          `${sorted.length} problem(s) in migration directory ${printable(absolute)}:`,
+          `${sorted.length} ${sorted.length === 1 ? "problem" : "problems"} in migration directory ${printable(absolute)}:`,
           // One line per problem, whatever the names hold.
           ...sorted.map(({ file, problem }) => `  ${printable(`${file}: ${problem}`)}`),
         ].join("\n"),

@@ -12,8 +12,10 @@ export interface MigrationStatus {
     readonly applied: boolean
     /** The file changed since it was applied (checksum differs from the history). */
     readonly drift: boolean
+    /** When it finished, ISO 8601 UTC. */
     readonly appliedAt: string | undefined
-    readonly durationMs: number | undefined
+    /** How long it took, in seconds (from coderops_migration_history). */
+    readonly seconds: number | undefined
   }>
   readonly pending: number
 }
@@ -37,7 +39,7 @@ export const migrationStatus = (
       applied: isApplied,
       drift: entry !== undefined && entry.checksum !== m.up.checksum,
       appliedAt: entry?.finishedAt,
-      durationMs: entry?.durationMs,
+      seconds: entry === undefined ? undefined : entry.durationMs / 1000,
     }
   })
   return {

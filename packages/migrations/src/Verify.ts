@@ -70,7 +70,7 @@ export const verifyChain = Effect.fn("Verify.chain")(function* (
   if (initial.length > 0) {
     return yield* new ScratchDatabaseNotEmpty({
       database: db.settings.database,
-      message: `verify needs an empty database; ${db.settings.database} already has ${initial.length} schema object(s)`,
+      message: `verify needs an empty database; ${db.settings.database} already has ${initial.length} schema ${initial.length === 1 ? "object" : "objects"}`,
     })
   }
   const plain = yield* makeMigrator(source, { ...options.migrator, onEvent: options.onEvent })

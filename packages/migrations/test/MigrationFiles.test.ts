@@ -14,8 +14,17 @@ const folder = async () => {
 }
 
 describe("createMigration", () => {
-  it("writes the next pair, with the directive when asked, in a directory it makes", async () => {
-    const dir = join(await folder(), "new")
+  it("refuses a directory that does not exist (a mistyped path), naming it, and makes nothing", async () => {
+    const parent = await folder()
+    const dir = join(parent, "migrationz")
+    const refused = await Effect.runPromise(Effect.flip(createMigration(dir, "add_t")))
+    expect(refused).toMatchObject({ _tag: "MigrationDirectoryMissing", dir })
+    expect(refused.message).toContain(dir)
+    expect(await readdir(parent)).toEqual([])
+  })
+
+  it("writes the next pair, with the directive when asked", async () => {
+    const dir = await folder()
     const first = await Effect.runPromise(createMigration(dir, "add_t"))
     expect(first.version).toBe(1)
     expect(await readFile(first.up, "utf8")).toBe("-- add_t\n")

@@ -167,7 +167,7 @@ describe("loadMigrations on a bad directory", () => {
     expect(error.dir).toBe(dir)
     expect(error.problems).toEqual([{ file, problem: expect.stringMatching(problem) }])
     expect(error.message).toBe(
-      `1 problem(s) in migration directory ${dir}:\n  ${file}: ${error.problems[0]!.problem}`,
+      `1 problem in migration directory ${dir}:\n  ${file}: ${error.problems[0]!.problem}`,
     )
   }
 
@@ -305,7 +305,7 @@ describe("loadMigrations on a bad directory", () => {
     const dir = join(root, "does-not-exist")
     const error = await failure(dir)
     expect(error.problems).toEqual([{ file: ".", problem: expect.stringContaining("ENOENT") }])
-    expect(error.message).toContain(`1 problem(s) in migration directory ${dir}:\n  .: ENOENT`)
+    expect(error.message).toContain(`1 problem in migration directory ${dir}:\n  .: ENOENT`)
     expect(error.unreadable).toBe(true)
   })
 
@@ -336,7 +336,7 @@ describe("loadMigrations on a bad directory", () => {
       "bad.sql",
     ])
     expect(error.message.split("\n")).toEqual([
-      `5 problem(s) in migration directory ${dir}:`,
+      `5 problems in migration directory ${dir}:`,
       "  000001-000100/000001_init.up.sql: duplicate file name: also at 000001_init.up.sql",
       "  000002_lonely.up.sql: no down file for version 2 (expected 000002_lonely.down.sql)",
       '  000003_b.down.sql: title "b" differs from the up file 000003_a.up.sql ("a")',

@@ -40,9 +40,9 @@ describe("Migrator on the bundled Coder schema", () => {
 
     const { result: status } = await withMigrator(url, migrationsDir, (m) => m.status)
     expect(status).toMatchObject({ version: 371, dirty: false, latest: 371, pending: 0 })
-    expect(
-      status.migrations.every((m) => m.applied && !m.drift && m.durationMs !== undefined),
-    ).toBe(true)
+    expect(status.migrations.every((m) => m.applied && !m.drift && m.seconds !== undefined)).toBe(
+      true,
+    )
 
     await withMigrator(url, migrationsDir, (m) => m.down({ count: 1 }))
     expect(await version(url)).toEqual({ version: 370, dirty: false })

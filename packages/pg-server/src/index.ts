@@ -1,2 +1,4 @@
+export * from "./PgServerError.js"
 export * from "./PostgresCluster.js"
 export * from "./Postmaster.js"
+export { binariesCacheDir, reachableBinaries } from "./ReachableBinaries.js"

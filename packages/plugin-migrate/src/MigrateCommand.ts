@@ -76,6 +76,9 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
     return (this.flags as { dir?: string }).dir ?? migrationsDir
   }
 
+  /** Fixtures applied by the running migration: printed under its line once it is done. */
+  private fixtureLines: Array<string> = []
+
   /**
    * Progress on stderr: a line per migration with its duration, lock waits, retries; the
    * live (or periodic) line of a migration that runs long, with who blocks it.
@@ -90,6 +93,7 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
         line.log(`got the migration lock after ${event.waitedSeconds.toFixed(1)} s`)
         return
       case "start":
+        this.fixtureLines = []
         return
       case "running": {
         const blockers = describeBlockers(event.blockedBy)
@@ -107,14 +111,18 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
         line.log(
           `${arrow(event.direction)} ${printable(event.name)}  ${event.seconds.toFixed(3)} s`,
         )
+        for (const fixture of this.fixtureLines.splice(0)) line.log(fixture)
         return
       case "retry":
+        // The attempt's fixtures were rolled back with it; the next attempt runs them again.
+        this.fixtureLines = []
         line.log(
           `  ${event.reason} on ${event.version}; retry ${event.attempt} in ${event.delaySeconds.toFixed(2)} s`,
         )
         return
       case "fixture":
-        line.log(`  fixture ${printable(event.name)}`)
+        // Fixtures run inside their migration's step, before it reports done.
+        this.fixtureLines.push(`  fixture ${printable(event.name)}`)
         return
     }
   }

@@ -7,6 +7,7 @@ import {
   type InvalidMigrationRequest,
   type InvalidStateTable,
   type MigrationDirectoryError,
+  type MigrationDirectoryMissing,
   type MigrationFailed,
   type MigrationLockTimeout,
   printable,
@@ -21,6 +22,7 @@ type MigrationsError =
   | InvalidMigrationRequest
   | InvalidStateTable
   | MigrationDirectoryError
+  | MigrationDirectoryMissing
   | MigrationFailed
   | MigrationLockTimeout
   | ScratchDatabaseNotEmpty
@@ -138,6 +140,10 @@ export const migrationsErrors = (bin: string): ErrorTable =>
       hint: error.unreadable
         ? "pass the folder that holds the NNNNNN_title.up.sql / .down.sql files, and check that it can be read"
         : "rename, pair or remove the files listed: each version needs one NNNNNN_title.up.sql and one NNNNNN_title.down.sql with the same title, in the directory or an archive folder such as 000001-000100, encoded as UTF-8",
+    }),
+    MigrationDirectoryMissing: (error) => ({
+      exitCode: ExitCode.invalidConfig,
+      hint: `check the path; to start a new migration directory, create it first (mkdir -p ${printable(error.dir)})`,
     }),
     MigrationFailed: (error) => migrationFailed(error, bin),
     DatabaseDirty: (error) => ({

@@ -1,3 +1,4 @@
+import { countOf } from "@coderops/cli-kit"
 import { type MigrationResult, printable } from "@coderops/migrations"
 
 const versionText = (version: number | undefined) =>
@@ -16,5 +17,12 @@ export const describeResult = (result: MigrationResult): string => {
     ].join("\n")
   }
   const seconds = result.steps.reduce((sum, step) => sum + (step.seconds ?? 0), 0)
-  return `migrated ${versionText(result.from)} → ${versionText(result.to)}: ${result.steps.length} migration(s) in ${seconds.toFixed(2)} s`
+  return `migrated ${versionText(result.from)} → ${versionText(result.to)}: ${countOf(result.steps.length, "migration")} in ${seconds.toFixed(3)} s`
 }
+
+/**
+ * up/down/goto under --json: a dry run names what it would do apart from what a run
+ * did (README, "JSON output"): `wouldMigrateTo` and `stepsToRun` instead of `to` and `steps`.
+ */
+export const resultJson = ({ to, steps, ...rest }: MigrationResult) =>
+  rest.dryRun ? { ...rest, wouldMigrateTo: to, stepsToRun: steps } : { ...rest, to, steps }

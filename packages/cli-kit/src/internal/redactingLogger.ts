@@ -12,8 +12,8 @@ export const redactingLogger = (redact: (text: string) => string) =>
       typeof part === "string" ? part : inspect(part),
     )
     if (cause.reasons.length > 0) parts.push(Cause.pretty(cause))
-    const time = date.toISOString().slice(11, 23)
+    // ISO 8601 UTC, as every timestamp coderops prints (README, "JSON output").
     process.stderr.write(
-      `${redact(`[${time}] ${logLevel.toUpperCase()} (#${fiber.id}): ${parts.join(" ")}`)}\n`,
+      `${redact(`[${date.toISOString()}] ${logLevel.toUpperCase()} (#${fiber.id}): ${parts.join(" ")}`)}\n`,
     )
   })

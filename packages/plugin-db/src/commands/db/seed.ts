@@ -1,4 +1,10 @@
-import { BaseCommand, describeProgress, type ErrorTable, formatCount } from "@coderops/cli-kit"
+import {
+  BaseCommand,
+  countOf,
+  describeProgress,
+  type ErrorTable,
+  formatCount,
+} from "@coderops/cli-kit"
 import { type SeedReport, seedDeployment } from "@coderops/synthetic"
 import { Errors, Flags } from "@oclif/core"
 import { seedErrors } from "../../errors.js"
@@ -135,7 +141,7 @@ Expiry is relative to --now (default: the current time), so a migration or purge
         ? "api_keys.scope (before 000371)"
         : "api_keys.scopes (after 000371)"
     this.log(
-      `seeded ${formatCount(report.organizations)} organizations, ${formatCount(report.users)} users, ${formatCount(report.templates)} templates (${formatCount(report.templateVersions)} versions, ${formatCount(report.presets)} presets), ${formatCount(report.prebuiltWorkspaces)} prebuilt workspaces, ${formatCount(report.apiKeys)} API keys (${formatCount(report.expiredApiKeys)} expired more than 7 days ago) into ${schema}; prebuilds user reconciled in ${formatCount(report.reconciledOrganizations)} of ${formatCount(report.organizationsWithPrebuilds)} organizations with prebuilds; ${report.seconds.toFixed(1)} s`,
+      `seeded ${countOf(report.organizations, "organization")}, ${countOf(report.users, "user")}, ${countOf(report.templates, "template")} (${countOf(report.templateVersions, "version")}, ${countOf(report.presets, "preset")}), ${countOf(report.prebuiltWorkspaces, "prebuilt workspace")}, ${countOf(report.apiKeys, "API key")} (${formatCount(report.expiredApiKeys)} expired more than 7 days ago) into ${schema}; prebuilds user reconciled in ${formatCount(report.reconciledOrganizations)} of ${countOf(report.organizationsWithPrebuilds, "organization")} with prebuilds; ${report.seconds.toFixed(1)} s`,
     )
     return report
   }

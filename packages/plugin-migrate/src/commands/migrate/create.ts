@@ -8,7 +8,7 @@ export default class MigrateCreate extends MigrateCommand<typeof MigrateCreate> 
     "Create the next NNNNNN_name.up.sql and .down.sql in the migration directory."
 
   static override description =
-    "The version is one more than the highest in the directory (archive folders included), six digits as Coder numbers them. Both files start empty but for a comment; with --no-transaction the up file starts with the `-- coder:no-transaction` directive, for a single statement such as CREATE INDEX CONCURRENTLY. Prints the paths. Touches no database."
+    "The version is one more than the highest in the directory (archive folders included), six digits as Coder numbers them. The directory must exist: a mistyped path is refused rather than started afresh at 000001 (create a new directory with mkdir first). Both files start empty but for a comment; with --no-transaction the up file starts with the `-- coder:no-transaction` directive, for a single statement such as CREATE INDEX CONCURRENTLY. Prints the paths. Touches no database."
 
   static override examples = [
     "<%= config.bin %> <%= command.id %> add_workspace_index --dir ./migrations",

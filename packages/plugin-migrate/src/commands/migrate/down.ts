@@ -1,8 +1,7 @@
 import { ExitCode } from "@coderops/cli-kit"
-import type { MigrationResult } from "@coderops/migrations"
 import { Args, Flags } from "@oclif/core"
 import { MigrateCommand } from "../../MigrateCommand.js"
-import { describeResult } from "../../render.js"
+import { describeResult, resultJson } from "../../render.js"
 
 export default class MigrateDown extends MigrateCommand<typeof MigrateDown> {
   static override summary = "Roll back the last N migrations (every one needs --all)."
@@ -26,7 +25,7 @@ export default class MigrateDown extends MigrateCommand<typeof MigrateDown> {
     "dry-run": Flags.boolean({ summary: "Print the plan; apply nothing." }),
   }
 
-  async run(): Promise<MigrationResult> {
+  async run(): Promise<ReturnType<typeof resultJson>> {
     const { count } = this.args
     if (count === undefined && !this.flags.all) {
       this.fail({
@@ -42,6 +41,6 @@ export default class MigrateDown extends MigrateCommand<typeof MigrateDown> {
       ),
     )
     this.log(describeResult(result))
-    return result
+    return resultJson(result)
   }
 }

@@ -1,7 +1,6 @@
-import type { MigrationResult } from "@coderops/migrations"
 import { Args, Flags } from "@oclif/core"
 import { MigrateCommand } from "../../MigrateCommand.js"
-import { describeResult } from "../../render.js"
+import { describeResult, resultJson } from "../../render.js"
 
 export default class MigrateGoto extends MigrateCommand<typeof MigrateGoto> {
   static override summary = "Migrate up or down to a given version."
@@ -19,11 +18,11 @@ export default class MigrateGoto extends MigrateCommand<typeof MigrateGoto> {
     "dry-run": Flags.boolean({ summary: "Print the plan; apply nothing." }),
   }
 
-  async run(): Promise<MigrationResult> {
+  async run(): Promise<ReturnType<typeof resultJson>> {
     const result = await this.runDb(
       this.withMigrator((migrator) => migrator.goto(this.args.version, this.flags["dry-run"])),
     )
     this.log(describeResult(result))
-    return result
+    return resultJson(result)
   }
 }

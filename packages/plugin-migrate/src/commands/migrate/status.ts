@@ -1,4 +1,4 @@
-import { renderTable } from "@coderops/cli-kit"
+import { countOf, renderTable } from "@coderops/cli-kit"
 import { type MigrationStatus, printable } from "@coderops/migrations"
 import { Flags } from "@oclif/core"
 import { MigrateCommand } from "../../MigrateCommand.js"
@@ -31,7 +31,7 @@ export default class MigrateStatus extends MigrateCommand<typeof MigrateStatus> 
         `Pending   ${status.pending}`,
         ...(drifted.length > 0
           ? [
-              `Drift     ${drifted.length} applied file(s) changed since they ran: ${drifted.map((m) => printable(m.name)).join(", ")}`,
+              `Drift     ${countOf(drifted.length, "applied file")} changed since ${drifted.length === 1 ? "it" : "they"} ran: ${drifted.map((m) => printable(m.name)).join(", ")}`,
             ]
           : []),
         "",
@@ -47,7 +47,7 @@ export default class MigrateStatus extends MigrateCommand<typeof MigrateStatus> 
           shown.map((m) => ({
             migration: printable(m.name),
             state: m.applied ? (m.drift ? "applied, CHANGED since" : "applied") : "pending",
-            took: m.durationMs === undefined ? "" : `${(m.durationMs / 1000).toFixed(2)} s`,
+            took: m.seconds === undefined ? "" : `${m.seconds.toFixed(3)} s`,
             at: m.appliedAt ?? "",
           })),
           [

@@ -1,7 +1,6 @@
-import type { MigrationResult } from "@coderops/migrations"
 import { Args, Flags } from "@oclif/core"
 import { MigrateCommand } from "../../MigrateCommand.js"
-import { describeResult } from "../../render.js"
+import { describeResult, resultJson } from "../../render.js"
 
 export default class MigrateUp extends MigrateCommand<typeof MigrateUp> {
   static override summary = "Apply pending migrations (all, or the next N)."
@@ -29,7 +28,7 @@ export default class MigrateUp extends MigrateCommand<typeof MigrateUp> {
     }),
   }
 
-  async run(): Promise<MigrationResult> {
+  async run(): Promise<ReturnType<typeof resultJson>> {
     const result = await this.runDb(
       this.withMigrator(
         (migrator) => migrator.up({ limit: this.args.count, dryRun: this.flags["dry-run"] }),
@@ -39,6 +38,6 @@ export default class MigrateUp extends MigrateCommand<typeof MigrateUp> {
       ),
     )
     this.log(describeResult(result))
-    return result
+    return resultJson(result)
   }
 }

@@ -1,3 +1,4 @@
+import { countOf } from "@coderops/cli-kit"
 import {
   loadMigrations,
   type VerifyReport,
@@ -51,7 +52,7 @@ export default class MigrateVerify extends MigrateCommand<typeof MigrateVerify> 
       }).pipe(Effect.ensuring(Effect.sync(() => line.done()))),
     )
     this.log(
-      `verified ${report.migrations} migrations in ${dir}: up, down, up with fixtures; ${report.tables} tables hold rows${report.exempted > 0 ? ` (${report.exempted} exempt)` : ""}; the schema after up→down→up equals the first up`,
+      `verified ${countOf(report.migrations, "migration")} in ${dir}: up, down, up with fixtures; ${countOf(report.tables, "table")} ${report.tables === 1 ? "holds" : "hold"} rows${report.exempted > 0 ? ` (${report.exempted} exempt)` : ""}; the schema after up→down→up equals the first up`,
     )
     return report
   }

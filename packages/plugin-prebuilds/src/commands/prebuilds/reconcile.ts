@@ -1,4 +1,4 @@
-import { BaseCommand, ExitCode } from "@coderops/cli-kit"
+import { BaseCommand, countOf, ExitCode } from "@coderops/cli-kit"
 import { parseGoDuration } from "@coderops/db-core"
 import { defaultMetricsAddress, formatListenAddress, serveExporter } from "@coderops/metrics"
 import {
@@ -15,8 +15,24 @@ import * as Effect from "effect/Effect"
 
 const summaryOf = (report: ReconcileReport) =>
   report.leader
-    ? `${report.dryRun ? "would create" : "created"} ${report.membershipsCreated} membership(s), ${report.groupsCreated} group(s), ${report.groupMembershipsCreated} group membership(s) across ${report.organizationsChecked} organization(s) in ${report.seconds.toFixed(3)} s, ${report.queries} quer${report.queries === 1 ? "y" : "ies"}${report.errors.length > 0 ? `; ${report.errors.length} error(s)` : ""}`
+    ? `${report.dryRun ? "would create" : "created"} ${countOf(report.membershipsCreated, "membership")}, ${countOf(report.groupsCreated, "group")}, ${countOf(report.groupMembershipsCreated, "group membership")} across ${countOf(report.organizationsChecked, "organization")} in ${report.seconds.toFixed(3)} s, ${countOf(report.queries, "query", "queries")}${report.errors.length > 0 ? `; ${countOf(report.errors.length, "error")}` : ""}`
     : "another reconciler holds the leader lock (pg_try_advisory_xact_lock); nothing done"
+
+/** A dry run says what it would create, under its own names (README, "JSON output"). */
+const reconcileJson = ({
+  membershipsCreated,
+  groupsCreated,
+  groupMembershipsCreated,
+  ...rest
+}: ReconcileReport) =>
+  rest.dryRun
+    ? {
+        ...rest,
+        membershipsToCreate: membershipsCreated,
+        groupsToCreate: groupsCreated,
+        groupMembershipsToCreate: groupMembershipsCreated,
+      }
+    : { ...rest, membershipsCreated, groupsCreated, groupMembershipsCreated }
 
 export default class PrebuildsReconcile extends BaseCommand<typeof PrebuildsReconcile> {
   static override summary =
@@ -66,7 +82,7 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes), bac
     return super.exposesMetrics() || this.flags["metrics-addr"] !== undefined
   }
 
-  async run(): Promise<ReconcileReport | undefined> {
+  async run(): Promise<ReturnType<typeof reconcileJson> | undefined> {
     const flags = this.flags
     const leaderLockKey = flags["leader-lock"] ? defaultLeaderLockKey : undefined
     if (!flags.watch) {
@@ -78,7 +94,7 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes), bac
         )
       }
       if (report.errors.length > 0) process.exitCode = ExitCode.failure
-      return report
+      return reconcileJson(report)
     }
     const log = (line: string) => this.logToStderr(`${new Date().toISOString()} ${line}`)
     const metricsAddress = (value: string) => this.metricsAddress(value)

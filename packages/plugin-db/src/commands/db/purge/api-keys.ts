@@ -1,8 +1,8 @@
 import {
   BaseCommand,
+  countOf,
   describeProgress,
   type ErrorTable,
-  formatCount,
   integerFlag,
 } from "@coderops/cli-kit"
 import { parseGoDuration } from "@coderops/db-core"
@@ -54,7 +54,7 @@ Run it before upgrading to Coder v2.27: migration 000371 rewrites every row of a
     return [dbPurgeErrors]
   }
 
-  async run(): Promise<ApiKeyPurgeReport> {
+  async run(): Promise<PurgeJson> {
     const flags = this.flags
     const line = this.progressLine()
     const report = await this.runDb(
@@ -70,16 +70,24 @@ Run it before upgrading to Coder v2.27: migration 000371 rewrites every row of a
               ? undefined
               : ({ total, purged, batches, seconds }) =>
                   line.update(
-                    `purging expired API keys: ${describeProgress({ done: purged, total, seconds, unit: "keys" })}; ${batches} ${batches === 1 ? "batch" : "batches"}`,
+                    `purging expired API keys: ${describeProgress({ done: purged, total, seconds, unit: "keys" })}; ${countOf(batches, "batch", "batches")}`,
                   ),
           }),
       ),
     ).finally(() => line.done())
     this.log(
       report.dryRun
-        ? `${formatCount(report.purged)} API keys expired before ${report.cutoff} would be deleted (dry run: nothing deleted)`
-        : `deleted ${formatCount(report.purged)} API keys expired before ${report.cutoff} in ${report.batches} batches, ${report.seconds.toFixed(1)} s`,
+        ? `${countOf(report.purged, "API key")} expired before ${report.cutoff} would be deleted (dry run: nothing deleted)`
+        : `deleted ${countOf(report.purged, "API key")} expired before ${report.cutoff} in ${countOf(report.batches, "batch", "batches")}, ${report.seconds.toFixed(1)} s`,
     )
-    return report
+    return purgeJson(report)
   }
 }
+
+/** A dry run says what it would delete, under its own name (README, "JSON output"). */
+type PurgeJson =
+  | (Omit<ApiKeyPurgeReport, "purged" | "batches" | "lockWaits"> & { readonly wouldPurge: number })
+  | ApiKeyPurgeReport
+
+const purgeJson = ({ purged, batches, lockWaits, ...rest }: ApiKeyPurgeReport): PurgeJson =>
+  rest.dryRun ? { ...rest, wouldPurge: purged } : { ...rest, purged, batches, lockWaits }
