@@ -73,7 +73,7 @@ export const rehearsalText = (
 
 const coderAdvice = (plan: UpgradePlan) => [
   "Scale coderd to one replica for the upgrade: only one replica runs the migrations (under Coder's migration lock); the others would wait on it and on the locked tables.",
-  `Coder waits at most CODER_PG_MIGRATION_LOCK_TIMEOUT (default 3s) for each migration's locks${plan.rehearsal === undefined ? "" : ` (rehearsed with ${plan.rehearsal.lockTimeoutMs} ms)`}: raise it only if a migration fails on a lock held by a long-running query, and look for that query first.`,
+  `Coder waits at most CODER_PG_MIGRATION_LOCK_TIMEOUT (default 3s) for each migration's locks${plan.rehearsal === undefined ? "" : ` (rehearsed with ${plan.rehearsal.lockTimeoutSeconds} s)`}: raise it only if a migration fails on a lock held by a long-running query, and look for that query first.`,
   `Expected downtime of the migrations: ${
     plan.rehearsal === undefined
       ? "rehearse to measure it"

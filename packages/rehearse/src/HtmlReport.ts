@@ -91,7 +91,7 @@ export const rehearsalHtml = (
 <html lang="en"><head><meta charset="utf-8"><title>Migration rehearsal ${rehearsal.databaseVersion ?? "empty"} → ${rehearsal.targetVersion ?? "?"}</title><style>${style}</style></head>
 <body>
 <h1>Migration rehearsal: ${rehearsal.databaseVersion ?? "empty database"} → ${rehearsal.targetVersion ?? "?"}</h1>
-<p>Pending: ${rehearsal.pending.map((p) => escapeHtml(p.name)).join(", ") || "none"}. Scales: ${rehearsal.scales.map((s) => `${s * 100}%`).join(", ")}; data shaped by ${rehearsal.dataFrom === "statistics" ? "the database's statistics" : "column types only"}${rehearsal.fallbackColumns.length > 0 ? ` (by type: ${escapeHtml(rehearsal.fallbackColumns.join(", "))})` : ""}; lock_timeout ${rehearsal.lockTimeoutMs} ms; ${rehearsal.seconds.toFixed(1)} s.</p>
+<p>Pending: ${rehearsal.pending.map((p) => escapeHtml(p.name)).join(", ") || "none"}. Scales: ${rehearsal.scales.map((s) => `${s * 100}%`).join(", ")}; data shaped by ${rehearsal.dataFrom === "statistics" ? "the database's statistics" : "column types only"}${rehearsal.fallbackColumns.length > 0 ? ` (by type: ${escapeHtml(rehearsal.fallbackColumns.join(", "))})` : ""}; lock_timeout ${rehearsal.lockTimeoutSeconds} s; ${rehearsal.seconds.toFixed(1)} s.</p>
 <table><tr><th>table</th><th>rows at 100%</th></tr>${rows}</table>
 ${driftHtml(rehearsal)}
 <h2>Recommendations</h2>

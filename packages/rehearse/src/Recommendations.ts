@@ -38,7 +38,7 @@ export type Recommendation =
   | {
       /** A migration waits longer for its locks than Coder's lock timeout allows. */
       readonly kind: "lock-timeout"
-      readonly lockTimeoutMs: number
+      readonly lockTimeoutSeconds: number
     }
 
 /** Longest blocked time any migration of `estimates` causes on `table` (extrapolated). */
@@ -115,7 +115,8 @@ export const recommend = (rehearsal: Rehearsal): ReadonlyArray<Recommendation> =
   const failedOnLocks = asIs.runs.some((r) =>
     r.migrations.some((m) => m.failed?.message.includes("lock timeout") === true),
   )
-  if (failedOnLocks) out.push({ kind: "lock-timeout", lockTimeoutMs: rehearsal.lockTimeoutMs })
+  if (failedOnLocks)
+    out.push({ kind: "lock-timeout", lockTimeoutSeconds: rehearsal.lockTimeoutSeconds })
   return out
 }
 
@@ -148,6 +149,6 @@ export const describeRecommendation = (
     case "one-replica":
       return `scale coderd to one replica during the upgrade (only one replica migrates; the others wait on the migration lock and on the locked tables); expect ≈ ${secondsText(r.downtimeSeconds)} of migrations`
     case "lock-timeout":
-      return `a migration hit the ${r.lockTimeoutMs} ms lock timeout: raise CODER_PG_MIGRATION_LOCK_TIMEOUT or stop what holds the locks`
+      return `a migration hit the ${r.lockTimeoutSeconds} s lock timeout: raise CODER_PG_MIGRATION_LOCK_TIMEOUT or stop what holds the locks`
   }
 }

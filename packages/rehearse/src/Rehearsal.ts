@@ -97,7 +97,7 @@ export interface Rehearsal {
   /** API keys a purge would remove in the database (expired over 7 days). */
   readonly purgeableApiKeys: number | undefined
   readonly scales: ReadonlyArray<number>
-  readonly lockTimeoutMs: number
+  readonly lockTimeoutSeconds: number
   /**
    * How the database's schema differs from the one its version's migrations make (the
    * scratch schema the rehearsal ran on); undefined without a database.
@@ -293,7 +293,7 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
     fallbackColumns: variants[0]?.runs[0]?.fallbackColumns ?? [],
     purgeableApiKeys,
     scales,
-    lockTimeoutMs: options.lockTimeoutMs ?? 3000,
+    lockTimeoutSeconds: (options.lockTimeoutMs ?? 3000) / 1000,
     drift,
     variants,
     seconds: (performance.now() - started) / 1000,

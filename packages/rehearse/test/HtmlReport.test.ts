@@ -111,7 +111,7 @@ describe("rehearsalHtml", () => {
       fallbackColumns: [],
       purgeableApiKeys: 1_800_000,
       scales: [0.01, 0.03, 0.1],
-      lockTimeoutMs: 3000,
+      lockTimeoutSeconds: 3,
       drift: {
         missing: [],
         extra: [{ kind: "index", name: "public.api_keys_drift", definition: "" }],
