@@ -177,7 +177,11 @@ const rehearseAt = (
         ),
         { origin, thresholdSeconds: options.probeThresholdSeconds },
       )
-      migrations.push({ ...result, blocking: attributeToLocks(blocking, result.locks) })
+      // Outside a transaction the locks cannot be read after each statement: waits stay raw.
+      migrations.push({
+        ...result,
+        blocking: result.transactional ? attributeToLocks(blocking, result.locks) : blocking,
+      })
       if (result.failed !== undefined) break
     }
     const loaded = Object.fromEntries(data.tables.map((t) => [t.table, t.written]))
