@@ -203,6 +203,29 @@ const cases: Record<
       })
     },
   },
+  "migrate:lint": {
+    check: async () => {
+      await success(["migrate", "lint", "--database-url", seeded])
+      await failure(["migrate", "lint", "--from", "999999", "--database-url", seeded], {
+        exitCode: 3,
+        tag: "UnknownLintVersion",
+      })
+    },
+  },
+  "migrate:rehearse": {
+    check: async () => {
+      // Nothing pending on the seeded database: an empty rehearsal, quickly.
+      const rehearsal = await success(["migrate", "rehearse", "--database-url", seeded])
+      expect(rehearsal).toMatchObject({
+        pending: [],
+        drift: { missing: [], extra: [], changed: [] },
+      })
+      await failure(["migrate", "rehearse", "--scales", "2", "--database-url", seeded], {
+        exitCode: 2,
+        tag: "InvalidRehearseFlag",
+      })
+    },
+  },
   "migrate:verify": {
     check: async () => {
       const url = databaseUrl(await createTestDatabase())
@@ -221,6 +244,16 @@ const cases: Record<
       await failure(["migrate", "watch", "--interval", "1ns", "--database-url", seeded], {
         exitCode: 3,
         tag: "InvalidDuration",
+      })
+    },
+  },
+  "upgrade:plan": {
+    check: async () => {
+      const plan = await success(["upgrade", "plan", "--database-url", seeded])
+      expect(plan).toMatchObject({ pending: [], rehearsal: null, recommendations: [] })
+      await failure(["upgrade", "plan", "--rehearse", "--scales", "0", "--database-url", seeded], {
+        exitCode: 2,
+        tag: "InvalidRehearseFlag",
       })
     },
   },

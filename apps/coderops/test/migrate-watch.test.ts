@@ -129,7 +129,7 @@ describe("coderops migrate watch", () => {
       "--database-url",
       url,
     ])
-    expect(result.code, result.stderr).toBe(12)
+    expect(result.code, result.stderr).toBe(13)
     const snapshot = JSON.parse(result.stdout)
     expect(snapshot).toMatchObject({
       state: { version: 1, dirty: false },
@@ -157,7 +157,7 @@ describe("coderops migrate watch", () => {
 
     // The text view says the same for a person.
     const text = await coderops(["migrate", "watch", "--once", "--dir", dir, "--database-url", url])
-    expect(text.code).toBe(12)
+    expect(text.code).toBe(13)
     expect(text.stdout).toContain("000002_notes.up.sql (1 of 2 pending)")
     expect(text.stdout).toContain("statement 1 of 2, line 2 (waits for its lock)")
     expect(text.stdout).toMatch(/blocked by pid \d+ report .*idle in transaction/)
@@ -247,7 +247,7 @@ describe("coderops migrate watch", () => {
     ).toBe("3")
   })
 
-  it("refuses to cancel without --yes, and exits 11 on a dirty database", async () => {
+  it("refuses to cancel without --yes, and exits 12 on a dirty database", async () => {
     const url = await databaseAtVersion1()
     const refused = await coderops([
       "migrate",
@@ -261,7 +261,7 @@ describe("coderops migrate watch", () => {
     expect(refused.stderr).toContain("--yes")
     await sql(url, "UPDATE schema_migrations SET dirty = true")
     const dirty = await coderops(["migrate", "watch", "--once", "--database-url", url])
-    expect(dirty.code).toBe(11)
+    expect(dirty.code).toBe(12)
     expect(dirty.stdout).toContain("DIRTY")
   })
 })

@@ -11,8 +11,10 @@ export const ExitCode = {
   embeddedServer: 8,
   lockConflict: 9,
   sqlError: 10,
-  databaseDirty: 11,
-  migrationRunning: 12,
+  /** `migrate lint` found an error-severity finding (none silenced). */
+  lintErrors: 11,
+  databaseDirty: 12,
+  migrationRunning: 13,
   interrupted: 130,
 } as const
 

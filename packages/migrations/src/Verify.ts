@@ -202,14 +202,22 @@ const dropAbandonedScratchDatabases = Effect.fn("Verify.dropAbandonedScratchData
 /**
  * Creates a scratch database on the server `Db` points at, runs `body` against it with its
  * own `Db`, and drops it afterwards (also on failure or interruption). First drops the
- * scratch databases of earlier runs that were killed before they could.
+ * scratch databases of earlier runs that were killed before they could. `poolSize`: the
+ * body's connections at once (default 2).
  */
-export const withScratchDatabase = <A, E>(body: Effect.Effect<A, E, Db | Metrics>) =>
+export const withScratchDatabase = <A, E>(
+  body: Effect.Effect<A, E, Db | Metrics>,
+  options: { readonly poolSize?: number | undefined } = {},
+) =>
   Effect.gen(function* () {
     const db = yield* Db
     const lock = randomBytes(4).readUInt32BE(0)
     const name = `${scratchPrefix}${process.pid}_${lock.toString(16).padStart(8, "0")}`
-    const settings: DatabaseSettings = { ...db.settings, database: name, poolSize: 2 }
+    const settings: DatabaseSettings = {
+      ...db.settings,
+      database: name,
+      poolSize: options.poolSize ?? 2,
+    }
     // Held from before the database exists until after it is gone: it marks it as in use.
     return yield* db.withAdvisoryLock(
       (scratchLockSpace << 32n) | BigInt(lock),

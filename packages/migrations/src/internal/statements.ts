@@ -1,5 +1,6 @@
 import { indexOfCodePoint, lineAndColumnAt, textPositions } from "@coderops/db-core"
 import * as Data from "effect/Data"
+import type { Node } from "libpg-query"
 
 /** One statement of a SQL text, as PostgreSQL's own parser splits it. */
 export interface Statement {
@@ -15,6 +16,8 @@ export interface Statement {
   readonly column: number
   /** BEGIN, COMMIT, ROLLBACK, SAVEPOINT, ...: the statement controls the transaction. */
   readonly transactionControl: boolean
+  /** The parser's syntax tree of the statement with its type as key (libpg-query's JSON form). */
+  readonly tree: Node | undefined
   /**
    * The relations the statement names (tables, views, sequences, CTE names too), as the
    * parser gives them: `schema.name` when qualified, unquoted names folded to lower case.
@@ -131,6 +134,7 @@ export const splitStatements = async (sql: string): Promise<ReadonlyArray<Statem
       end,
       ...at(start),
       transactionControl: stmt !== undefined && "TransactionStmt" in stmt,
+      tree: stmt,
       relations: [...relationsOf(stmt)],
       kind: Object.keys(stmt ?? {})[0] ?? "unknown",
       node: (Object.values(stmt ?? {})[0] ?? {}) as Record<string, unknown>,

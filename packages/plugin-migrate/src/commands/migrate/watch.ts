@@ -24,7 +24,7 @@ Each reading is one catalog query (pg_locks, pg_stat_activity; pg_blocking_pids 
 
 Acts only when asked: --cancel-blockers-after 30s --yes cancels the query of every session that has blocked the migration for longer than 30 s (pg_cancel_backend; --terminate ends the session with pg_terminate_backend, the only way to end an idle transaction), never the migrating session, and logs each action with the session's details.
 
---once reads once and exits: 0 when no migration runs and the database is clean, 11 when schema_migrations is dirty, 12 while a migration runs.`
+--once reads once and exits: 0 when no migration runs and the database is clean, 12 when schema_migrations is dirty, 13 while a migration runs.`
 
   static override examples = [
     {

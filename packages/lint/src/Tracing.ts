@@ -1,0 +1,12 @@
+// The tracing lint does on a scratch database, for other libraries that measure migrations
+// there (the rehearsal): one owner, not copies.
+export {
+  type Catalog,
+  type HeldLock,
+  type Relation,
+  readCatalog,
+  readLocksAndCatalog,
+  rewrittenBetween,
+  strongest,
+} from "./internal/catalog.js"
+export { buildScratchSchema } from "./internal/scratch.js"

@@ -1,0 +1,6 @@
+export * from "./CostModel.js"
+export * from "./Finding.js"
+export * from "./Lint.js"
+export * from "./Rules.js"
+export * from "./Sarif.js"
+export * from "./Tracing.js"

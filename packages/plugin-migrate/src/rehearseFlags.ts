@@ -1,0 +1,68 @@
+import { type ErrorTable, ExitCode, errorTable } from "@coderops/cli-kit"
+import type { CannotGenerateColumn, FaithfulTableMissing } from "@coderops/synthetic"
+import { Flags } from "@oclif/core"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+
+/** A --rows or --scales value that is not what the flag takes. */
+export class InvalidRehearseFlag extends Data.TaggedError("InvalidRehearseFlag")<{
+  readonly message: string
+}> {}
+
+/** The flags `migrate rehearse` and `upgrade plan --rehearse` share. */
+export const rehearseFlags = {
+  rows: Flags.string({
+    summary: "Rows of a table at 100%, instead of the database's count (TABLE=N; repeatable).",
+    multiple: true,
+  }),
+  scales: Flags.string({
+    summary: "Fractions of the row counts to rehearse at, comma-separated.",
+    default: "0.01,0.03,0.1",
+  }),
+  full: Flags.boolean({
+    summary: "Also rehearse at 100% (checks the extrapolation; takes as long as the upgrade).",
+  }),
+  seed: Flags.integer({ summary: "Seed of the generated data.", default: 1 }),
+}
+
+export const rehearseOptions = (flags: {
+  readonly rows?: ReadonlyArray<string> | undefined
+  readonly scales: string
+  readonly full: boolean
+  readonly seed: number
+}) =>
+  Effect.gen(function* () {
+    const rows: Record<string, number> = {}
+    for (const entry of flags.rows ?? []) {
+      const match = /^([a-z_][a-z0-9_]*)=(\d+)$/i.exec(entry.trim())
+      if (match === null)
+        return yield* new InvalidRehearseFlag({
+          message: `--rows ${entry}: expected TABLE=N, e.g. api_keys=2000000`,
+        })
+      rows[match[1]!] = Number(match[2])
+    }
+    const scales = flags.scales.split(",").map((s) => Number(s.trim()))
+    const bad = scales.find((s) => !(s > 0 && s <= 1))
+    if (bad !== undefined || scales.length === 0)
+      return yield* new InvalidRehearseFlag({
+        message: `--scales ${flags.scales}: expected fractions above 0 and at most 1, e.g. 0.01,0.03,0.1`,
+      })
+    return { rows, scales, full: flags.full, seed: flags.seed }
+  })
+
+/** The wording of the flags' errors. */
+export const rehearseErrors = (bin: string): ErrorTable =>
+  errorTable<InvalidRehearseFlag | FaithfulTableMissing | CannotGenerateColumn>({
+    InvalidRehearseFlag: () => ({
+      hint: `see \`${bin} migrate rehearse --help\``,
+      exitCode: ExitCode.usage,
+    }),
+    FaithfulTableMissing: () => ({
+      hint: "the scratch schema lacks a table a pending migration names: check --dir against the database's version",
+      exitCode: ExitCode.failure,
+    }),
+    CannotGenerateColumn: (error) => ({
+      hint: `analyze the table in the database (ANALYZE ${error.table}) so that its statistics describe the column`,
+      exitCode: ExitCode.failure,
+    }),
+  })

@@ -1,0 +1,50 @@
+import { Db } from "@coderops/db-core"
+import { run } from "@coderops/test-db"
+import { useTestDatabase } from "@coderops/test-postgres"
+import * as Effect from "effect/Effect"
+import { describe, expect, it } from "vitest"
+import { probeTargets, withProbe } from "../src/Probe.js"
+
+const database = useTestDatabase()
+
+describe("withProbe", () => {
+  it("measures how long a lock held for a known time blocks reads and writes", async () => {
+    const { blocking } = await run(
+      database.url,
+      Effect.gen(function* () {
+        const db = yield* Db
+        yield* db.script(
+          "TestProbeSetup",
+          "CREATE TABLE locked (id int, name text); CREATE TABLE shared (id int); CREATE TABLE free (id int)",
+        )
+        const targets = yield* probeTargets(["locked", "shared", "free", "missing"])
+        expect(targets.map((t) => t.table)).toEqual(["free", "locked", "shared"])
+        return yield* withProbe(
+          targets,
+          db.withSession(
+            Effect.gen(function* () {
+              yield* Effect.sleep("100 millis")
+              yield* db.script(
+                "TestProbeLock",
+                "BEGIN; LOCK TABLE locked IN ACCESS EXCLUSIVE MODE; LOCK TABLE shared IN SHARE MODE",
+              )
+              yield* Effect.sleep("800 millis")
+              yield* db.script("TestProbeCommit", "COMMIT")
+              yield* Effect.sleep("100 millis")
+            }),
+          ),
+        )
+      }),
+    )
+    const of = (table: string) => blocking.find((b) => b.table === table)!
+    // Blocked from the first probe after LOCK until COMMIT: 0.8 s less at most one probe.
+    expect(of("locked").blockedSeconds).toBeGreaterThan(0.6)
+    expect(of("locked").blockedSeconds).toBeLessThan(1.0)
+    expect(of("locked").longestReadSeconds).toBeGreaterThan(0.6)
+    // SHARE blocks writes, not reads.
+    expect(of("shared").longestWriteSeconds).toBeGreaterThan(0.6)
+    expect(of("shared").longestReadSeconds).toBeLessThan(0.3)
+    expect(of("free").longestSeconds).toBeLessThan(0.3)
+    expect(of("free").probes).toBeGreaterThan(10)
+  })
+})

@@ -1,0 +1,6 @@
+/** `url` with another database name. */
+export const harnessUrl = (url: string, database: string): string => {
+  const target = new URL(url)
+  target.pathname = `/${database}`
+  return target.toString()
+}
