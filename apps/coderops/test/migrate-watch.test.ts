@@ -155,11 +155,69 @@ describe("coderops migrate watch", () => {
       actions: [],
     })
 
+    // With a rehearsal's estimates: the expected time of this migration and of the rest.
+    const planFile = join(dir, "rehearsal.json")
+    writeFileSync(
+      planFile,
+      JSON.stringify({
+        variants: [
+          {
+            name: "as-is",
+            estimates: [
+              { version: 2, seconds: { predicted: 12.5 }, measuredFullSeconds: null },
+              { version: 3, seconds: { predicted: 3 }, measuredFullSeconds: null },
+            ],
+          },
+        ],
+      }),
+    )
+    const planned = await coderops([
+      "migrate",
+      "watch",
+      "--once",
+      "--json",
+      "--dir",
+      dir,
+      "--plan",
+      planFile,
+      "--database-url",
+      url,
+    ])
+    expect(JSON.parse(planned.stdout).expected).toEqual({
+      runningSeconds: 12.5,
+      remainingSeconds: 3,
+      unknown: 0,
+    })
+    const badPlan = await coderops([
+      "migrate",
+      "watch",
+      "--once",
+      "--plan",
+      dir,
+      "--database-url",
+      url,
+    ])
+    expect(badPlan.code).toBe(3)
+    expect(badPlan.stderr).toContain(`cannot read ${dir} as JSON`)
+
     // The text view says the same for a person.
-    const text = await coderops(["migrate", "watch", "--once", "--dir", dir, "--database-url", url])
+    const text = await coderops([
+      "migrate",
+      "watch",
+      "--once",
+      "--dir",
+      dir,
+      "--plan",
+      planFile,
+      "--database-url",
+      url,
+    ])
     expect(text.code).toBe(13)
     expect(text.stdout).toContain("000002_notes.up.sql (1 of 2 pending)")
     expect(text.stdout).toContain("statement 1 of 2, line 2 (waits for its lock)")
+    expect(text.stdout).toContain(
+      "expected 12.5 s for this migration (rehearsal), 3.0 s for the 1 migration after it",
+    )
     expect(text.stdout).toMatch(/blocked by pid \d+ report .*idle in transaction/)
     expect(text.stdout).toContain("queued behind the migration: 1 session on things")
   })

@@ -2,6 +2,7 @@ import { type MigrationSet, splitStatements } from "@coderops/migrations"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { type BlockerAction, type CancelPolicy, makeBlockerCanceller } from "./BlockerCanceller.js"
+import { type Expectation, type ExpectedDurations, expectationFor } from "./ExpectedDurations.js"
 import { type MigrationActivity, readMigrationActivity } from "./MigrationActivity.js"
 import { locateRunningMigration, type RunningMigration } from "./RunningMigration.js"
 
@@ -10,6 +11,8 @@ export interface WatchSnapshot extends MigrationActivity {
   readonly pending: number | undefined
   /** The pending migration the migrating session runs, when a directory was given and it matched. */
   readonly running: RunningMigration | undefined
+  /** With a rehearsal's durations: what it expects of the running migration and the rest. */
+  readonly expected: Expectation | undefined
   /** What was done to blocking sessions at this reading (only with a cancel policy). */
   readonly actions: ReadonlyArray<BlockerAction>
 }
@@ -20,6 +23,8 @@ export interface WatchOptions {
   readonly table?: string | undefined
   /** The migration directory, to tell which file and statement run. */
   readonly migrations?: MigrationSet | undefined
+  /** Expected seconds per migration version, from a rehearsal (`expectedDurationsOf`). */
+  readonly expected?: ExpectedDurations | undefined
   /** Time between readings. */
   readonly interval: Duration.Input
   /** One reading, then stop. */
@@ -31,7 +36,7 @@ export interface WatchOptions {
 
 /** One reading: the activity, matched against the directory's pending migrations. */
 export const readWatchSnapshot = Effect.fn("MigrationWatch.read")(function* (
-  options: Pick<WatchOptions, "lockKey" | "table" | "migrations">,
+  options: Pick<WatchOptions, "lockKey" | "table" | "migrations" | "expected">,
 ) {
   const activity = yield* readMigrationActivity(options)
   const version = activity.state?.version ?? -1
@@ -40,7 +45,21 @@ export const readWatchSnapshot = Effect.fn("MigrationWatch.read")(function* (
     activity.migrating !== undefined && pending !== undefined
       ? yield* locateRunningMigration(activity.migrating, pending)
       : undefined
-  return { ...activity, pending: pending?.length, running, actions: [] } as WatchSnapshot
+  const expected =
+    running !== undefined && pending !== undefined && options.expected !== undefined
+      ? expectationFor(
+          running,
+          pending.map((m) => m.version),
+          options.expected,
+        )
+      : undefined
+  return {
+    ...activity,
+    pending: pending?.length,
+    running,
+    expected,
+    actions: [],
+  } satisfies WatchSnapshot
 })
 
 /**

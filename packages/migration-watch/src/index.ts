@@ -1,4 +1,5 @@
 export * from "./BlockerCanceller.js"
+export * from "./ExpectedDurations.js"
 export * from "./MigrationActivity.js"
 export * from "./MigrationActivityCollector.js"
 export * from "./MigrationWatch.js"

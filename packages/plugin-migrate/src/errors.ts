@@ -1,5 +1,6 @@
 import { basename } from "node:path"
 import { type ErrorTable, ExitCode, errorTable } from "@coderops/cli-kit"
+import type { InvalidPlan } from "@coderops/migration-watch"
 import {
   type CoderV1Database,
   type DatabaseDirty,
@@ -185,5 +186,14 @@ export const migrationsErrors = (bin: string): ErrorTable =>
         error.report.emptyTables.length > 0
           ? "add testdata/fixtures/NNNNNN_<name>.up.sql inserting a row into each table named, or exempt it with --exempt"
           : undoDown,
+    }),
+  })
+
+/** migrate watch's own: a --plan file it cannot use. */
+export const watchErrors = (bin: string): ErrorTable =>
+  errorTable<InvalidPlan>({
+    InvalidPlan: () => ({
+      exitCode: ExitCode.invalidConfig,
+      hint: `give the JSON that \`${bin} migrate rehearse --json\` or \`${bin} upgrade plan --rehearse --format json\` wrote`,
     }),
   })

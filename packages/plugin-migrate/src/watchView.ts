@@ -49,6 +49,12 @@ export const renderWatchSnapshot = (snapshot: WatchSnapshot): string => {
         `  query   ${queryLine(migrating.query)} (running ${seconds(migrating.querySeconds)})`,
       )
     }
+    const expected = snapshot.expected
+    if (expected !== undefined) {
+      lines.push(
+        `  expected ${expected.runningSeconds === undefined ? "? (not in the rehearsal)" : seconds(expected.runningSeconds)} for this migration (rehearsal), ${seconds(expected.remainingSeconds)} for the ${plural(snapshot.running!.pendingCount - snapshot.running!.pendingIndex, "migration", "migrations")} after it${expected.unknown > 0 ? ` (${expected.unknown} not in the rehearsal)` : ""}`,
+      )
+    }
     for (const lock of migrating.waitingFor) {
       lines.push(`  waits for ${lock.mode} on ${printable(lock.relation ?? lock.lockType)}`)
     }

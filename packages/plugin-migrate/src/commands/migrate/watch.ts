@@ -1,7 +1,10 @@
-import { BaseCommand, ExitCode, roundSeconds } from "@coderops/cli-kit"
+import { readFile } from "node:fs/promises"
+import { BaseCommand, type ErrorTable, ExitCode, roundSeconds } from "@coderops/cli-kit"
 import { formatGoDuration, parseGoDuration } from "@coderops/db-core"
 import { formatListenAddress, serveExporter } from "@coderops/metrics"
 import {
+  expectedDurationsOf,
+  InvalidPlan,
   migrationActivityCollector,
   type WatchSnapshot,
   watchMigrations,
@@ -10,6 +13,7 @@ import { loadMigrations, migrationStateCollector } from "@coderops/migrations"
 import { Flags } from "@oclif/core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { watchErrors } from "../../errors.js"
 import { directoryFlags, MigrateCommand, stateTableFlags } from "../../MigrateCommand.js"
 import { describeAction, renderWatchSnapshot, snapshotKey } from "../../watchView.js"
 
@@ -64,9 +68,17 @@ Acts only when asked: --cancel-blockers-after 30s --yes cancels the query of eve
       summary: "With --cancel-blockers-after: end blocking sessions (pg_terminate_backend).",
       dependsOn: ["cancel-blockers-after"],
     }),
+    plan: Flags.string({
+      summary:
+        "A rehearsal's JSON (migrate rehearse --json, or upgrade plan --rehearse --format json): show the expected time of the running migration and of the rest.",
+    }),
     yes: Flags.boolean({
       summary: "Confirm --cancel-blockers-after: sessions of other applications will be cancelled.",
     }),
+  }
+
+  protected override errorTables(): ReadonlyArray<ErrorTable> {
+    return [...super.errorTables(), watchErrors(this.config.bin)]
   }
 
   protected override runsUntilStopped(): boolean {
@@ -82,6 +94,7 @@ Acts only when asked: --cancel-blockers-after 30s --yes cancels the query of eve
     const json = this.jsonEnabled()
     const terminal = process.stdout.isTTY === true && !json
     const table = flags.table
+    const planFile = flags.plan
     const dir = this.directory()
     const metricsAddress = (value: string) => this.metricsAddress(value)
     const log = (line: string) => this.logToStderr(`${new Date().toISOString()} ${line}`)
@@ -122,6 +135,7 @@ Acts only when asked: --cancel-blockers-after 30s --yes cancels the query of eve
               max: "24 hours",
             })
       const migrations = yield* loadMigrations(dir)
+      const expected = planFile === undefined ? undefined : yield* readPlan(planFile)
       let served: { readonly listen: string; readonly url: string } | undefined
       if (flags["metrics-addr"] !== undefined) {
         const address = yield* metricsAddress(flags["metrics-addr"])
@@ -146,6 +160,7 @@ Acts only when asked: --cancel-blockers-after 30s --yes cancels the query of eve
       return yield* watchMigrations({
         table,
         migrations,
+        expected,
         interval,
         once: flags.once,
         cancel:
@@ -165,3 +180,20 @@ Acts only when asked: --cancel-blockers-after 30s --yes cancels the query of eve
     return last
   }
 }
+
+/** The expected durations in a rehearsal's (or upgrade plan's) JSON file. */
+const readPlan = (file: string) =>
+  Effect.flatMap(
+    Effect.tryPromise({
+      try: async () => JSON.parse(await readFile(file, "utf8")) as unknown,
+      catch: (cause) =>
+        new InvalidPlan({
+          file,
+          message: `cannot read ${file} as JSON: ${cause instanceof Error ? cause.message : String(cause)}`,
+        }),
+    }),
+    (document) => {
+      const expected = expectedDurationsOf(document, file)
+      return expected instanceof InvalidPlan ? Effect.fail(expected) : Effect.succeed(expected)
+    },
+  )
