@@ -198,7 +198,21 @@ describe("coderops migrate watch", () => {
       url,
     ])
     expect(badPlan.code).toBe(3)
-    expect(badPlan.stderr).toContain(`cannot read ${dir} as JSON`)
+    expect(badPlan.stderr).toContain(`cannot read ${dir}: EISDIR`)
+    // A file that is not JSON: named, its contents never printed.
+    const notJsonFile = join(dir, "000002_notes.up.sql")
+    const notJson = await coderops([
+      "migrate",
+      "watch",
+      "--once",
+      "--plan",
+      notJsonFile,
+      "--database-url",
+      url,
+    ])
+    expect(notJson.code).toBe(3)
+    expect(notJson.stderr).toContain(`${notJsonFile} is not JSON`)
+    expect(notJson.stderr).not.toContain("Notes per thing")
 
     // The text view says the same for a person.
     const text = await coderops([

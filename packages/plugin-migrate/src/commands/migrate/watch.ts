@@ -186,10 +186,14 @@ const readPlan = (file: string) =>
   Effect.flatMap(
     Effect.tryPromise({
       try: async () => JSON.parse(await readFile(file, "utf8")) as unknown,
+      // A parse error quotes the file's text: never print a stray file's contents.
       catch: (cause) =>
         new InvalidPlan({
           file,
-          message: `cannot read ${file} as JSON: ${cause instanceof Error ? cause.message : String(cause)}`,
+          message:
+            cause instanceof SyntaxError
+              ? `${file} is not JSON`
+              : `cannot read ${file}: ${cause instanceof Error ? cause.message : String(cause)}`,
         }),
     }),
     (document) => {
