@@ -1,4 +1,9 @@
-import { type Migration, type Statement, splitStatements } from "@coderops/migrations"
+import {
+  type Migration,
+  type MigrationFile,
+  type Statement,
+  splitStatements,
+} from "@coderops/migrations"
 import * as Effect from "effect/Effect"
 import { lockLevel, targetLockOf } from "./internal/lockModes.js"
 import type { Session } from "./MigrationActivity.js"
@@ -32,6 +37,25 @@ export interface RunningMigration {
 }
 
 const normalize = (text: string) => text.replace(/\s+/g, " ").trim()
+
+// A watch reads every `interval` for as long as a migration runs: each file is normalized
+// and parsed once, not at every reading.
+const normalized = new WeakMap<MigrationFile, string>()
+const parsed = new WeakMap<MigrationFile, Promise<ReadonlyArray<Statement>>>()
+const normalizedText = (file: MigrationFile) => {
+  let text = normalized.get(file)
+  if (text === undefined) normalized.set(file, (text = normalize(file.sql)))
+  return text
+}
+const statementsOf = (file: MigrationFile) => {
+  let statements = parsed.get(file)
+  if (statements === undefined) {
+    // A file the parser cannot read still names the migration, without its statement.
+    statements = splitStatements(file.sql).catch((): ReadonlyArray<Statement> => [])
+    parsed.set(file, statements)
+  }
+  return statements
+}
 
 /**
  * How many leading characters of `file` occur in `query`. The server cuts a session's
@@ -138,17 +162,14 @@ export const locateRunningMigration = Effect.fn("RunningMigration.locate")(funct
   let best: { migration: Migration; position: number; score: number } | undefined
   for (const [position, migration] of pending.entries()) {
     if (migration.up.empty) continue
-    const file = normalize(migration.up.sql)
+    const file = normalizedText(migration.up)
     const score = matchedPrefix(query, file)
     if (score < Math.min(minimumMatch, file.length)) continue
     if (best === undefined || score > best.score) best = { migration, position, score }
   }
   if (best === undefined) return undefined
   const { migration, position } = best
-  // A file the parser cannot read still names the migration, without its statement.
-  const statements = yield* Effect.promise(() =>
-    splitStatements(migration.up.sql).catch((): ReadonlyArray<Statement> => []),
-  )
+  const statements = yield* Effect.promise(() => statementsOf(migration.up))
   return {
     version: migration.version,
     file: migration.up.name,
