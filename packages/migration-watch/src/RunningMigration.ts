@@ -44,7 +44,10 @@ const normalized = new WeakMap<MigrationFile, string>()
 const parsed = new WeakMap<MigrationFile, Promise<ReadonlyArray<Statement>>>()
 const normalizedText = (file: MigrationFile) => {
   let text = normalized.get(file)
-  if (text === undefined) normalized.set(file, (text = normalize(file.sql)))
+  if (text === undefined) {
+    text = normalize(file.sql)
+    normalized.set(file, text)
+  }
   return text
 }
 const statementsOf = (file: MigrationFile) => {
