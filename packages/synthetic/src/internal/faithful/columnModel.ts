@@ -158,10 +158,12 @@ export const columnModel = (column: ColumnInfo, context: ModelContext): ColumnMo
       column,
       source: "unique",
       omit: false,
-      draw: (i) =>
-        word(rowHash(key, i), 0) / 2 ** 32 < nullFrac
+      draw: (i) => {
+        const row = rowHash(key, i)
+        return word(row, 0) / 2 ** 32 < nullFrac
           ? null
-          : (typeValue(column, i, word(rowHash(key, i), 1), width) ?? null),
+          : (typeValue(column, i, word(row, 1), width) ?? null)
+      },
     }
   }
   const shape = stats && shapeOf(stats, context.rows, column.notNull)
