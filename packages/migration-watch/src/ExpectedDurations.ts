@@ -69,8 +69,7 @@ export const expectationFor = (
   const known = after.filter((version) => expected.has(version))
   return {
     runningSeconds: expected.get(running.version),
-    remainingSeconds:
-      Math.round(known.reduce((sum, version) => sum + expected.get(version)!, 0) * 1000) / 1000,
+    remainingSeconds: known.reduce((sum, version) => sum + expected.get(version)!, 0),
     unknown: after.length - known.length,
   }
 }

@@ -88,8 +88,8 @@ interface ActivityRow {
   held_locks: ReadonlyArray<HeldLock>
 }
 
-const seconds = (value: number | null) =>
-  value === null ? undefined : Math.max(0, Math.round(value * 1000) / 1000)
+// Rounding is the output's job (the CLI's JSON rounds every `…Seconds` to the millisecond).
+const seconds = (value: number | null) => (value === null ? undefined : Math.max(0, value))
 
 const sessionOf = (row: ActivityRow): Session => ({
   pid: row.pid,

@@ -1,3 +1,4 @@
+import { countOf } from "@coderops/cli-kit"
 import type { BlockerAction, Session, WatchSnapshot } from "@coderops/migration-watch"
 import { printable } from "@coderops/migrations"
 
@@ -17,14 +18,12 @@ const queryLine = (query: string) => {
 const who = (session: Session) =>
   `pid ${session.pid} ${printable(session.applicationName || "(no application name)")} (${printable(session.user)}${session.clientAddress ? ` from ${session.clientAddress}` : ""})`
 
-const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`
-
 /** The watch's text view of one reading. */
 export const renderWatchSnapshot = (snapshot: WatchSnapshot): string => {
   const lines: string[] = [`${snapshot.observedAt}`]
   const state = snapshot.state
   lines.push(
-    `version   ${state === undefined ? "none" : state.version}${state?.dirty ? "  DIRTY: a migration failed part-way" : ""}${snapshot.pending === undefined ? "" : `, ${plural(snapshot.pending, "pending migration", "pending migrations")} in the directory`}`,
+    `version   ${state === undefined ? "none" : state.version}${state?.dirty ? "  DIRTY: a migration failed part-way" : ""}${snapshot.pending === undefined ? "" : `, ${countOf(snapshot.pending, "pending migration", "pending migrations")} in the directory`}`,
   )
   const migrating = snapshot.migrating
   if (migrating === undefined) {
@@ -52,7 +51,7 @@ export const renderWatchSnapshot = (snapshot: WatchSnapshot): string => {
     const expected = snapshot.expected
     if (expected !== undefined) {
       lines.push(
-        `  expected ${expected.runningSeconds === undefined ? "? (not in the rehearsal)" : seconds(expected.runningSeconds)} for this migration (rehearsal), ${seconds(expected.remainingSeconds)} for the ${plural(snapshot.running!.pendingCount - snapshot.running!.pendingIndex, "migration", "migrations")} after it${expected.unknown > 0 ? ` (${expected.unknown} not in the rehearsal)` : ""}`,
+        `  expected ${expected.runningSeconds === undefined ? "? (not in the rehearsal)" : seconds(expected.runningSeconds)} for this migration (rehearsal), ${seconds(expected.remainingSeconds)} for the ${countOf(snapshot.running!.pendingCount - snapshot.running!.pendingIndex, "migration", "migrations")} after it${expected.unknown > 0 ? ` (${expected.unknown} not in the rehearsal)` : ""}`,
       )
     }
     for (const lock of migrating.waitingFor) {
@@ -69,7 +68,7 @@ export const renderWatchSnapshot = (snapshot: WatchSnapshot): string => {
   }
   if (snapshot.blockedByTable.length > 0) {
     lines.push(
-      `queued behind the migration: ${snapshot.blockedByTable.map((table) => `${plural(table.sessions, "session", "sessions")} on ${printable(table.relation)}`).join(", ")}`,
+      `queued behind the migration: ${snapshot.blockedByTable.map((table) => `${countOf(table.sessions, "session", "sessions")} on ${printable(table.relation)}`).join(", ")}`,
     )
   }
   for (const action of snapshot.actions) lines.push(describeAction(action))
