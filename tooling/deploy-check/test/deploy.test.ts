@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { ExitCode } from "@coderops/cli-kit"
 import { describe, expect, it } from "vitest"
@@ -16,6 +16,7 @@ import {
   parseCommandLine,
   parseYaml,
   podTemplateOf,
+  root,
   schemaProblems,
   unknownFieldProblems,
   yamlFiles,
@@ -77,6 +78,12 @@ describe("deploy/ manifests", () => {
 
   it("has no field the Kubernetes API does not know (kubectl's strict validation)", () => {
     expect(unknownFieldProblems(manifests)).toEqual([])
+  })
+
+  it("docs/kubernetes.md names every file of deploy/", () => {
+    const docs = readFileSync(join(root, "docs/kubernetes.md"), "utf8")
+    for (const file of [...yamlFiles(), "deploy/Dockerfile"])
+      expect(docs, file).toContain(`\`${file.slice("deploy/".length)}\``)
   })
 
   it("the kustomization lists every manifest beside it, and only files that exist", () => {
