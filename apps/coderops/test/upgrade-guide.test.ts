@@ -51,8 +51,14 @@ const parse = (line: string) => {
 const prepareDemoDatabase = async (env: Record<string, string>) => {
   for (const args of [
     ["migrate", "goto", "371"],
-    ["db", "seed", "--orgs", "20", "--users", "200", "--templates-per-org", "5"]
-      .concat(["--presets-per-version", "5", "--api-keys", "50000", "--expired-fraction", "0.9"]),
+    ["db", "seed", "--orgs", "20", "--users", "200", "--templates-per-org", "5"].concat([
+      "--presets-per-version",
+      "5",
+      "--api-keys",
+      "50000",
+      "--expired-fraction",
+      "0.9",
+    ]),
     ["db", "purge", "api-keys"],
   ]) {
     const result = await coderops(args, env)
@@ -68,8 +74,18 @@ const facts: ReadonlyArray<readonly [string, ...Array<RegExp>]> = [
   ["db info", /Migration\s+370 \(clean\)/, /Coder\s+yes/],
   ["doctor", /✓ session visibility/, /✓ create database/],
   ["migrate status", /Version\s+370/, /000371_api_key_scopes_array_allow_list\.up\.sql\s+pending/],
-  ["migrate lint", /unbatched-dml\s+UPDATE of every row of api_keys \(50,000 rows/, /would remove 45,000 rows/],
-  ["upgrade plan", /# Coder database upgrade: 370 → 371/, /\| 000371 \| api_keys \|/, /run `coderops db purge api-keys` first: removes 45k of 50k rows/, /Scale coderd to one replica/],
+  [
+    "migrate lint",
+    /unbatched-dml\s+UPDATE of every row of api_keys \(50,000 rows/,
+    /would remove 45,000 rows/,
+  ],
+  [
+    "upgrade plan",
+    /# Coder database upgrade: 370 → 371/,
+    /\| 000371 \| api_keys \|/,
+    /run `coderops db purge api-keys` first: removes 45k of 50k rows/,
+    /Scale coderd to one replica/,
+  ],
   ["db purge api-keys --dry-run", /45,000 API keys expired before .* would be deleted/],
   ["db purge api-keys", /deleted 45,000 API keys/],
   ["migrate watch --once", /version\s+370, 1 pending migration/, /no migration running/],
@@ -106,7 +122,8 @@ describe("docs/upgrading.md", () => {
       // CODEROPS_GUIDE_OUTPUT=FILE keeps what each step printed, to refresh the guide's captures.
       const keep = process.env.CODEROPS_GUIDE_OUTPUT
       const seconds = ((performance.now() - started) / 1000).toFixed(1)
-      if (keep) await appendFile(keep, `$ ${step.line}   # exit ${result.code}, ${seconds} s\n${output}\n`)
+      if (keep)
+        await appendFile(keep, `$ ${step.line}   # exit ${result.code}, ${seconds} s\n${output}\n`)
     }
   }, 300_000)
 })
