@@ -70,7 +70,11 @@ const prepareDemoDatabase = async (env: Record<string, string>) => {
 const facts: ReadonlyArray<readonly [string, ...Array<RegExp>]> = [
   ["migrate down --all", /371 → no version/],
   ["migrate goto 370", /no version → 370/],
-  ["db seed", /50,000 API keys \(45,000 expired more than 7 days ago\)/, /before 000371/],
+  [
+    "db seed --orgs 20 --users 200 --templates-per-org 5 --presets-per-version 5 --api-keys 50000 --expired-fraction 0.9",
+    /50,000 API keys \(45,000 expired more than 7 days ago\)/,
+    /before 000371/,
+  ],
   ["db info", /Migration\s+370 \(clean\)/, /Coder\s+yes/],
   ["doctor", /✓ session visibility/, /✓ create database/],
   ["migrate status", /Version\s+370/, /000371_api_key_scopes_array_allow_list\.up\.sql\s+pending/],
@@ -80,7 +84,7 @@ const facts: ReadonlyArray<readonly [string, ...Array<RegExp>]> = [
     /would remove 45,000 rows/,
   ],
   [
-    "upgrade plan",
+    "upgrade plan --rehearse --format markdown",
     /# Coder database upgrade: 370 → 371/,
     /\| 000371 \| api_keys \|/,
     /run `coderops db purge api-keys` first: removes 45k of 50k rows/,
@@ -99,13 +103,10 @@ const facts: ReadonlyArray<readonly [string, ...Array<RegExp>]> = [
 describe("docs/upgrading.md", () => {
   const database = useTestDatabase()
 
-  it("names the facts of each command it walks, in order", async () => {
+  it("walks exactly the commands whose facts it knows, in order", async () => {
     const steps = walkableSteps(await readFile(guidePath, "utf8"))
-    const commands = steps.map((step) => parse(step.line).args.join(" "))
-    expect(commands.map((command, i) => command.startsWith(facts[i]?.[0] ?? "\0"))).not.toContain(
-      false,
-    )
-    expect(steps).toHaveLength(facts.length)
+    // A command changed in the guide must be changed here too, with the facts it prints.
+    expect(steps.map((step) => parse(step.line).args.join(" "))).toEqual(facts.map(([c]) => c))
   })
 
   it("can be followed step by step on the practice database", async () => {
