@@ -62,7 +62,7 @@ export const rehearseOptions = (
       scales,
       full: flags.full,
       seed: flags.seed,
-      lockTimeoutMs: Duration.toMillis(Duration.fromInputUnsafe(lockTimeout ?? "3 seconds")),
+      lockTimeoutMs: Duration.toMillis(lockTimeout ?? "3 seconds"),
       onProgress: (step: string) => line.update(`rehearsing ${step}`),
     }
   })
