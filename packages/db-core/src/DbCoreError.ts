@@ -1,3 +1,4 @@
+import { tagGuard } from "@coderops/pg-server"
 import type { InvalidDatabaseConfig } from "./DatabaseConfig.js"
 import type { AdvisoryLockBusy, NotInTransaction } from "./DbShape.js"
 import type { EmbeddedPostgresError } from "./EmbeddedPostgres.js"
@@ -51,7 +52,8 @@ export const describeDbCoreError = (error: DbCoreError): string => {
   }
 }
 
-const dbCoreTags: Readonly<Record<DbCoreError["_tag"], true>> = {
+/** Whether a failure is one of db-core's errors (every tag, checked by the compiler). */
+export const isDbCoreError = tagGuard<DbCoreError>({
   ConnectionFailed: true,
   AuthenticationFailed: true,
   RoleNotFound: true,
@@ -70,10 +72,4 @@ const dbCoreTags: Readonly<Record<DbCoreError["_tag"], true>> = {
   AdvisoryLockBusy: true,
   NotInTransaction: true,
   SchemaMissing: true,
-}
-
-/** Whether a failure is one of db-core's errors (every tag, checked by the compiler). */
-export const isDbCoreError = (error: unknown): error is DbCoreError => {
-  const tag = (error as { _tag?: unknown } | null | undefined)?._tag
-  return typeof tag === "string" && Object.hasOwn(dbCoreTags, tag)
-}
+})

@@ -151,7 +151,7 @@ export const ensureEmbeddedServer = Effect.fn("EmbeddedPostgres.ensureRunning")(
     try: async (): Promise<EmbeddedServer> => {
       // The folder of the server's files: the root, or a private one inside a shared root.
       const home = await prepareRoot(root)
-      return withFileLock(join(home, "start.lock"), 120_000, async () => {
+      return withFileLock(join(home, "start.lock"), "2 minutes", async () => {
         const dataDir = dataDirOf(home)
         let record = await readRecord(home)
         const running = await runningPostmaster(dataDir)

@@ -344,7 +344,7 @@ describe("EmbeddedPostgres", () => {
     await writeFile(path, "")
     const minuteAgo = new Date(Date.now() - 60_000)
     await utimes(path, minuteAgo, minuteAgo)
-    expect(await withFileLock(path, 3_000, async () => "ran")).toBe("ran")
+    expect(await withFileLock(path, "3 seconds", async () => "ran")).toBe("ran")
   })
 
   it("chooses the data directory from the environment", () => {

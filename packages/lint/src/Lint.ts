@@ -1,6 +1,7 @@
 import { Db, type DbShape, type TableSize, tableSizes } from "@coderops/db-core"
 import { purgeExpiredApiKeys } from "@coderops/dbpurge"
 import {
+  isApplied,
   type Migration,
   type MigrationSet,
   readMigrationState,
@@ -218,9 +219,7 @@ export const lintMigrations = Effect.fn("Lint.migrations")(function* (
       ? true
       : scope.kind === "from"
         ? m.version >= scope.version
-        : state === undefined ||
-          m.version > state.version ||
-          (state.dirty && m.version === state.version),
+        : !isApplied(state, m.version),
   )
   const first = linted[0]?.version
   const base = source.migrations

@@ -7,6 +7,5 @@ export {
   readCatalog,
   readLocksAndCatalog,
   rewrittenBetween,
-  strongest,
 } from "./internal/catalog.js"
 export { buildScratchSchema } from "./internal/scratch.js"

@@ -10,8 +10,8 @@ import { formatListenAddress, type ListenAddress, serveMetrics } from "./Metrics
 /**
  * Serves `/metrics` on `address` until the scope closes, the collectors refreshed by an
  * exporter on scrapes (see `makeExporter`); `/readyz` says whether its last refresh
- * reached the database. Returns the address bound (the port chosen
- * for port 0) and the URL of `/metrics` on it.
+ * reached the database. Returns the address bound (the port chosen for port 0), as
+ * HOST:PORT too (`listen`, IPv6 in brackets), and the URL of `/metrics` on it.
  */
 export const serveExporter = Effect.fn("MetricsServer.serveExporter")(function* (
   address: ListenAddress,
@@ -20,5 +20,6 @@ export const serveExporter = Effect.fn("MetricsServer.serveExporter")(function* 
 ) {
   const exporter = yield* makeExporter(collectors, options)
   const bound = yield* serveMetrics(address, exporter.refresh, exporter.readiness)
-  return { ...bound, url: `http://${formatListenAddress(bound)}/metrics` }
+  const listen = formatListenAddress(bound)
+  return { ...bound, listen, url: `http://${listen}/metrics` }
 })

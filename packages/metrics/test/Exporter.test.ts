@@ -292,7 +292,7 @@ describe("serveExporter", () => {
   it("serves the collectors and names its URL, an IPv6 host in brackets", async () => {
     expect(formatListenAddress({ host: "::1", port: 9464 })).toBe("[::1]:9464")
     expect(formatListenAddress({ host: "127.0.0.1", port: 9464 })).toBe("127.0.0.1:9464")
-    const { url, families } = await run(
+    const { url, listen, families } = await run(
       empty.url,
       Effect.scoped(
         Effect.gen(function* () {
@@ -300,11 +300,12 @@ describe("serveExporter", () => {
           const families = yield* Effect.promise(async () =>
             parseExposition(await (await fetch(served.url)).text()),
           )
-          return { url: served.url, families }
+          return { url: served.url, listen: served.listen, families }
         }),
       ),
     )
     expect(url).toMatch(/^http:\/\/\[::1\]:\d+\/metrics$/)
+    expect(url).toBe(`http://${listen}/metrics`)
     expect(sampleValue(families, "test_served_value")).toBe(1)
   })
 })

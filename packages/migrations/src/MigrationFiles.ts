@@ -107,7 +107,7 @@ export const createMigration = Effect.fn("MigrationFiles.create")(function* (
   // Two creates at once would both take the same next version: one at a time. The lock
   // file's name is no migration's, so a reader of the directory ignores it.
   const created = yield* Effect.promise(() =>
-    withFileLock(join(dir, ".coderops-create.lock"), 30_000, () =>
+    withFileLock(join(dir, ".coderops-create.lock"), "30 seconds", () =>
       Effect.runPromise(Effect.exit(createNext(dir, name, options.noTransaction ?? false))),
     ),
   )

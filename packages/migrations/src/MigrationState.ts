@@ -7,6 +7,13 @@ export interface MigrationState {
 }
 
 /**
+ * Whether a migration is applied in `state`: below its version, or at it and not dirty
+ * (the dirty version is the one that failed part-way). Nothing is applied without a state.
+ */
+export const isApplied = (state: MigrationState | undefined, version: number): boolean =>
+  state !== undefined && (version < state.version || (version === state.version && !state.dirty))
+
+/**
  * golang-migrate's state: the single row of `schema_migrations`; undefined when the row
  * is missing. Fails (undefined_table) when the table itself is missing.
  */

@@ -1,4 +1,5 @@
 import type { MigrationSet } from "./MigrationSource.js"
+import { isApplied } from "./MigrationState.js"
 import type { HistoryEntry, MigrationVersion } from "./SchemaMigrations.js"
 
 export interface MigrationStatus {
@@ -28,15 +29,12 @@ export const migrationStatus = (
   history: ReadonlyMap<number, HistoryEntry>,
 ): MigrationStatus => {
   const migrations = source.migrations.map((m) => {
-    // The dirty version is the one that failed part-way: not applied.
-    const isApplied =
-      version !== undefined &&
-      (m.version < version.version || (m.version === version.version && !version.dirty))
-    const entry = isApplied ? history.get(m.version) : undefined
+    const applied = isApplied(version, m.version)
+    const entry = applied ? history.get(m.version) : undefined
     return {
       version: m.version,
       name: m.up.name,
-      applied: isApplied,
+      applied,
       drift: entry !== undefined && entry.checksum !== m.up.checksum,
       appliedAt: entry?.finishedAt,
       seconds: entry === undefined ? undefined : entry.durationMs / 1000,

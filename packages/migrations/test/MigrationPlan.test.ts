@@ -1,7 +1,7 @@
 import * as Result from "effect/Result"
 import { describe, expect, it } from "vitest"
 import type { Migration, MigrationFile, MigrationSet } from "../src/index.js"
-import { makeMigrationPlan } from "../src/index.js"
+import { isApplied, makeMigrationPlan } from "../src/index.js"
 
 const file = (name: string, noTransaction = false): MigrationFile => ({
   path: `/migrations/${name}`,
@@ -121,5 +121,16 @@ describe("MigrationPlan", () => {
     expect(plan.previousOf(1)).toBeUndefined()
     expect(plan.fileOf({ version: 7, direction: "up" }).noTransaction).toBe(true)
     expect(plan.fileOf({ version: 7, direction: "down" }).name).toBe("000007_index.down.sql")
+  })
+})
+
+describe("isApplied", () => {
+  it("counts what is below the version, and the version itself unless it is dirty", () => {
+    expect(isApplied(undefined, 1)).toBe(false)
+    expect(isApplied({ version: 5, dirty: false }, 2)).toBe(true)
+    expect(isApplied({ version: 5, dirty: false }, 5)).toBe(true)
+    expect(isApplied({ version: 5, dirty: true }, 5)).toBe(false)
+    expect(isApplied({ version: 5, dirty: true }, 2)).toBe(true)
+    expect(isApplied({ version: 5, dirty: false }, 7)).toBe(false)
   })
 })

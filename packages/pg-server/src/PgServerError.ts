@@ -57,14 +57,21 @@ export class UnsafeDirectory extends Data.TaggedError("UnsafeDirectory")<
 /** Every error pg-server raises. */
 export type PgServerError = ClusterError | DirectoryNotEnterable | UnsafeDirectory
 
-const tags: Readonly<Record<PgServerError["_tag"], true>> = {
+/**
+ * Whether a failure is one of a package's tagged errors, from the record of their tags (a
+ * record, so that the compiler checks every tag of the union is listed). db-core builds
+ * its guard with it too.
+ */
+export const tagGuard =
+  <E extends { readonly _tag: string }>(tags: Readonly<Record<E["_tag"], true>>) =>
+  (error: unknown): error is E => {
+    const tag = (error as { _tag?: unknown } | null | undefined)?._tag
+    return typeof tag === "string" && Object.hasOwn(tags, tag)
+  }
+
+/** Whether a failure is one of pg-server's errors (anything else is a bug or an I/O error). */
+export const isPgServerError = tagGuard<PgServerError>({
   ClusterError: true,
   DirectoryNotEnterable: true,
   UnsafeDirectory: true,
-}
-
-/** Whether a failure is one of pg-server's errors (anything else is a bug or an I/O error). */
-export const isPgServerError = (error: unknown): error is PgServerError => {
-  const tag = (error as { _tag?: unknown } | null | undefined)?._tag
-  return typeof tag === "string" && Object.hasOwn(tags, tag)
-}
+})

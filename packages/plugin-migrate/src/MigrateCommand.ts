@@ -1,6 +1,6 @@
 import { BaseCommand, type ErrorTable, formatElapsed, type ProgressLine } from "@coderops/cli-kit"
 import { migrationsDir } from "@coderops/coder-schema"
-import { type Db, type InvalidDuration, parseGoDuration } from "@coderops/db-core"
+import { type Db, EmbeddedTarget, type InvalidDuration, parseGoDuration } from "@coderops/db-core"
 import type { Metrics } from "@coderops/metrics"
 import {
   describeLockHolders,
@@ -81,6 +81,14 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
 
   protected directory(): string {
     return (this.flags as { dir?: string }).dir ?? migrationsDir
+  }
+
+  /**
+   * Whether a database was given (a flag or the environment), not the embedded server:
+   * lint, rehearse and plan then work on its pending migrations and size them by its tables.
+   */
+  protected async namesDatabase(): Promise<boolean> {
+    return !((await this.runEffect(this.databaseTarget())) instanceof EmbeddedTarget)
   }
 
   /** Fixtures applied by the running migration: printed under its line once it is done. */

@@ -1,7 +1,8 @@
-import { type ErrorTable, ExitCode, errorTable } from "@coderops/cli-kit"
+import { type ErrorTable, ExitCode, errorTable, type ProgressLine } from "@coderops/cli-kit"
 import type { CannotGenerateColumn, FaithfulTableMissing } from "@coderops/synthetic"
 import { Flags } from "@oclif/core"
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 
 /** A --rows or --scales value that is not what the flag takes. */
@@ -25,12 +26,21 @@ export const rehearseFlags = {
   seed: Flags.integer({ summary: "Seed of the generated data.", default: 1 }),
 }
 
-export const rehearseOptions = (flags: {
-  readonly rows?: ReadonlyArray<string> | undefined
-  readonly scales: string
-  readonly full: boolean
-  readonly seed: number
-}) =>
+/**
+ * What `migrate rehearse` and `upgrade plan --rehearse` give the rehearsal: the flags' rows,
+ * scales, full and seed, the lock_timeout migrations run under (the migrate flags' or the
+ * default 3s), and progress on `line`.
+ */
+export const rehearseOptions = (
+  flags: {
+    readonly rows?: ReadonlyArray<string> | undefined
+    readonly scales: string
+    readonly full: boolean
+    readonly seed: number
+  },
+  lockTimeout: Duration.Input | undefined,
+  line: ProgressLine,
+) =>
   Effect.gen(function* () {
     const rows: Record<string, number> = {}
     for (const entry of flags.rows ?? []) {
@@ -47,7 +57,14 @@ export const rehearseOptions = (flags: {
       return yield* new InvalidRehearseFlag({
         message: `--scales ${flags.scales}: expected fractions above 0 and at most 1, e.g. 0.01,0.03,0.1`,
       })
-    return { rows, scales, full: flags.full, seed: flags.seed }
+    return {
+      rows,
+      scales,
+      full: flags.full,
+      seed: flags.seed,
+      lockTimeoutMs: Duration.toMillis(lockTimeout ?? "3 seconds"),
+      onProgress: (step: string) => line.update(`rehearsing ${step}`),
+    }
   })
 
 /** The wording of the flags' errors. */

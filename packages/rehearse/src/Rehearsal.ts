@@ -6,6 +6,7 @@ import {
   compareSnapshots,
   defaultStateTable,
   historyTable,
+  isApplied,
   type Migration,
   type MigrationSet,
   type SchemaDrift,
@@ -227,11 +228,7 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
     : undefined
   const from = options.from ?? (options.database ? undefined : source.migrations.at(-1)?.version)
   const pendingMigrations = source.migrations.filter((m) =>
-    from !== undefined
-      ? m.version >= from
-      : state === undefined ||
-        m.version > state.version ||
-        (state.dirty && m.version === state.version),
+    from !== undefined ? m.version >= from : !isApplied(state, m.version),
   )
   const first = pendingMigrations[0]?.version ?? Number.POSITIVE_INFINITY
   const pending = yield* parsed(pendingMigrations)

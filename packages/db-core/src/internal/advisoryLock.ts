@@ -4,7 +4,15 @@ import type { SqlError } from "../SqlError.js"
 import { type Connection, type Pinned, releaseClient, withPinned } from "./connection.js"
 import { query } from "./statement.js"
 
-const keyParam = (key: bigint) => key.toString()
+/** One of PostgreSQL's advisory lock functions on `key`, as statement `name`. */
+const lockCall = (conn: Connection, name: string, fn: string, key: bigint) =>
+  query<{ locked: boolean | null }>(conn, name, `SELECT ${fn}($1::bigint) AS locked`, [
+    key.toString(),
+  ])
+
+/** A `pg_try_…` function: whether it got the lock. */
+const tryLock = (conn: Connection, name: string, fn: string, key: bigint) =>
+  Effect.map(lockCall(conn, name, fn, key), (rows) => rows[0]?.locked === true)
 
 /** A session-level advisory lock held on a dedicated connection while `body` runs. */
 export const withAdvisoryLock = <A, E, R>(
@@ -18,25 +26,10 @@ export const withAdvisoryLock = <A, E, R>(
     (client) => {
       const pinned: Pinned = { owner: conn.owner, client, transactionDepth: 0 }
       const acquire = options.wait
-        ? Effect.as(
-            query(conn, "AcquireAdvisoryLock", "SELECT pg_advisory_lock($1::bigint)", [
-              keyParam(key),
-            ]),
-            true,
-          )
-        : Effect.map(
-            query<{ locked: boolean }>(
-              conn,
-              "TryAdvisoryLock",
-              "SELECT pg_try_advisory_lock($1::bigint) AS locked",
-              [keyParam(key)],
-            ),
-            (rows) => rows[0]?.locked === true,
-          )
+        ? Effect.as(lockCall(conn, "AcquireAdvisoryLock", "pg_advisory_lock", key), true)
+        : tryLock(conn, "TryAdvisoryLock", "pg_try_advisory_lock", key)
       const release = Effect.ignore(
-        query(conn, "ReleaseAdvisoryLock", "SELECT pg_advisory_unlock($1::bigint)", [
-          keyParam(key),
-        ]),
+        lockCall(conn, "ReleaseAdvisoryLock", "pg_advisory_unlock", key),
       )
       return withPinned(
         pinned,
@@ -73,24 +66,12 @@ const requireTransaction = (conn: Connection, operation: string) =>
 export const advisoryXactLock = (conn: Connection, key: bigint) =>
   Effect.andThen(
     requireTransaction(conn, "advisoryXactLock"),
-    Effect.asVoid(
-      query(conn, "AcquireAdvisoryXactLock", "SELECT pg_advisory_xact_lock($1::bigint)", [
-        keyParam(key),
-      ]),
-    ),
+    Effect.asVoid(lockCall(conn, "AcquireAdvisoryXactLock", "pg_advisory_xact_lock", key)),
   )
 
 /** Transaction-level advisory lock if free right now. */
 export const tryAdvisoryXactLock = (conn: Connection, key: bigint) =>
   Effect.andThen(
     requireTransaction(conn, "tryAdvisoryXactLock"),
-    Effect.map(
-      query<{ locked: boolean }>(
-        conn,
-        "TryAdvisoryXactLock",
-        "SELECT pg_try_advisory_xact_lock($1::bigint) AS locked",
-        [keyParam(key)],
-      ),
-      (rows) => rows[0]?.locked === true,
-    ),
+    tryLock(conn, "TryAdvisoryXactLock", "pg_try_advisory_xact_lock", key),
   )

@@ -1,6 +1,7 @@
 import { open, readFile, rm, stat } from "node:fs/promises"
 import { setTimeout as sleep } from "node:timers/promises"
 import { processAlive } from "@coderops/pg-server"
+import * as Duration from "effect/Duration"
 
 /** Longer than any owner needs between creating the file and writing its pid. */
 const unwrittenGraceMs = 5_000
@@ -32,9 +33,10 @@ const isStale = async (path: string): Promise<{ stale: boolean; owner: string }>
  */
 export const withFileLock = async <A>(
   path: string,
-  timeoutMs: number,
+  timeout: Duration.Input,
   body: () => Promise<A>,
 ): Promise<A> => {
+  const timeoutMs = Duration.toMillis(timeout)
   const deadline = Date.now() + timeoutMs
   for (;;) {
     try {

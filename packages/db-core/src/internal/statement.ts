@@ -102,13 +102,11 @@ const extended = <R extends pg.QueryResultRow>(
     rowsOf,
   )
 
+/** What `query` and `execute` take: a connection, the statement's name, its text and parameters. */
+type StatementArgs = [conn: Connection, name: string, text: string, params?: ReadonlyArray<unknown>]
+
 /** One named, parameterised statement: its rows. */
-export const query = <R extends object = Row>(
-  conn: Connection,
-  name: string,
-  text: string,
-  params: ReadonlyArray<unknown> = [],
-) =>
+export const query = <R extends object = Row>(...[conn, name, text, params = []]: StatementArgs) =>
   Effect.map(
     extended<R & pg.QueryResultRow>(
       conn,
@@ -121,12 +119,7 @@ export const query = <R extends object = Row>(
   )
 
 /** Like `query`: the affected row count. */
-export const execute = (
-  conn: Connection,
-  name: string,
-  text: string,
-  params: ReadonlyArray<unknown> = [],
-) =>
+export const execute = (...[conn, name, text, params = []]: StatementArgs) =>
   Effect.map(
     extended(conn, name, text, params, (result) => result.rowCount ?? 0),
     (result) => result.rowCount ?? 0,

@@ -113,25 +113,6 @@ export interface HeldLock {
   readonly mode: string
 }
 
-const lockStrength = [
-  "AccessShareLock",
-  "RowShareLock",
-  "RowExclusiveLock",
-  "ShareUpdateExclusiveLock",
-  "ShareLock",
-  "ShareRowExclusiveLock",
-  "ExclusiveLock",
-  "AccessExclusiveLock",
-]
-
-/** The strongest of the modes (by PostgreSQL's lock table order). */
-export const strongest = (modes: ReadonlyArray<string>): string | undefined =>
-  modes.reduce<string | undefined>(
-    (best, mode) =>
-      best === undefined || lockStrength.indexOf(mode) > lockStrength.indexOf(best) ? mode : best,
-    undefined,
-  )
-
 /** What tracing one statement saw. */
 export interface Trace {
   /** Locks taken by this statement (not held before it), by relation oid. */

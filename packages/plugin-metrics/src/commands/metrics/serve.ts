@@ -102,7 +102,7 @@ Every metric is documented in the README; a Grafana dashboard ships in @coderops
         { minRefresh, timeout },
       )
       onStarted(
-        formatListenAddress(served),
+        served.listen,
         served.url,
         Duration.toSeconds(minRefresh),
         Duration.toSeconds(timeout),

@@ -1,5 +1,5 @@
 import { type ErrorTable, ExitCode } from "@coderops/cli-kit"
-import { EmbeddedTarget, parseGoDuration } from "@coderops/db-core"
+import { parseGoDuration } from "@coderops/db-core"
 import {
   type LintReport,
   type LintScope,
@@ -68,8 +68,7 @@ Silence a finding on one statement with a comment above it: -- coderops-lint-ign
   async run(): Promise<LintReport> {
     const { flags } = this
     const dir = this.directory()
-    const target = await this.runEffect(this.databaseTarget())
-    const database = !(target instanceof EmbeddedTarget)
+    const database = await this.namesDatabase()
     const scope: LintScope = flags.all
       ? { kind: "all" }
       : flags.from !== undefined

@@ -1,10 +1,8 @@
 import { writeFile } from "node:fs/promises"
 import type { ErrorTable } from "@coderops/cli-kit"
-import { EmbeddedTarget } from "@coderops/db-core"
 import { loadMigrations } from "@coderops/migrations"
 import { type Rehearsal, recommend, rehearsalHtml, rehearseMigrations } from "@coderops/rehearse"
 import { Flags } from "@oclif/core"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { MigrateCommand } from "../../MigrateCommand.js"
 import { rehearseErrors, rehearseFlags, rehearseOptions } from "../../rehearseFlags.js"
@@ -41,22 +39,17 @@ export default class MigrateRehearse extends MigrateCommand<typeof MigrateRehear
   async run(): Promise<Rehearsal> {
     const { flags } = this
     const dir = this.directory()
-    const target = await this.runEffect(this.databaseTarget())
-    const database = !(target instanceof EmbeddedTarget)
+    const database = await this.namesDatabase()
     const line = this.progressLine()
     const settings = await this.runEffect(this.migratorOptions())
     const rehearsal = await this.runDb(
       Effect.gen(function* () {
         const source = yield* loadMigrations(dir)
         return yield* rehearseMigrations(source, {
-          ...(yield* rehearseOptions(flags)),
+          ...(yield* rehearseOptions(flags, settings.lockTimeout, line)),
           database,
           from: flags.from,
           table: flags.table,
-          lockTimeoutMs: Duration.toMillis(
-            Duration.fromInputUnsafe(settings.lockTimeout ?? "3 seconds"),
-          ),
-          onProgress: (step) => line.update(`rehearsing ${step}`),
         })
       }).pipe(Effect.ensuring(Effect.sync(() => line.done()))),
     )

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises"
 import { BaseCommand, type ErrorTable, ExitCode, roundSeconds } from "@coderops/cli-kit"
 import { formatGoDuration, parseGoDuration } from "@coderops/db-core"
-import { formatListenAddress, serveExporter } from "@coderops/metrics"
+import { serveExporter } from "@coderops/metrics"
 import {
   expectedDurationsOf,
   InvalidPlan,
@@ -138,13 +138,11 @@ Acts only when asked: --cancel-blockers-after 30s --yes cancels the query of eve
       const expected = planFile === undefined ? undefined : yield* readPlan(planFile)
       let served: { readonly listen: string; readonly url: string } | undefined
       if (flags["metrics-addr"] !== undefined) {
-        const address = yield* metricsAddress(flags["metrics-addr"])
-        const bound = yield* serveExporter(address, [
+        served = yield* serveExporter(yield* metricsAddress(flags["metrics-addr"]), [
           migrationActivityCollector,
           migrationStateCollector,
         ])
-        served = { listen: formatListenAddress(bound), url: bound.url }
-        log(`serving migration gauges on ${bound.url} (also /healthz, /readyz)`)
+        log(`serving migration gauges on ${served.url} (also /healthz, /readyz)`)
       }
       if (!flags.once)
         jsonLine("started", {

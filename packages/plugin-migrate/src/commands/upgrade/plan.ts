@@ -1,9 +1,7 @@
 import type { ErrorTable } from "@coderops/cli-kit"
-import { EmbeddedTarget } from "@coderops/db-core"
 import { loadMigrations } from "@coderops/migrations"
 import { planUpgrade, type UpgradePlan } from "@coderops/rehearse"
 import { Flags } from "@oclif/core"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { MigrateCommand } from "../../MigrateCommand.js"
 import { rehearseErrors, rehearseFlags, rehearseOptions } from "../../rehearseFlags.js"
@@ -39,21 +37,14 @@ export default class UpgradePlanCommand extends MigrateCommand<typeof UpgradePla
   async run(): Promise<UpgradePlan> {
     const { flags } = this
     const dir = this.directory()
-    const target = await this.runEffect(this.databaseTarget())
-    const database = !(target instanceof EmbeddedTarget)
+    const database = await this.namesDatabase()
     const settings = await this.runEffect(this.migratorOptions())
     const line = this.progressLine()
     const plan = await this.runDb(
       Effect.gen(function* () {
         const source = yield* loadMigrations(dir)
         const rehearse = flags.rehearse
-          ? {
-              ...(yield* rehearseOptions(flags)),
-              lockTimeoutMs: Duration.toMillis(
-                Duration.fromInputUnsafe(settings.lockTimeout ?? "3 seconds"),
-              ),
-              onProgress: (step: string) => line.update(`rehearsing ${step}`),
-            }
+          ? yield* rehearseOptions(flags, settings.lockTimeout, line)
           : undefined
         return yield* planUpgrade(source, { database, table: flags.table, rehearse })
       }).pipe(Effect.ensuring(Effect.sync(() => line.done()))),

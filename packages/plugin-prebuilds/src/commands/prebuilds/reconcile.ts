@@ -112,13 +112,11 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes; exit
       })
       let served: { readonly listen: string; readonly url: string } | undefined
       if (flags["metrics-addr"] !== undefined) {
-        const address = yield* metricsAddress(flags["metrics-addr"])
-        const bound = yield* serveExporter(address, [
+        served = yield* serveExporter(yield* metricsAddress(flags["metrics-addr"]), [
           prebuildsHealthCollector,
           presetStateCollector,
         ])
-        served = { listen: formatListenAddress(bound), url: bound.url }
-        log(`serving metrics on ${bound.url} (also /healthz, /readyz)`)
+        log(`serving metrics on ${served.url} (also /healthz, /readyz)`)
       }
       log(`reconciling every ${interval} (stops between passes; ${stopHint()})`)
       event("started", {
