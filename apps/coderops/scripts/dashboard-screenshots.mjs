@@ -267,7 +267,7 @@ try {
   const drawn = dashboard.panels.map((panel) => {
     if (panel.type === "row") return panel
     const lines = new Map()
-    for (const target of panel.targets) {
+    for (const [index, target] of panel.targets.entries()) {
       const expr = target.expr
         .replaceAll("$__rate_interval", `${rateInterval}s`)
         .replaceAll("$instance", ".*")
@@ -277,12 +277,14 @@ try {
             /\{\{\s*(\w+)\s*\}\}/g,
             (_, name) => labels[name] ?? "",
           )
-          const line = lines.get(legend) ?? {
+          // One line per series, as Grafana draws it, even when two share a legend.
+          const key = `${index} ${seriesKey(labels)}`
+          const line = lines.get(key) ?? {
             legend,
             points: steps.map((step) => [step, Number.NaN]),
           }
           line.points[steps.indexOf(t)][1] = value
-          lines.set(legend, line)
+          lines.set(key, line)
         }
       }
     }

@@ -124,9 +124,24 @@ const timeseries = (panel, width, height, range) => {
   return parts.join("")
 }
 
-/** A stat panel: the last value (through the panel's value mappings) over a sparkline. */
+/**
+ * A stat panel: per series (Grafana shows one value per series, side by side) the last
+ * value through the panel's value mappings, over its sparkline.
+ */
 const stat = (panel, width, height) => {
-  const points = (panel.series[0]?.points ?? []).filter(([, v]) => Number.isFinite(v))
+  if (panel.series.length === 0)
+    return `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="none">No data</text>`
+  const each = width / panel.series.length
+  return panel.series
+    .map(
+      (line, i) =>
+        `<g transform="translate(${i * each},0)">${statValue(panel, line, each, height, panel.series.length > 1)}</g>`,
+    )
+    .join("")
+}
+
+const statValue = (panel, line, width, height, named) => {
+  const points = line.points.filter(([, v]) => Number.isFinite(v))
   const last = points.at(-1)
   const mapped = (value) => {
     for (const mapping of panel.fieldConfig?.defaults?.mappings ?? [])
@@ -136,9 +151,9 @@ const stat = (panel, width, height) => {
   }
   const text = last ? mapped(last[1]) : "No data"
   const background = panel.options?.colorMode === "background" && last
-  const size = Math.min(height * 0.4, (width / Math.max(text.length, 3)) * 1.6)
+  const size = Math.min(height * 0.4, (width / Math.max(text.length, 3)) * 1.2)
   const parts = []
-  if (background) parts.push(`<rect width="${width}" height="${height}" fill="#37872d"/>`)
+  if (background) parts.push(`<rect x="1" width="${width - 2}" height="${height}" fill="#37872d"/>`)
   if (points.length > 1) {
     const values = points.map(([, v]) => v)
     const min = Math.min(...values)
@@ -153,6 +168,10 @@ const stat = (panel, width, height) => {
       `<polygon points="0,${height} ${xy.join(" ")} ${width},${height}" fill="${background ? "#ffffff22" : "#73bf6933"}" stroke="${background ? "#ffffff88" : "#73bf69"}"/>`,
     )
   }
+  if (named)
+    parts.push(
+      `<text x="${width / 2}" y="16" text-anchor="middle">${escapeHtml(line.legend)}</text>`,
+    )
   parts.push(
     `<text x="${width / 2}" y="${height * 0.45 + size / 3}" text-anchor="middle" style="font-size:${size}px;font-weight:500;fill:${background ? "#fff" : last ? "#73bf69" : "#8e8e8e"}">${escapeHtml(text)}</text>`,
   )
