@@ -2,45 +2,21 @@
 // and its plugins as `coderops` does, and every command's summary, description, arguments,
 // flags (with the shared ones) and examples are rendered. `--check` fails instead of writing
 // when the file is not current (CI runs it through a test).
-import { readFile, writeFile } from "node:fs/promises"
-import { fileURLToPath } from "node:url"
-import { Config } from "@oclif/core"
+import {
+  commandName,
+  flagName,
+  flagText,
+  loadCli,
+  visibleFlags,
+  writeOrCheck,
+} from "./reference.mjs"
 
-const appDir = fileURLToPath(new URL("..", import.meta.url))
-const target = fileURLToPath(new URL("../../../docs/commands.md", import.meta.url))
-
-const config = await Config.load(appDir)
+const { config, commands } = await loadCli()
 const bin = config.bin
 
 /** oclif's example templates, filled in as `--help` fills them. */
 const fill = (text, id) =>
   text.replaceAll("<%= config.bin %>", bin).replaceAll("<%= command.id %>", id.replaceAll(":", " "))
-
-const flagLine = (flag) => {
-  const name = `${flag.char ? `-${flag.char}, ` : ""}--${flag.name}${flag.type === "option" ? ` ${(flag.helpValue ?? flag.name).toString().toUpperCase()}` : ""}`
-  const facts = [
-    flag.default !== undefined && flag.default !== false
-      ? `default: \`${flag.default}\``
-      : undefined,
-    flag.options ? `one of: ${flag.options.map((o) => `\`${o}\``).join(", ")}` : undefined,
-    flag.required ? "required" : undefined,
-    flag.multiple ? "repeatable" : undefined,
-    flag.env ? `env: \`${flag.env}\`` : undefined,
-  ].filter(Boolean)
-  const text = [
-    flag.summary ?? flag.description ?? "",
-    facts.length > 0 ? `(${facts.join("; ")})` : "",
-  ]
-    .filter(Boolean)
-    .join(" ")
-    .replaceAll("|", "\\|")
-    .replaceAll("\n", " ")
-  return `| \`${name}\` | ${text} |`
-}
-
-const commands = config.commands
-  .filter((command) => !command.hidden && command.pluginName !== "@oclif/plugin-help")
-  .sort((a, b) => a.id.localeCompare(b.id))
 
 const lines = [
   "# Command reference",
@@ -50,7 +26,7 @@ const lines = [
   "",
   ...commands.map(
     (command) =>
-      `- [\`${bin} ${command.id.replaceAll(":", " ")}\`](#${`${bin}-${command.id.replaceAll(":", "-")}`})`,
+      `- [\`${commandName(bin, command.id)}\`](#${`${bin}-${command.id.replaceAll(":", "-")}`})`,
   ),
   "",
 ]
@@ -75,9 +51,8 @@ for (const command of commands) {
       )
     lines.push("")
   }
-  const flags = Object.values(command.flags ?? {}).filter((flag) => !flag.hidden)
   const groups = new Map()
-  for (const flag of flags) {
+  for (const flag of visibleFlags(command)) {
     const group =
       flag.helpGroup ?? (command.baseFlags?.[flag.name] !== undefined ? "GLOBAL" : "FLAGS")
     groups.set(group, [...(groups.get(group) ?? []), flag])
@@ -87,7 +62,7 @@ for (const command of commands) {
   )) {
     lines.push(`| ${group.toLowerCase()} flag | |`, "|---|---|")
     for (const flag of members.sort((a, b) => a.name.localeCompare(b.name)))
-      lines.push(flagLine(flag))
+      lines.push(`| \`${flagName(flag)}\` | ${flagText(flag)} |`)
     lines.push("")
   }
   const examples = (command.examples ?? []).map((example) =>
@@ -101,17 +76,5 @@ for (const command of commands) {
     }
   }
 }
-const text = `${lines.join("\n").trimEnd()}\n`
 
-if (process.argv.includes("--check")) {
-  const current = await readFile(target, "utf8").catch(() => "")
-  if (current !== text) {
-    console.error(
-      "docs/commands.md is not current: run `pnpm docs:reference` (after a build) and commit it",
-    )
-    process.exit(1)
-  }
-} else {
-  await writeFile(target, text)
-  console.log(`wrote ${target}: ${commands.length} commands`)
-}
+await writeOrCheck("commands.md", `${lines.join("\n").trimEnd()}\n`, `${commands.length} commands`)
