@@ -143,11 +143,11 @@ export const runInstrumented = (
           }
       // Table locks only: an index's lock goes with its table's, and says nothing more.
       const taken = newLocks(held, locks).flatMap((l) => {
-          const relation = relationOf(before, after, l.oid)
-          return relation?.kind === "i"
-            ? []
-            : [{ relation: relation?.name ?? `oid ${l.oid}`, mode: l.mode }]
-        })
+        const relation = relationOf(before, after, l.oid)
+        return relation?.kind === "i"
+          ? []
+          : [{ relation: relation?.name ?? `oid ${l.oid}`, mode: l.mode }]
+      })
       for (const lock of taken) spans.push({ ...lock, statement: index, fromSeconds: start })
       measured.push({
         index,

@@ -21,6 +21,7 @@ import {
   tablesWithParents,
 } from "@coderops/synthetic"
 import * as Effect from "effect/Effect"
+import { type CacheSizes, type CacheWarning, cacheWarnings, readCacheSizes } from "./CacheFit.js"
 import { type Estimate, extrapolate } from "./Extrapolate.js"
 import { type MigrationMeasure, runInstrumented } from "./InstrumentedRun.js"
 import { attributeToLocks } from "./internal/attribute.js"
@@ -80,6 +81,8 @@ export interface ScaleRun {
   readonly purgedRows: number | undefined
   /** Columns filled by type, not statistics (table.column). */
   readonly fallbackColumns: ReadonlyArray<string>
+  /** The generated tables' sizes and the scratch server's shared_buffers. */
+  readonly cache: CacheSizes
   readonly migrations: ReadonlyArray<MeasuredMigration>
 }
 
@@ -112,6 +115,8 @@ export interface Rehearsal {
    */
   readonly drift: SchemaDrift | undefined
   readonly variants: ReadonlyArray<Variant>
+  /** Tables that fitted shared_buffers at the scales but would not at 100% (as is). */
+  readonly cacheWarnings: ReadonlyArray<CacheWarning>
   readonly seconds: number
 }
 
@@ -174,12 +179,15 @@ const rehearseAt = (
     // checkpoint are changed without one: at small scales the checkpoint does not come
     // during the run, at 100% it may, and costs (WAL, time) no longer scale with rows.
     yield* Effect.ignore(db.execute("RehearseCheckpoint", "CHECKPOINT"))
+    const cache = yield* readCacheSizes(data.tables.map((t) => t.table))
     const dataSeconds = (performance.now() - dataStarted) / 1000
     const migrations: Array<MeasuredMigration> = []
     for (const { migration, statements } of plan.pending) {
       let targets = plan.targets.get(migration.version)
       if (targets === undefined) {
-        targets = yield* probeTargets([...new Set(statements.flatMap((s) => s.relations.map(bare)))])
+        targets = yield* probeTargets([
+          ...new Set(statements.flatMap((s) => s.relations.map(bare))),
+        ])
         plan.targets.set(migration.version, targets)
       }
       const origin = performance.now()
@@ -211,6 +219,7 @@ const rehearseAt = (
       dataSeconds,
       purgedRows,
       fallbackColumns,
+      cache,
       migrations,
     } satisfies ScaleRun
   })
@@ -325,6 +334,7 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
       options.scratchServer === undefined ? undefined : describeTarget(options.scratchServer),
     drift,
     variants,
+    cacheWarnings: cacheWarnings(variants[0]?.runs ?? []),
     seconds: (performance.now() - started) / 1000,
   } satisfies Rehearsal
 })
