@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { createTestDatabase, databaseUrl } from "@coderops/test-postgres"
+import { createTestDatabase, databaseUrl, sql, testServer } from "@coderops/test-postgres"
 import { Config } from "@oclif/core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bin, type CliResult, coderops } from "./cli.js"
@@ -224,6 +224,20 @@ const cases: Record<
         exitCode: 2,
         tag: "InvalidRehearseFlag",
       })
+      // A scratch server whose role may not CREATE DATABASE: said before anything runs.
+      const role = `nocreatedb_${process.pid}`
+      await sql(testServer().adminUrl, `DROP ROLE IF EXISTS ${role}`)
+      await sql(testServer().adminUrl, `CREATE ROLE ${role} LOGIN PASSWORD 'scratch-pw'`)
+      const scratch = new URL(testServer().adminUrl)
+      scratch.username = role
+      scratch.password = "scratch-pw"
+      scratch.pathname = "/postgres"
+      const refused = await failure(
+        ["migrate", "rehearse", "--scratch-url", scratch.toString(), "--database-url", seeded],
+        { exitCode: 1, tag: "ScratchServerRefused" },
+      )
+      expect(JSON.stringify(refused)).not.toContain("scratch-pw")
+      await sql(testServer().adminUrl, `DROP ROLE ${role}`)
     },
   },
   "migrate:verify": {

@@ -2,7 +2,9 @@
 // there (the rehearsal): one owner, not copies.
 export {
   type Catalog,
+  changesCatalog,
   type HeldLock,
+  newLocks,
   type Relation,
   readCatalog,
   readLocksAndCatalog,

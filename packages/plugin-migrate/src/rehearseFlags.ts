@@ -1,4 +1,6 @@
 import { type ErrorTable, ExitCode, errorTable, type ProgressLine } from "@coderops/cli-kit"
+import { parseDatabaseUrl } from "@coderops/db-core"
+import type { ScratchServerRefused } from "@coderops/rehearse"
 import type { CannotGenerateColumn, FaithfulTableMissing } from "@coderops/synthetic"
 import { Flags } from "@oclif/core"
 import * as Data from "effect/Data"
@@ -24,12 +26,16 @@ export const rehearseFlags = {
     summary: "Also rehearse at 100% (checks the extrapolation; takes as long as the upgrade).",
   }),
   seed: Flags.integer({ summary: "Seed of the generated data.", default: 1 }),
+  "scratch-url": Flags.string({
+    summary:
+      "Make the scratch databases on this server (one configured like production; its role needs CREATEDB) instead of the database's own server.",
+  }),
 }
 
 /**
  * What `migrate rehearse` and `upgrade plan --rehearse` give the rehearsal: the flags' rows,
- * scales, full and seed, the lock_timeout migrations run under (the migrate flags' or the
- * default 3s), and progress on `line`.
+ * scales, full, seed and scratch server, the lock_timeout migrations run under (the migrate
+ * flags' or the default 3s), and progress on `line`.
  */
 export const rehearseOptions = (
   flags: {
@@ -37,6 +43,7 @@ export const rehearseOptions = (
     readonly scales: string
     readonly full: boolean
     readonly seed: number
+    readonly "scratch-url"?: string | undefined
   },
   lockTimeout: Duration.Input | undefined,
   line: ProgressLine,
@@ -57,11 +64,15 @@ export const rehearseOptions = (
       return yield* new InvalidRehearseFlag({
         message: `--scales ${flags.scales}: expected fractions above 0 and at most 1, e.g. 0.01,0.03,0.1`,
       })
+    const url = flags["scratch-url"]
+    const scratchServer =
+      url === undefined ? undefined : yield* parseDatabaseUrl(url, "--scratch-url")
     return {
       rows,
       scales,
       full: flags.full,
       seed: flags.seed,
+      scratchServer,
       lockTimeoutMs: Duration.toMillis(lockTimeout ?? "3 seconds"),
       onProgress: (step: string) => line.update(`rehearsing ${step}`),
     }
@@ -69,13 +80,19 @@ export const rehearseOptions = (
 
 /** The wording of the flags' errors. */
 export const rehearseErrors = (bin: string): ErrorTable =>
-  errorTable<InvalidRehearseFlag | FaithfulTableMissing | CannotGenerateColumn>({
+  errorTable<
+    InvalidRehearseFlag | FaithfulTableMissing | CannotGenerateColumn | ScratchServerRefused
+  >({
     InvalidRehearseFlag: () => ({
       hint: `see \`${bin} migrate rehearse --help\``,
       exitCode: ExitCode.usage,
     }),
     FaithfulTableMissing: () => ({
       hint: "the scratch schema lacks a table a pending migration names: check --dir against the database's version",
+      exitCode: ExitCode.failure,
+    }),
+    ScratchServerRefused: () => ({
+      hint: "grant the role of --scratch-url CREATEDB, or give a role that has it (or leave --scratch-url out)",
       exitCode: ExitCode.failure,
     }),
     CannotGenerateColumn: (error) => ({

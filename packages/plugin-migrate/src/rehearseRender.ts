@@ -1,3 +1,4 @@
+import { formatBytes } from "@coderops/cli-kit"
 import type { Estimate, Recommendation, Rehearsal, UpgradePlan } from "@coderops/rehearse"
 import { describeRecommendation, secondsText } from "@coderops/rehearse"
 
@@ -58,6 +59,11 @@ export const rehearsalText = (
       .join(
         ", ",
       )} (data from ${r.dataFrom === "statistics" ? "the database's statistics" : "column types"}), in ${r.seconds.toFixed(1)} s; extrapolated to 100%:`,
+    ...(r.scratchServer === undefined ? [] : [`scratch databases on ${r.scratchServer}`]),
+    ...r.cacheWarnings.map(
+      (w) =>
+        `warning: ${w.table} (${formatBytes(w.bytes)} at ${w.scale * 100}%) fitted the scratch server's shared_buffers (${formatBytes(w.sharedBuffersBytes)}); at 100% (≈ ${formatBytes(w.fullBytes)}) it does not, and what walks it can cost more per row than extrapolated: check with --full or larger --scales, or a server with production's cache (--scratch-url)`,
+    ),
     ...driftLines(r),
   ]
   for (const variant of r.variants) {

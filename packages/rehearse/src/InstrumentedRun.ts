@@ -1,7 +1,9 @@
 import type { DbShape, SqlError } from "@coderops/db-core"
 import {
   type Catalog,
+  changesCatalog,
   type HeldLock,
+  newLocks,
   readCatalog,
   readLocksAndCatalog,
   rewrittenBetween,
@@ -132,19 +134,20 @@ export const runInstrumented = (
         break
       }
       wal = yield* walPosition(db, wal.lsn)
+      const refresh = changesCatalog(statement)
       const { locks, catalog: after } = transactional
-        ? yield* readLocksAndCatalog(db, before, true)
-        : { locks: [] as ReadonlyArray<HeldLock>, catalog: yield* readCatalog(db) }
-      const known = new Set(held.map((l) => `${l.oid}/${l.mode}`))
+        ? yield* readLocksAndCatalog(db, before, refresh)
+        : {
+            locks: [] as ReadonlyArray<HeldLock>,
+            catalog: refresh ? yield* readCatalog(db) : before,
+          }
       // Table locks only: an index's lock goes with its table's, and says nothing more.
-      const taken = locks
-        .filter((l) => !known.has(`${l.oid}/${l.mode}`))
-        .flatMap((l) => {
-          const relation = relationOf(before, after, l.oid)
-          return relation?.kind === "i"
-            ? []
-            : [{ relation: relation?.name ?? `oid ${l.oid}`, mode: l.mode }]
-        })
+      const taken = newLocks(held, locks).flatMap((l) => {
+        const relation = relationOf(before, after, l.oid)
+        return relation?.kind === "i"
+          ? []
+          : [{ relation: relation?.name ?? `oid ${l.oid}`, mode: l.mode }]
+      })
       for (const lock of taken) spans.push({ ...lock, statement: index, fromSeconds: start })
       measured.push({
         index,

@@ -1,4 +1,4 @@
-import { Db, tableSizes } from "@coderops/db-core"
+import { type DatabaseSettings, Db, describeTarget, tableSizes } from "@coderops/db-core"
 import { purgeExpiredApiKeys } from "@coderops/dbpurge"
 import { buildScratchSchema, readDatabaseVersion } from "@coderops/lint"
 import {
@@ -22,10 +22,12 @@ import {
   tablesWithParents,
 } from "@coderops/synthetic"
 import * as Effect from "effect/Effect"
+import { type CacheSizes, type CacheWarning, cacheWarnings, readCacheSizes } from "./CacheFit.js"
 import { type Estimate, extrapolate } from "./Extrapolate.js"
 import { type MigrationMeasure, runInstrumented } from "./InstrumentedRun.js"
 import { attributeToLocks } from "./internal/attribute.js"
-import { probeTargets, type TableBlocking, withProbe } from "./Probe.js"
+import { type ProbeTarget, probeTargets, type TableBlocking, withProbe } from "./Probe.js"
+import { checkScratchServer, onScratchServer } from "./ScratchServer.js"
 
 export interface RehearsalOptions {
   /**
@@ -56,6 +58,11 @@ export interface RehearsalOptions {
    */
   readonly comparePurge?: boolean | undefined
   readonly seed?: number | undefined
+  /**
+   * A server configured like production to make the scratch databases on (its role needs
+   * CREATEDB); default: `Db`'s server.
+   */
+  readonly scratchServer?: DatabaseSettings | undefined
   readonly probeThresholdSeconds?: number | undefined
   /** Called as the rehearsal goes: a line of what it does. */
   readonly onProgress?: ((step: string) => void) | undefined
@@ -75,6 +82,8 @@ export interface ScaleRun {
   readonly purgedRows: number | undefined
   /** Columns filled by type, not statistics (table.column). */
   readonly fallbackColumns: ReadonlyArray<string>
+  /** The generated tables' sizes and the scratch server's shared_buffers. */
+  readonly cache: CacheSizes
   readonly migrations: ReadonlyArray<MeasuredMigration>
 }
 
@@ -99,12 +108,16 @@ export interface Rehearsal {
   readonly purgeableApiKeys: number | undefined
   readonly scales: ReadonlyArray<number>
   readonly lockTimeoutSeconds: number
+  /** Where the scratch databases were made (`user@host:port/database`, no password). */
+  readonly scratchServer: string | undefined
   /**
    * How the database's schema differs from the one its version's migrations make (the
    * scratch schema the rehearsal ran on); undefined without a database.
    */
   readonly drift: SchemaDrift | undefined
   readonly variants: ReadonlyArray<Variant>
+  /** Tables that fitted shared_buffers at the scales but would not at 100% (as is). */
+  readonly cacheWarnings: ReadonlyArray<CacheWarning>
   readonly seconds: number
 }
 
@@ -129,6 +142,8 @@ interface Plan {
   readonly statistics: ReadonlyArray<TableStatistics>
   /** golang-migrate's state tables, left out of the schema comparison. */
   readonly stateTables: ReadonlyArray<string>
+  /** Probe targets per migration version: every scale has the same schema, read once. */
+  readonly targets: Map<number, ReadonlyArray<ProbeTarget>>
 }
 
 /** Loads one scale's data into the scratch database, purges if asked, runs and probes. */
@@ -148,22 +163,34 @@ const rehearseAt = (
       Object.entries(plan.realRows).map(([t, n]) => [t, Math.max(1, Math.round(n * scale))]),
     )
     const data = yield* generateFaithfulData({
-      tables: plan.tables.filter((t) => plan.realRows[t] !== undefined),
+      tables: plan.tables,
       statistics: plan.statistics,
       rows,
       seed: options.seed ?? 1,
       // The tables their keys need (users for api_keys) at the same fraction of their counts.
       scale,
     })
-    yield* db.script("RehearseAnalyze", "ANALYZE")
+    // As production's tables are: hint bits set, all-visible and frozen, statistics read.
+    yield* db.execute("RehearseVacuum", "VACUUM (FREEZE, ANALYZE)")
     const purgedRows = purge
       ? (yield* purgeExpiredApiKeys({ retention: "7 days" })).purged
       : undefined
+    // A checkpoint, so that the migration's first change to each page writes a full-page
+    // image to the WAL as it does in production. Without it, pages loaded since the last
+    // checkpoint are changed without one: at small scales the checkpoint does not come
+    // during the run, at 100% it may, and costs (WAL, time) no longer scale with rows.
+    yield* Effect.ignore(db.execute("RehearseCheckpoint", "CHECKPOINT"))
+    const cache = yield* readCacheSizes(data.tables.map((t) => t.table))
     const dataSeconds = (performance.now() - dataStarted) / 1000
     const migrations: Array<MeasuredMigration> = []
     for (const { migration, statements } of plan.pending) {
-      const names = [...new Set(statements.flatMap((s) => s.relations.map(bare)))]
-      const targets = yield* probeTargets(names)
+      let targets = plan.targets.get(migration.version)
+      if (targets === undefined) {
+        targets = yield* probeTargets([
+          ...new Set(statements.flatMap((s) => s.relations.map(bare))),
+        ])
+        plan.targets.set(migration.version, targets)
+      }
       const origin = performance.now()
       const { result, blocking } = yield* withProbe(
         targets,
@@ -193,6 +220,7 @@ const rehearseAt = (
       dataSeconds,
       purgedRows,
       fallbackColumns,
+      cache,
       migrations,
     } satisfies ScaleRun
   })
@@ -249,10 +277,13 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
     realRows,
     statistics,
     stateTables: [options.table ?? defaultStateTable, historyTable, `${historyTable}_id_seq`],
+    targets: new Map(),
   }
   const scales = [
     ...new Set([...(options.scales ?? [0.01, 0.03, 0.1]), ...(options.full ? [1] : [])]),
   ].sort((a, b) => a - b)
+  if (options.scratchServer !== undefined)
+    yield* onScratchServer(checkScratchServer(), options.scratchServer)
   const comparePurge = options.comparePurge ?? touched.includes("api_keys")
   const variants: Array<Variant> = []
   let scratchSchema: ReadonlyArray<SchemaObject> | undefined
@@ -260,13 +291,14 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
     const runs: Array<ScaleRun> = []
     for (const scale of scales) {
       progress(`${name === "purged" ? "after a purge, " : ""}at ${scale * 100}% of the rows`)
-      const run = yield* withScratchDatabase(
-        rehearseAt(plan, scale, name === "purged", options, (objects) => {
-          scratchSchema ??= objects
-        }),
-        {
-          poolSize: tables.length + 2 * touched.length + 3,
-        },
+      const run = yield* onScratchServer(
+        withScratchDatabase(
+          rehearseAt(plan, scale, name === "purged", options, (objects) => {
+            scratchSchema ??= objects
+          }),
+          { poolSize: tables.length + 2 * touched.length + 3 },
+        ),
+        options.scratchServer,
       )
       runs.push(run)
     }
@@ -295,8 +327,11 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
     purgeableApiKeys,
     scales,
     lockTimeoutSeconds: (options.lockTimeoutMs ?? 3000) / 1000,
+    scratchServer:
+      options.scratchServer === undefined ? undefined : describeTarget(options.scratchServer),
     drift,
     variants,
+    cacheWarnings: cacheWarnings(variants[0]?.runs ?? []),
     seconds: (performance.now() - started) / 1000,
   } satisfies Rehearsal
 })

@@ -37,6 +37,7 @@ const measure = (scale: number, rows: number): ScaleRun => ({
   dataSeconds: 0.1,
   purgedRows: undefined,
   fallbackColumns: [],
+  cache: { tableBytes: {}, sharedBuffersBytes: 128 << 20 },
   migrations: [
     {
       version: 371,
@@ -112,6 +113,8 @@ describe("rehearsalHtml", () => {
       purgeableApiKeys: 1_800_000,
       scales: [0.01, 0.03, 0.1],
       lockTimeoutSeconds: 3,
+      scratchServer: undefined,
+      cacheWarnings: [],
       drift: {
         missing: [],
         extra: [{ kind: "index", name: "public.api_keys_drift", definition: "" }],

@@ -1,7 +1,12 @@
 import { Db } from "@coderops/db-core"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import { readCatalog, type TableInfo, tablesWithParents } from "./internal/faithful/catalog.js"
+import {
+  foreignKeys,
+  readCatalog,
+  type TableInfo,
+  tablesWithParents,
+} from "./internal/faithful/catalog.js"
 import {
   type ColumnModel,
   type ColumnSource,
@@ -258,8 +263,9 @@ export const generateFaithfulData = Effect.fn("FaithfulData.generate")(function*
 ) {
   const db = yield* Db
   const started = performance.now()
-  const ordered = yield* tablesWithParents(options.tables)
-  const infos = yield* readCatalog(ordered)
+  const keys = yield* foreignKeys()
+  const ordered = yield* tablesWithParents(options.tables, keys)
+  const infos = yield* readCatalog(ordered, keys)
   const absent = infos.find((info) => info.columns.length === 0)
   if (absent !== undefined)
     return yield* new FaithfulTableMissing({

@@ -1,4 +1,5 @@
 import type { DbShape } from "@coderops/db-core"
+import type { Statement } from "@coderops/migrations"
 import * as Effect from "effect/Effect"
 
 /** A table or index of the scratch schema at one moment. */
@@ -132,3 +133,26 @@ export const rewrittenBetween = (before: Catalog, after: Catalog): ReadonlyArray
   }
   return changed
 }
+
+/** The locks in `now` that `held` did not have yet. */
+export const newLocks = (held: ReadonlyArray<HeldLock>, now: ReadonlyArray<HeldLock>) => {
+  const before = new Set(held.map((l) => `${l.oid}/${l.mode}`))
+  return now.filter((l) => !before.has(`${l.oid}/${l.mode}`))
+}
+
+/** Statements that never create, drop or rewrite a relation: no need to read the catalog again. */
+const catalogUnchanged = new Set([
+  "AlterEnumStmt",
+  "VariableSetStmt",
+  "UpdateStmt",
+  "DeleteStmt",
+  "InsertStmt",
+  "SelectStmt",
+  "CommentStmt",
+  "GrantStmt",
+  "CreateEnumStmt",
+  "CreateFunctionStmt",
+])
+
+export const changesCatalog = (statement: Statement) =>
+  statement.tree === undefined || !catalogUnchanged.has(Object.keys(statement.tree)[0] ?? "")

@@ -5,7 +5,9 @@ import * as Exit from "effect/Exit"
 import * as Result from "effect/Result"
 import { analyseStatement } from "./analyse.js"
 import {
+  changesCatalog,
   type HeldLock,
+  newLocks,
   readCatalog,
   readLocksAndCatalog,
   rewrittenBetween,
@@ -18,28 +20,6 @@ const failureOf = (error: SqlError): Trace["failed"] => ({
   code: "sqlState" in error ? error.sqlState : undefined,
   message: error.message,
 })
-
-const newLocks = (held: ReadonlyArray<HeldLock>, now: ReadonlyArray<HeldLock>) => {
-  const before = new Set(held.map((l) => `${l.oid}/${l.mode}`))
-  return now.filter((l) => !before.has(`${l.oid}/${l.mode}`))
-}
-
-/** Statements that never create, drop or rewrite a relation: no need to read the catalog again. */
-const catalogUnchanged = new Set([
-  "AlterEnumStmt",
-  "VariableSetStmt",
-  "UpdateStmt",
-  "DeleteStmt",
-  "InsertStmt",
-  "SelectStmt",
-  "CommentStmt",
-  "GrantStmt",
-  "CreateEnumStmt",
-  "CreateFunctionStmt",
-])
-
-const changesCatalog = (statement: Statement) =>
-  statement.tree === undefined || !catalogUnchanged.has(Object.keys(statement.tree)[0] ?? "")
 
 /**
  * Applies one migration to the scratch database statement by statement, as it will run

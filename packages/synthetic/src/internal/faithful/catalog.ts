@@ -45,7 +45,7 @@ export interface TableInfo {
 }
 
 /** Every foreign key between tables of the current schema. */
-const foreignKeys = Effect.fn("FaithfulCatalog.foreignKeys")(function* () {
+export const foreignKeys = Effect.fn("FaithfulCatalog.foreignKeys")(function* () {
   const db = yield* Db
   return yield* db.query<ForeignKey>(
     "GetFaithfulForeignKeys",
@@ -68,8 +68,10 @@ const foreignKeys = Effect.fn("FaithfulCatalog.foreignKeys")(function* () {
  */
 export const tablesWithParents = Effect.fn("FaithfulCatalog.tablesWithParents")(function* (
   tables: ReadonlyArray<string>,
+  /** The schema's foreign keys, when the caller has read them already. */
+  known?: ReadonlyArray<ForeignKey>,
 ) {
-  const keys = yield* foreignKeys()
+  const keys = known ?? (yield* foreignKeys())
   const ordered: Array<string> = []
   const state = new Map<string, "visiting" | "done">()
   const visit = (table: string) => {
@@ -91,6 +93,8 @@ interface ColumnRow extends ColumnInfo {
 /** Columns, unique indexes, foreign keys and checks of the tables, from the catalogs. */
 export const readCatalog = Effect.fn("FaithfulCatalog.read")(function* (
   tables: ReadonlyArray<string>,
+  /** The schema's foreign keys, when the caller has read them already. */
+  known?: ReadonlyArray<ForeignKey>,
 ) {
   const db = yield* Db
   const columns = yield* db.query<ColumnRow>(
@@ -132,7 +136,7 @@ export const readCatalog = Effect.fn("FaithfulCatalog.read")(function* (
       ORDER BY 1, 2`,
     [tables],
   )
-  const keys = yield* foreignKeys()
+  const keys = known ?? (yield* foreignKeys())
   return tables.map(
     (table): TableInfo => ({
       table,
