@@ -138,7 +138,12 @@ const planTable = (
         stats: stats?.columns[column.name],
         tableReason: stats === undefined ? "no statistics for the table" : undefined,
         unique: singleUnique.has(column.name),
-        foreignKey: key && { key, parent: parents.get(key.parent)! },
+        foreignKey: key && {
+          key,
+          parent: parents.get(key.parent)!,
+          firstStats: stats?.columns[key.columns[0]!],
+          notNull: info.columns.some((c) => c.notNull && key.columns.includes(c.name)),
+        },
         oneToOne:
           key !== undefined &&
           info.uniques.some(
