@@ -1,6 +1,7 @@
 import { Db } from "@coderops/db-core"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import pg from "pg"
 import { readCatalog, type TableInfo, tablesWithParents } from "./internal/faithful/catalog.js"
 import {
   type ColumnModel,
@@ -80,8 +81,6 @@ export class CannotGenerateColumn extends Data.TaggedError("CannotGenerateColumn
   readonly column: string
   readonly message: string
 }> {}
-
-const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
 
 /** Rows from which a table loads through two COPY streams. */
 const twoStreamsFrom = 200_000
@@ -220,8 +219,8 @@ const loadTable = Effect.fn("FaithfulData.loadTable")(function* (
   const outcome = newOutcome(plan)
   const chunks = tableRowChunks(plan, 0, rows, outcome)
   const shared: Iterable<Buffer> = { [Symbol.iterator]: () => ({ next: () => chunks.next() }) }
-  const list = plan.models.filter((m) => !m.omit).map((m) => quote(m.column.name))
-  const text = `COPY ${quote(table)} (${list.join(", ")}) FROM STDIN`
+  const list = plan.models.filter((m) => !m.omit).map((m) => pg.escapeIdentifier(m.column.name))
+  const text = `COPY ${pg.escapeIdentifier(table)} (${list.join(", ")}) FROM STDIN`
   yield* Effect.forEach(
     Array.from({ length: rows >= twoStreamsFrom ? 2 : 1 }),
     () =>
