@@ -68,7 +68,7 @@ describe("coderops prebuilds status", () => {
     const incomplete = status.organizations.filter((o) => !o.hasMembership || !o.inGroup)
     expect(incomplete.length).toBeGreaterThan(100)
     expect(text.stdout).toContain(
-      `${status.organizations.length} organization(s) with prebuilds; ${incomplete.length} need reconciling`,
+      `${status.organizations.length} organizations with prebuilds; ${incomplete.length} need reconciling`,
     )
 
     // One line per organization, in order, each with its marks.

@@ -1,6 +1,8 @@
 import { readFile } from "node:fs/promises"
 import { type AddressInfo, createServer, type Socket } from "node:net"
+import { fileURLToPath } from "node:url"
 import { useTestDatabase } from "@coderops/test-postgres"
+import { Config } from "@oclif/core"
 import { beforeAll, describe, expect, it } from "vitest"
 import {
   coderops,
@@ -189,24 +191,24 @@ describe("without --json the text says where it listens and when it stops", () =
   })
 })
 
-describe("a database that does not answer does not hold a stop up", () => {
-  /** Accepts connections and never answers: a connection attempt waits for connect_timeout (10 s). */
-  const silentServer = async () => {
-    const sockets = new Set<Socket>()
-    const server = createServer((socket) => {
-      sockets.add(socket)
-      socket.on("error", () => {})
-    })
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    return {
-      url: `postgres://coder:secret@127.0.0.1:${(server.address() as AddressInfo).port}/coder`,
-      close: async () => {
-        for (const socket of sockets) socket.destroy()
-        await new Promise((resolve) => server.close(resolve))
-      },
-    }
+/** Accepts connections and never answers: a connection attempt waits for connect_timeout (10 s). */
+const silentServer = async () => {
+  const sockets = new Set<Socket>()
+  const server = createServer((socket) => {
+    sockets.add(socket)
+    socket.on("error", () => {})
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return {
+    url: `postgres://coder:secret@127.0.0.1:${(server.address() as AddressInfo).port}/coder`,
+    close: async () => {
+      for (const socket of sockets) socket.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    },
   }
+}
 
+describe("a database that does not answer does not hold a stop up", () => {
   for (const mode of Object.keys(modes) as Array<keyof typeof modes>) {
     it(`${mode}: SIGTERM while connecting → exit 0 within 2 s, stopped written`, async () => {
       const silent = await silentServer()
@@ -233,6 +235,59 @@ describe("a database that does not answer does not hold a stop up", () => {
       }
     })
   }
+})
+
+describe("a second signal exits at once, with the code of the stop", () => {
+  /** Waits `ms`. */
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+  /** Sends SIGTERM while the command waits on a database that never answers, then another. */
+  const stopTwice = async (args: ReadonlyArray<string>) => {
+    const silent = await silentServer()
+    try {
+      const running = launch(args, { CODER_PG_CONNECTION_URL: silent.url })
+      await pause(1500)
+      running.kill("SIGTERM")
+      await running.waitFor(() => running.stderr().includes("finishing cleanly"), "the stop")
+      // Within the long-running modes' grace: the program still waits on the database.
+      await pause(200)
+      return { ...(await running.stop("SIGTERM")), stderr: running.stderr() }
+    } finally {
+      await silent.close()
+    }
+  }
+
+  it("a long-running mode (prebuilds reconcile --watch): exit 0, as its stop without the second", async () => {
+    const stopped = await stopTwice(["prebuilds", "reconcile", "--watch"])
+    expect(stopped, stopped.stderr).toMatchObject({ code: 0, signal: null })
+    expect(stopped.ms).toBeLessThan(500)
+  })
+
+  it("a command that is not long-running (migrate watch --once): exit 130", async () => {
+    const stopped = await stopTwice(["migrate", "watch", "--once"])
+    expect(stopped, stopped.stderr).toMatchObject({ code: 130, signal: null })
+    expect(stopped.ms).toBeLessThan(500)
+  })
+})
+
+describe("a command run in the process leaves no signal handler behind", () => {
+  it("migrate watch stopped by SIGTERM: SIGINT and SIGTERM have the listeners they had", async () => {
+    const config = await Config.load(fileURLToPath(new URL("..", import.meta.url)))
+    const before = [process.listenerCount("SIGINT"), process.listenerCount("SIGTERM")]
+    const run = config.runCommand("migrate:watch", [
+      "--interval",
+      "100ms",
+      "--json",
+      "--database-url",
+      database.url,
+    ])
+    await expect
+      .poll(() => process.listenerCount("SIGTERM"), { timeout: 30_000 })
+      .toBe(before[1]! + 1)
+    process.emit("SIGTERM", "SIGTERM")
+    await run
+    expect(process.exitCode ?? 0).toBe(0)
+    expect([process.listenerCount("SIGINT"), process.listenerCount("SIGTERM")]).toEqual(before)
+  })
 })
 
 describe("a long-running mode that cannot start", () => {

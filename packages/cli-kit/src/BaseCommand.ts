@@ -41,10 +41,6 @@ export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
 >
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T["args"]>
 
-export interface RunOptions {
-  readonly interruptIsSuccess?: boolean | undefined
-}
-
 /** 0.0.0.0 and :: (in any spelling): the wildcard address, every interface. */
 const isWildcardHost = (host: string): boolean => {
   if (host === "0.0.0.0") return true
@@ -113,6 +109,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected stopSignal: NodeJS.Signals | undefined
   /** The program did not finish within `stopGraceMs` of the signal and was left behind. */
   private abandonedOnStop = false
+  /** The SIGINT/SIGTERM handler of the running (or stopped) program, until the command ends. */
+  private signalHandler: ((signal: NodeJS.Signals) => void) | undefined
   /** No event after `stopped` (a pass left behind may still end). */
   private eventsEnded = false
   protected args!: BaseArgs<T>
@@ -292,19 +290,33 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /**
    * Runs a library program with `Db` and `Metrics` provided. SIGINT/SIGTERM interrupt it,
    * so its finalizers run (locks released, transactions rolled back) before the process
-   * exits; with `interruptIsSuccess` (long-running commands) that is a normal end.
+   * exits; for a long-running command (`runsUntilStopped`) that is a normal end.
    */
-  protected async runDb<A, E>(
-    program: Effect.Effect<A, E, Db | Metrics>,
-    options?: RunOptions,
-  ): Promise<A> {
-    return this.runEffect(Effect.provide(program, this.databaseLayer()), options)
+  protected async runDb<A, E>(program: Effect.Effect<A, E, Db | Metrics>): Promise<A> {
+    return this.runEffect(Effect.provide(program, this.databaseLayer()))
   }
 
-  protected async runEffect<A, E>(
-    program: Effect.Effect<A, E, Metrics>,
-    options?: RunOptions,
-  ): Promise<A> {
+  /**
+   * The exit code of a run a signal stopped, however it ended (its program interrupted or
+   * left behind, a second signal): 0 for a long-running command, whose normal end it is.
+   */
+  private stopExitCode(): number {
+    return this.runsUntilStopped() ? ExitCode.ok : ExitCode.interrupted
+  }
+
+  /** Ends the process at once, on a second signal: with the code of this stop, not the signal's death (which reads as a crash). */
+  private exitNow(): never {
+    return process.exit(process.exitCode ?? this.stopExitCode())
+  }
+
+  private removeSignalHandler(): void {
+    if (this.signalHandler === undefined) return
+    process.off("SIGINT", this.signalHandler)
+    process.off("SIGTERM", this.signalHandler)
+    this.signalHandler = undefined
+  }
+
+  protected async runEffect<A, E>(program: Effect.Effect<A, E, Metrics>): Promise<A> {
     const fiber = Effect.runFork(
       program.pipe(
         Effect.provide(this.metricsLayer()),
@@ -318,8 +330,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const abandoned = new Promise<"abandoned">((resolve) => {
       abandon = () => resolve("abandoned")
     })
+    this.removeSignalHandler()
     const onSignal = (signal: NodeJS.Signals) => {
-      if (this.stopSignal !== undefined) process.exit(ExitCode.interrupted)
+      if (this.stopSignal !== undefined) this.exitNow()
       this.stopSignal = signal
       this.logToStderr(stoppingLine(signal))
       Effect.runFork(Fiber.interrupt(fiber))
@@ -327,8 +340,22 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       // database that does not answer (a connection attempt, closing the pool).
       if (this.runsUntilStopped()) grace = setTimeout(abandon, stopGraceMs)
     }
+    this.signalHandler = onSignal
     process.on("SIGINT", onSignal)
     process.on("SIGTERM", onSignal)
+    /** The end of a run a signal stopped, whether its program ended or was left behind. */
+    const stoppedRun = (detail: string): A => {
+      if (this.stopExitCode() === ExitCode.ok) return undefined as A
+      throw new CommandFailure(
+        {
+          tag: "Interrupted",
+          message: "interrupted",
+          hint: undefined,
+          exitCode: ExitCode.interrupted,
+        },
+        detail,
+      )
+    }
     try {
       const exit = await Promise.race([Effect.runPromise(Fiber.await(fiber)), abandoned])
       if (exit === "abandoned") {
@@ -336,21 +363,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         this.warnLine(
           `still waiting on the database ${stopGraceMs / 1000} s after ${this.stopSignal}: stopping without it (the server rolls back a transaction left open)`,
         )
-        return undefined as A
+        return stoppedRun("")
       }
       if (Exit.isSuccess(exit)) return exit.value
-      if (Cause.hasInterruptsOnly(exit.cause)) {
-        if (options?.interruptIsSuccess) return undefined as A
-        throw new CommandFailure(
-          {
-            tag: "Interrupted",
-            message: "interrupted",
-            hint: undefined,
-            exitCode: ExitCode.interrupted,
-          },
-          Cause.pretty(exit.cause),
-        )
-      }
+      if (Cause.hasInterruptsOnly(exit.cause)) return stoppedRun(Cause.pretty(exit.cause))
       const error = Cause.findErrorOption(exit.cause)
       const report =
         error._tag === "Some"
@@ -359,16 +375,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       throw new CommandFailure(report, Cause.pretty(exit.cause))
     } finally {
       clearTimeout(grace)
-      process.off("SIGINT", onSignal)
-      process.off("SIGTERM", onSignal)
-      if (this.stopSignal !== undefined) {
-        // Stopping already: another signal ends the process now, with the code of this stop
-        // (not the signal's default death, which would read as a crash).
-        const code = options?.interruptIsSuccess ? 0 : ExitCode.interrupted
-        const exitNow = () => process.exit(process.exitCode ?? code)
-        process.once("SIGINT", exitNow)
-        process.once("SIGTERM", exitNow)
-      }
+      // Once stopping, the handler stays until the command ends: another signal exits at once.
+      if (this.stopSignal === undefined) this.removeSignalHandler()
     }
   }
 
@@ -388,6 +396,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       }
     }
     const result = await super.finally(error)
+    this.removeSignalHandler()
     // What was left behind (a connection attempt) must not keep the process alive; an
     // unref'd timer fires only if something still does.
     if (this.abandonedOnStop) setTimeout(() => process.exit(), 100).unref()

@@ -44,11 +44,12 @@ const detailsOf = (error: unknown): Record<string, unknown> | undefined => {
 
 /**
  * Passwords never reach the terminal, even inside a driver's message or a stack trace:
- * every `scheme://...` word (to its last `@`) and every libpq `password=...` is redacted.
+ * every `scheme://...` word (to its last `@`), every libpq `password=...` and every
+ * `PGPASSWORD=...` (any variable whose name ends in PASSWORD) is redacted.
  */
 export const redactSecrets = (text: string) =>
   text.replace(
-    /\b[a-z][a-z0-9+.-]*:\/\/[^\s'"]+|\b(?:ssl)?password\s*=\s*(?:'(?:[^'\\]|\\.)*'?|\S+)/gi,
+    /\b[a-z][a-z0-9+.-]*:\/\/[^\s'"]+|\b\w*password\s*=\s*(?:'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|\S+)/gi,
     (found) => redactUrl(found),
   )
 

@@ -129,7 +129,8 @@ export const progressIntervalMs = (
   const parsed = Effect.runSyncExit(parseGoDuration(value, progressIntervalVariable))
   if (Exit.isSuccess(parsed)) return Duration.toMillis(parsed.value)
   const error = Cause.squash(parsed.cause)
-  warn(`${error instanceof Error ? error.message : String(error)}; progress lines every 5s`)
+  const every = formatGoDuration(Duration.millis(defaultProgressIntervalMs))
+  warn(`${error instanceof Error ? error.message : String(error)}; progress lines every ${every}`)
   return defaultProgressIntervalMs
 }
 

@@ -1,5 +1,8 @@
+import { formatGoDuration } from "@coderops/db-core"
+import * as Duration from "effect/Duration"
 import { describe, expect, it, vi } from "vitest"
 import {
+  defaultProgressIntervalMs,
   describeProgress,
   formatElapsed,
   ProgressLine,
@@ -120,11 +123,16 @@ describe("progress wording", () => {
   it("takes the interval from CODEROPS_PROGRESS_INTERVAL, warning of a value that is not a duration", () => {
     const warnings: Array<string> = []
     const warn = (text: string) => warnings.push(text)
-    expect(progressIntervalMs({}, warn)).toBe(5000)
+    expect(progressIntervalMs({}, warn)).toBe(defaultProgressIntervalMs)
     expect(progressIntervalMs({ CODEROPS_PROGRESS_INTERVAL: "200ms" }, warn)).toBe(200)
     expect(progressIntervalMs({ CODEROPS_PROGRESS_INTERVAL: "0" }, warn)).toBe(0)
     expect(warnings).toEqual([])
-    expect(progressIntervalMs({ CODEROPS_PROGRESS_INTERVAL: "soon" }, warn)).toBe(5000)
+    expect(progressIntervalMs({ CODEROPS_PROGRESS_INTERVAL: "soon" }, warn)).toBe(
+      defaultProgressIntervalMs,
+    )
     expect(warnings).toEqual([expect.stringContaining('CODEROPS_PROGRESS_INTERVAL: "soon"')])
+    // The interval it falls back to, as the default says it.
+    const every = formatGoDuration(Duration.millis(defaultProgressIntervalMs))
+    expect(warnings[0]!.endsWith(`; progress lines every ${every}`)).toBe(true)
   })
 })

@@ -12,6 +12,13 @@ const hostile = [
   `postgres://u:12?${secret}#x@host/db`,
   `http://u:${secret}@proxy:3128`,
   `host=db password='${secret} x' sslpassword=${secret}`,
+  // The environment of a shell or a container, as an error or a log may echo it.
+  `PGPASSWORD=${secret} psql -h db`,
+  `export PGPASSWORD='${secret} x'`,
+  `PGPASSWORD="${secret} x" coderops`,
+  `POSTGRES_PASSWORD=${secret}`,
+  `host=db password="${secret} x"`,
+  `postgres://u@host/db?sslmode=require&password=${secret}`,
 ]
 
 describe("redactSecrets", () => {
@@ -21,6 +28,10 @@ describe("redactSecrets", () => {
       expect(redacted, text).not.toContain(secret)
       expect(redacted, text).toContain("xxxxx")
     }
+    expect(redactSecrets(`PGPASSWORD=${secret} psql`)).toBe("PGPASSWORD=xxxxx psql")
+    expect(redactSecrets("password_encryption=scram-sha-256")).toBe(
+      "password_encryption=scram-sha-256",
+    )
     expect(redactSecrets("at file:///app/node_modules/@oclif/core/lib/x.js:12:3")).toBe(
       "at file:///app/node_modules/@oclif/core/lib/x.js:12:3",
     )

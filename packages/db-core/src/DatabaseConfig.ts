@@ -115,8 +115,13 @@ const sslModes: ReadonlySet<string> = new Set([
 /** `scheme://`, where a URL's authority starts. */
 const schemePrefix = /^\s*[a-z][a-z0-9+.-]*:\/\//i
 
-/** libpq's `password=` / `sslpassword=` (key=value strings, URL parameters), quoted or not. */
-const passwordParameter = /(\b(?:ssl)?password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^&\s]*)/gi
+/**
+ * libpq's `password=` / `sslpassword=` (key=value strings, URL parameters) and a variable
+ * such as PGPASSWORD or POSTGRES_PASSWORD (a shell's or a container's environment), quoted
+ * or not.
+ */
+const passwordParameter =
+  /(\b\w*password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|[^&\s]*)/gi
 
 /**
  * Replaces the password of a connection string, even one that does not parse: all from

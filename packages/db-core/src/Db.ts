@@ -43,8 +43,9 @@ export const makeDb = (pool: pg.Pool, settings: DatabaseSettings): DbShape => {
       name: string,
       text: string,
       source: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
+      onSent?: (() => void) | undefined,
     ) {
-      return yield* copyFrom(conn, name, text, source)
+      return yield* copyFrom(conn, name, text, source, onSent)
     }),
     addObserver: (observer) => {
       conn.observers.add(observer)

@@ -89,11 +89,15 @@ export interface DbShape {
   readonly advisoryXactLock: (key: bigint) => Effect.Effect<void, SqlError | NotInTransaction>
   /** Transaction-level advisory lock if free right now (Coder's leader election). */
   readonly tryAdvisoryXactLock: (key: bigint) => Effect.Effect<boolean, SqlError | NotInTransaction>
-  /** `COPY ... FROM STDIN` fed from `source`; returns the number of rows loaded. */
+  /**
+   * `COPY ... FROM STDIN` fed from `source`; returns the number of rows loaded. `onSent`
+   * hears of each chunk of `source` once it is written to the connection.
+   */
   readonly copyFrom: (
     name: string,
     text: string,
     source: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
+    onSent?: (() => void) | undefined,
   ) => Effect.Effect<number, SqlError>
   /** Registers an observer of every statement; returns the function that removes it. */
   readonly addObserver: (observer: QueryObserver) => () => void

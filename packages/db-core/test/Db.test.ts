@@ -125,6 +125,61 @@ describe("Db", () => {
     expect(rows).toEqual([{ n: "5000", last: "item 5000" }])
   })
 
+  it("COPY: onSent hears of each chunk once it is written to the connection, in order", async () => {
+    await runWithDb(database.url, setup)
+    // Chunks smaller than the stream's buffer: it takes several before it asks to wait.
+    const chunks = 400
+    let produced = 0
+    function* source() {
+      for (let c = 0; c < chunks; c++) {
+        produced++
+        let text = ""
+        for (let i = 0; i < 100; i++) text += `${c * 100 + i + 1}\t${"x".repeat(60)}\n`
+        yield text
+      }
+    }
+    // How many chunks had been made when each was heard of as sent.
+    const madeWhenSent: Array<number> = []
+    const loaded = await runWithDb(
+      database.url,
+      Db.use((db) =>
+        db.copyFrom("CopyItems", "COPY items (id, name) FROM STDIN", source(), () =>
+          madeWhenSent.push(produced),
+        ),
+      ),
+    )
+    expect(loaded).toBe(chunks * 100)
+    expect(madeWhenSent).toHaveLength(chunks)
+    expect(madeWhenSent.every((made, index) => made >= index + 1)).toBe(true)
+    // Chunks are made ahead of the connection: counted when made, the count would run ahead.
+    expect(madeWhenSent.some((made, index) => made > index + 1)).toBe(true)
+  })
+
+  it("COPY: a source that fails ends the COPY, and the session is usable again", async () => {
+    await runWithDb(database.url, setup)
+    function* source() {
+      yield "1\tone\n"
+      throw new Error("generator broke")
+    }
+    const { copied, rows } = await runWithDb(
+      database.url,
+      Db.use((db) =>
+        Effect.gen(function* () {
+          const copied = yield* Effect.exit(
+            db.copyFrom("CopyItems", "COPY items (id, name) FROM STDIN", source()),
+          )
+          const rows = yield* db.query<{ n: string }>(
+            "CountItems",
+            "SELECT count(*) AS n FROM items",
+          )
+          return { copied, rows }
+        }),
+      ),
+    )
+    expect(Exit.isFailure(copied)).toBe(true)
+    expect(rows).toEqual([{ n: "0" }])
+  })
+
   it("reports every statement and transaction to observers", async () => {
     const queries: Array<QueryEvent> = []
     const transactions: Array<TransactionEvent> = []

@@ -1,5 +1,7 @@
+import { spawn } from "node:child_process"
 import {
   chmod,
+  copyFile,
   cp,
   mkdir,
   mkdtemp,
@@ -10,7 +12,7 @@ import {
   writeFile,
 } from "node:fs/promises"
 import { tmpdir, userInfo } from "node:os"
-import { dirname, join } from "node:path"
+import { basename, dirname, join } from "node:path"
 import * as PostgresCluster from "@coderops/pg-server"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
@@ -151,5 +153,47 @@ describe.skipIf(userInfo().uid !== 0 || process.platform !== "linux")(
         mode: 0o777,
       })
     })
+    it("making a copy removes those of installations that are gone, not one still installed or running", async () => {
+      const account = await PostgresCluster.serverAccount()
+      const binaries = {
+        initdb: join(privateBin, "initdb"),
+        pg_ctl: join(privateBin, "pg_ctl"),
+        postgres: join(privateBin, "postgres"),
+      }
+      const copy = await copyOf()
+      /** A copy as its manifest says, of `source` (16 hex digits name copies). */
+      const copyFrom = async (name: string, source: string | undefined) => {
+        await mkdir(join(copies, name, "bin"), { recursive: true })
+        if (source !== undefined)
+          await writeFile(join(copies, name, "manifest.json"), JSON.stringify({ source }))
+        return name
+      }
+      const gone = await copyFrom("00000000000000a1", join(parent, "uninstalled"))
+      const stillInstalled = await copyFrom("00000000000000a2", installation)
+      const running = await copyFrom("00000000000000a3", join(parent, "uninstalled-too"))
+      const unknown = await copyFrom("00000000000000a4", undefined)
+      const sleep = join(copies, running, "bin", "sleep")
+      await copyFile("/usr/bin/sleep", sleep)
+      await chmod(sleep, 0o755)
+      const sleeper = spawn(sleep, ["60"], { stdio: "ignore" })
+      try {
+        await new Promise((resolve) => sleeper.once("spawn", resolve))
+        // The copy is good: nothing is made, nothing removed.
+        await PostgresCluster.reachableBinaries(binaries, account, copies)
+        expect(await readdir(copies)).toContain(gone)
+        // Changed: a new copy is made, and the copy of an installation that is gone goes.
+        await writeFile(join(copy, "bin", "postgres"), "#!/bin/sh\nexit 1\n")
+        await PostgresCluster.reachableBinaries(binaries, account, copies)
+        const names = await readdir(copies)
+        expect(names).not.toContain(gone)
+        expect(names).toEqual(
+          expect.arrayContaining([basename(copy), stillInstalled, running, unknown]),
+        )
+      } finally {
+        sleeper.kill()
+        for (const name of [gone, stillInstalled, running, unknown])
+          await rm(join(copies, name), { recursive: true, force: true })
+      }
+    }, 180_000)
   },
 )

@@ -1,6 +1,7 @@
 import {
   type Migration,
   type MigrationFile,
+  queryLine,
   type Statement,
   splitStatements,
 } from "@coderops/migrations"
@@ -128,7 +129,7 @@ const runningStatement = (
       index: position + 1,
       count: statements.length,
       line: statement.line,
-      text: statement.text.split("\n")[0]!.slice(0, 120),
+      text: queryLine(statement.text),
       basis,
     }
   }

@@ -11,7 +11,8 @@ const database = useTestDatabase()
 const second = `-- Split the notes from the things.
 CREATE TABLE notes (thing_id int, body text);
 INSERT INTO notes SELECT id, 'x' FROM things;
-ALTER TABLE things ADD COLUMN note_count int NOT NULL DEFAULT 0;
+ALTER TABLE things
+  ADD COLUMN note_count int NOT NULL DEFAULT 0;
 UPDATE things SET note_count = 1;
 `
 
@@ -51,6 +52,7 @@ describe("locateRunningMigration", () => {
         index: 3,
         count: 4,
         line: 4,
+        // Its two lines on one.
         text: "ALTER TABLE things ADD COLUMN note_count int NOT NULL DEFAULT 0",
         basis: "waits-for-its-lock",
       },

@@ -31,3 +31,13 @@ export const printable = (text: string): string => {
   }
   return out
 }
+
+/**
+ * A query or statement on one line, cut to `max` characters (an ellipsis marks the cut):
+ * enough to recognise it in a report. Its whitespace, line breaks included, becomes one
+ * space.
+ */
+export const queryLine = (query: string, max = 120): string => {
+  const line = query.replace(/\s+/g, " ").trim()
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line
+}

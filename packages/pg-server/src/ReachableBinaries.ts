@@ -236,6 +236,45 @@ const placeCopy = async (
   }
 }
 
+/** The programs running now, by the path they were started from (root reads them all). */
+const runningPrograms = async (): Promise<ReadonlyArray<string>> => {
+  const pids = (await readdir("/proc").catch(() => [])).filter((name) => /^\d+$/.test(name))
+  const programs = await Promise.all(
+    pids.map((pid) => readlink(`/proc/${pid}/exe`).catch(() => undefined)),
+  )
+  return programs.filter((program) => program !== undefined)
+}
+
+/**
+ * Removes, when a new copy was made, the copies of installations that are gone: an upgrade
+ * installs PostgreSQL at another path, whose hash names another copy. A copy whose
+ * installation is still there stays (another clone uses it), and so does one a running
+ * program was started from (a server of the old version, still up). Best effort: a copy
+ * that cannot be removed now is tried again with the next new one.
+ */
+const removeStaleCopies = async (cache: string, kept: string) => {
+  let running: ReadonlyArray<string> | undefined
+  for (const name of await readdir(cache).catch(() => [])) {
+    const copy = join(cache, name)
+    if (!/^[0-9a-f]{16}$/.test(name) || copy === kept) continue
+    const manifest = await readFile(join(copy, manifestName), "utf8")
+      .then((text) => JSON.parse(text) as Partial<Manifest>)
+      .catch(() => undefined)
+    // Only a copy coderops made, by its manifest.
+    if (typeof manifest?.source !== "string") continue
+    if (
+      await lstat(manifest.source).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue
+    running ??= await runningPrograms()
+    if (running.some((program) => program.startsWith(`${copy}/`))) continue
+    await rm(copy, { recursive: true, force: true }).catch(() => {})
+  }
+}
+
 /** The nearest folder of `dir` (itself or a parent) that exists. */
 const nearestExisting = async (dir: string): Promise<string> =>
   (await stat(dir).then(
@@ -265,6 +304,7 @@ export const binariesCacheDir = async (
  * copy of their installation (bin, lib, share) in a cache folder it can reach, made once,
  * checked by SHA-256 against its manifest at each use and replaced when it does not match
  * (a clone in root's 0700 home keeps node_modules where the `postgres` account cannot go).
+ * Making one removes the copies of installations that are gone (see `removeStaleCopies`).
  */
 export const reachableBinaries = async (
   binaries: PostgresBinaries,
@@ -288,6 +328,7 @@ export const reachableBinaries = async (
   const entries = await listTree(source, parts)
   if (!(await copyMatches(dest, parts, source, stampOf(entries)).catch(() => false))) {
     await placeCopy(parts, source, entries, dest)
+    await removeStaleCopies(cache, dest)
   }
   const inCopy = (program: string) => join(dest, basename(programs), basename(program))
   return {

@@ -1,5 +1,5 @@
 import { relative } from "node:path"
-import { type ErrorTable, ExitCode, errorTable } from "@coderops/cli-kit"
+import { countOf, type ErrorTable, ExitCode, errorTable } from "@coderops/cli-kit"
 import type { Finding, LintReport, UnknownLintVersion } from "@coderops/lint"
 import { printable } from "@coderops/migrations"
 
@@ -53,7 +53,7 @@ export const lintText = (
   const { error, warning, note } = report.counts
   const silenced = report.ignored.length
   lines.push(
-    `${report.migrations.length} migration(s) linted${report.databaseVersion === undefined ? "" : ` from version ${report.databaseVersion}`}: ${error} error(s), ${warning} warning(s), ${note} note(s)${silenced > 0 ? `, ${silenced} silenced${options.showIgnored ? "" : " (--show-ignored)"}` : ""}; scratch schema built in ${report.timings.scratchSeconds.toFixed(2)} s, linted in ${report.timings.lintSeconds.toFixed(2)} s`,
+    `${countOf(report.migrations.length, "migration")} linted${report.databaseVersion === undefined ? "" : ` from version ${report.databaseVersion}`}: ${countOf(error, "error")}, ${countOf(warning, "warning")}, ${countOf(note, "note")}${silenced > 0 ? `, ${silenced} silenced${options.showIgnored ? "" : " (--show-ignored)"}` : ""}; scratch schema built in ${report.timings.scratchSeconds.toFixed(2)} s, linted in ${report.timings.lintSeconds.toFixed(2)} s`,
   )
   if (!report.sized) {
     lines.push(

@@ -1,4 +1,4 @@
-import { formatBytes } from "@coderops/cli-kit"
+import { countOf, formatBytes } from "@coderops/cli-kit"
 import type { Estimate, Recommendation, Rehearsal, UpgradePlan } from "@coderops/rehearse"
 import { describeRecommendation, secondsText } from "@coderops/rehearse"
 
@@ -52,7 +52,7 @@ export const rehearsalText = (
   bin: string,
 ) => {
   const lines = [
-    `rehearsed ${r.pending.length} pending migration(s), ${r.databaseVersion ?? "empty"} → ${r.targetVersion ?? "?"}, at ${r.scales.map((s) => `${s * 100}%`).join(", ")} of ${Object.entries(
+    `rehearsed ${countOf(r.pending.length, "pending migration")}, ${r.databaseVersion ?? "empty"} → ${r.targetVersion ?? "?"}, at ${r.scales.map((s) => `${s * 100}%`).join(", ")} of ${Object.entries(
       r.realRows,
     )
       .map(([t, n]) => `${n} ${t}`)

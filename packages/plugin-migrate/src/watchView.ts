@@ -1,6 +1,6 @@
 import { countOf } from "@coderops/cli-kit"
 import type { BlockerAction, Session, WatchSnapshot } from "@coderops/migration-watch"
-import { printable } from "@coderops/migrations"
+import { printable, queryLine } from "@coderops/migrations"
 
 const seconds = (value: number | undefined) =>
   value === undefined
@@ -9,11 +9,8 @@ const seconds = (value: number | undefined) =>
       ? `${value.toFixed(1)} s`
       : `${Math.floor(value / 60)} min ${Math.round(value % 60)} s`
 
-/** A query on one line, cut: enough to recognise it. */
-const queryLine = (query: string) => {
-  const line = query.replace(/\s+/g, " ").trim()
-  return printable(line.length > 100 ? `${line.slice(0, 99)}…` : line)
-}
+/** A query on one line of the text view, its control characters escaped. */
+const queryText = (query: string) => printable(queryLine(query, 100))
 
 const who = (session: Session) =>
   `pid ${session.pid} ${printable(session.applicationName || "(no application name)")} (${printable(session.user)}${session.clientAddress ? ` from ${session.clientAddress}` : ""})`
@@ -40,12 +37,12 @@ export const renderWatchSnapshot = (snapshot: WatchSnapshot): string => {
       if (running.statement !== undefined) {
         const statement = running.statement
         lines.push(
-          `  statement ${statement.index} of ${statement.count}, line ${statement.line}${statement.basis === "waits-for-its-lock" ? " (waits for its lock)" : ""}: ${queryLine(statement.text)}`,
+          `  statement ${statement.index} of ${statement.count}, line ${statement.line}${statement.basis === "waits-for-its-lock" ? " (waits for its lock)" : ""}: ${queryText(statement.text)}`,
         )
       }
     } else {
       lines.push(
-        `  query   ${queryLine(migrating.query)} (running ${seconds(migrating.querySeconds)})`,
+        `  query   ${queryText(migrating.query)} (running ${seconds(migrating.querySeconds)})`,
       )
     }
     const expected = snapshot.expected
@@ -60,7 +57,7 @@ export const renderWatchSnapshot = (snapshot: WatchSnapshot): string => {
   }
   for (const blocker of snapshot.blockers) {
     lines.push(
-      `blocked by ${who(blocker)}: ${blocker.state ?? "?"} for ${seconds(blocker.stateSeconds)}, transaction open ${seconds(blocker.transactionSeconds)}: ${queryLine(blocker.query)}`,
+      `blocked by ${who(blocker)}: ${blocker.state ?? "?"} for ${seconds(blocker.stateSeconds)}, transaction open ${seconds(blocker.transactionSeconds)}: ${queryText(blocker.query)}`,
     )
   }
   if (snapshot.waitingForLock.length > 0) {
@@ -77,7 +74,7 @@ export const renderWatchSnapshot = (snapshot: WatchSnapshot): string => {
 
 /** One log line for what was done to a blocking session. */
 export const describeAction = (action: BlockerAction): string => {
-  const target = `${who(action.session)} after it blocked the migration (pid ${action.migratingPid}) for ${seconds(action.blockedSeconds)}; it ran: ${queryLine(action.session.query)}`
+  const target = `${who(action.session)} after it blocked the migration (pid ${action.migratingPid}) for ${seconds(action.blockedSeconds)}; it ran: ${queryText(action.session.query)}`
   switch (action.outcome) {
     case "signalled":
       return `${action.action === "terminate" ? "terminated" : "cancelled the query of"} ${target}`

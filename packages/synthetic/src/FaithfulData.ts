@@ -1,6 +1,7 @@
 import { Db } from "@coderops/db-core"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import pg from "pg"
 import {
   foreignKeys,
   readCatalog,
@@ -86,8 +87,6 @@ export class CannotGenerateColumn extends Data.TaggedError("CannotGenerateColumn
   readonly message: string
 }> {}
 
-const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
-
 /** Rows from which a table loads through two COPY streams. */
 const twoStreamsFrom = 200_000
 
@@ -143,7 +142,12 @@ const planTable = (
         stats: stats?.columns[column.name],
         tableReason: stats === undefined ? "no statistics for the table" : undefined,
         unique: singleUnique.has(column.name),
-        foreignKey: key && { key, parent: parents.get(key.parent)! },
+        foreignKey: key && {
+          key,
+          parent: parents.get(key.parent)!,
+          firstStats: stats?.columns[key.columns[0]!],
+          notNull: info.columns.some((c) => c.notNull && key.columns.includes(c.name)),
+        },
         oneToOne:
           key !== undefined &&
           info.uniques.some(
@@ -220,8 +224,8 @@ const loadTable = Effect.fn("FaithfulData.loadTable")(function* (
   const outcome = newOutcome(plan)
   const chunks = tableRowChunks(plan, 0, rows, outcome)
   const shared: Iterable<Buffer> = { [Symbol.iterator]: () => ({ next: () => chunks.next() }) }
-  const list = plan.models.filter((m) => !m.omit).map((m) => quote(m.column.name))
-  const text = `COPY ${quote(table)} (${list.join(", ")}) FROM STDIN`
+  const list = plan.models.filter((m) => !m.omit).map((m) => pg.escapeIdentifier(m.column.name))
+  const text = `COPY ${pg.escapeIdentifier(table)} (${list.join(", ")}) FROM STDIN`
   yield* Effect.forEach(
     Array.from({ length: rows >= twoStreamsFrom ? 2 : 1 }),
     () =>

@@ -29,11 +29,11 @@ export interface SeedOptions {
   readonly now?: Date | undefined
   /** Called after each table is loaded. */
   readonly onProgress?: ((table: string, rows: number, seconds: number) => void) | undefined
-  /** Called while a table loads, each time a chunk of its rows goes to COPY. */
+  /** Called while a table loads, each time COPY has sent a chunk of its rows to the server. */
   readonly onRows?: ((progress: SeedTableProgress) => void) | undefined
 }
 
-/** A table being loaded: rows handed to COPY so far, of how many (when known ahead). */
+/** A table being loaded: rows COPY has sent to the server so far, of how many (when known ahead). */
 export interface SeedTableProgress {
   readonly table: string
   readonly rows: number

@@ -1,6 +1,6 @@
 import { Db, requireTables, type SqlError, schemaMissing } from "@coderops/db-core"
 import * as Effect from "effect/Effect"
-import { chunked } from "./internal/copyText.js"
+import { chunked, sentRows } from "./internal/copyText.js"
 import { makePlan, type Plan } from "./internal/plan.js"
 import { type ApiKeyScopeColumn, apiKeyChunks, apiKeyColumns } from "./internal/rows/apiKeys.js"
 import { organizationTables } from "./internal/rows/organizations.js"
@@ -48,7 +48,7 @@ interface Listeners {
 
 /**
  * Times one table's COPY and reports it; `copy` gets the counter its chunks report their
- * rows to (`total`: the rows expected, when known).
+ * rows to once COPY has sent them (`total`: the rows expected, when known).
  */
 const load = Effect.fn("SyntheticDeployment.load")(function* <R>(
   table: string,
@@ -111,12 +111,15 @@ const loadTransactionTables = (plan: Plan, listeners: Listeners) =>
           rows[table] = yield* load(
             table,
             expectedRows?.(plan),
-            (onRows) =>
-              db.copyFrom(
+            (onRows) => {
+              const counted = sentRows(onRows)
+              return db.copyFrom(
                 name,
                 `COPY ${table} (${columns.join(", ")}) FROM STDIN`,
-                chunked(generate(plan), onRows),
-              ),
+                chunked(generate(plan), counted?.produced),
+                counted?.sent,
+              )
+            },
             listeners,
           )
         return rows
@@ -143,8 +146,15 @@ const loadApiKeys = Effect.fn("SyntheticDeployment.loadApiKeys")(function* (
   ])
   const rows = yield* Effect.forEach(
     slices,
-    ([from, to]) =>
-      db.copyFrom("CopySeedApiKeys", text, apiKeyChunks(plan, scopeColumn, from!, to!, onRows)),
+    ([from, to]) => {
+      const counted = sentRows(onRows)
+      return db.copyFrom(
+        "CopySeedApiKeys",
+        text,
+        apiKeyChunks(plan, scopeColumn, from!, to!, counted?.produced),
+        counted?.sent,
+      )
+    },
     { concurrency: "unbounded" },
   )
   return rows.reduce((sum, n) => sum + n, 0)

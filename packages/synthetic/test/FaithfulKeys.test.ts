@@ -15,7 +15,15 @@ const source = useTestDatabase()
 const copy = useTestDatabase()
 
 let report: FaithfulDataReport
-const wanted = ["organization_members", "group_members"]
+const wanted = ["organization_members", "group_members", "member_notes"]
+
+/** A two-column foreign key (Coder's schema has none): notes on organization members. */
+const memberNotes = `CREATE TABLE member_notes (
+  organization_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  note text NOT NULL,
+  FOREIGN KEY (organization_id, user_id) REFERENCES organization_members (organization_id, user_id)
+)`
 
 beforeAll(async () => {
   for (const url of [source.url, copy.url]) await run(url, applyCoderSchemaForTests())
@@ -33,6 +41,14 @@ beforeAll(async () => {
       reconciledFraction: 1,
       presetDesiredFraction: 0,
     }),
+  )
+  for (const url of [source.url, copy.url]) await sql(url, memberNotes)
+  // Up to four notes a member: common organizations and users in the statistics.
+  await sql(
+    source.url,
+    `INSERT INTO member_notes
+     SELECT organization_id, user_id, 'note ' || n FROM organization_members,
+       generate_series(1, 1 + (hashtext(user_id::text) & 3)) AS n`,
   )
   await sql(source.url, "ANALYZE")
   const tables = await run(copy.url, tablesWithParents(wanted))
@@ -69,6 +85,20 @@ describe("generateFaithfulData on keys, arrays, enums and checks", () => {
             + (SELECT count(*) FROM group_members m WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = m.user_id)) AS n`,
     )
     expect(Number(orphans!.n)).toBe(0)
+  })
+
+  it("draws every column of a two-column foreign key from the same parent row", async () => {
+    const [notes] = await sql<{ n: number; orphans: number }>(
+      copy.url,
+      `SELECT count(*)::int AS n,
+              count(*) FILTER (WHERE NOT EXISTS (
+                SELECT 1 FROM organization_members m
+                WHERE m.organization_id = member_notes.organization_id AND m.user_id = member_notes.user_id
+              ))::int AS orphans
+       FROM member_notes`,
+    )
+    expect(notes!.n).toBeGreaterThan(1000)
+    expect(notes!.orphans).toBe(0)
   })
 
   it("gives enums and arrays their common values at the source's frequencies", async () => {

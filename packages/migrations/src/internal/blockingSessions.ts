@@ -2,18 +2,13 @@ import type { DbShape } from "@coderops/db-core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import { queryLine } from "../printable.js"
 import { type LockHolder, lockHolderOf, type SessionRow } from "./lockHolders.js"
 
 /** A session that holds a lock another one waits for, and what it runs (or last ran). */
 export interface BlockingSession extends LockHolder {
   /** Its statement, on one line; absent when this user may not see it. */
   readonly query: string | undefined
-}
-
-/** A statement shown in a line: whitespace runs folded, cut after 120 characters. */
-const oneLine = (text: string) => {
-  const folded = text.replace(/\s+/g, " ").trim()
-  return folded.length > 120 ? `${folded.slice(0, 119)}…` : folded
 }
 
 /**
@@ -36,7 +31,7 @@ export const findBlockingSessions = (db: DbShape, pid: number) =>
       rows.map(
         (row): BlockingSession => ({
           ...lockHolderOf(row),
-          query: row.query === null || row.query === "" ? undefined : oneLine(row.query),
+          query: row.query === null || row.query === "" ? undefined : queryLine(row.query),
         }),
       ),
   )

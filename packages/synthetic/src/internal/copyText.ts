@@ -14,6 +14,22 @@ export const line = (fields: ReadonlyArray<string | number>) => `${fields.join("
 /** Characters (bytes: all of it is ASCII) per chunk: few stream writes, few CopyData messages. */
 export const chunkSize = 256 * 1024
 
+/**
+ * A COPY's rows counted as they reach the server: `produced` hears of each chunk's rows as
+ * its generator makes it, `sent` (Db.copyFrom's `onSent`) once that chunk is written to
+ * the connection, chunks in order; `onRows` hears the rows then. Undefined without `onRows`.
+ */
+export const sentRows = (onRows: ((rows: number) => void) | undefined) => {
+  if (onRows === undefined) return undefined
+  const waiting: Array<number> = []
+  return {
+    produced: (rows: number) => {
+      waiting.push(rows)
+    },
+    sent: () => onRows(waiting.shift() ?? 0),
+  }
+}
+
 /** Rows joined into chunks of about `chunkSize`; `onRows` hears how many rows each chunk holds. */
 export function* chunked(
   rows: Iterable<string>,

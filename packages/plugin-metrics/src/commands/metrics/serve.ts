@@ -109,7 +109,7 @@ Every metric is documented in the README; a Grafana dashboard ships in @coderops
       )
       return yield* Effect.never
     })
-    await this.runDb(Effect.scoped(program), { interruptIsSuccess: true })
+    await this.runDb(Effect.scoped(program))
     this.stopped(startedAt)
   }
 }

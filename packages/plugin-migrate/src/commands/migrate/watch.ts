@@ -168,7 +168,7 @@ Acts only when asked: --cancel-blockers-after 30s --yes cancels the query of eve
         onSnapshot: show,
       })
     })
-    const last = await this.runDb(Effect.scoped(program), { interruptIsSuccess: !flags.once })
+    const last = await this.runDb(Effect.scoped(program))
     if (!flags.once) {
       this.stopped(startedAt)
       return undefined

@@ -160,7 +160,7 @@ With --watch it runs every --interval until SIGINT/SIGTERM (between passes; exit
         },
       })
     })
-    await this.runDb(Effect.scoped(program), { interruptIsSuccess: true })
+    await this.runDb(Effect.scoped(program))
     this.stopped(startedAt, { passes, failedPasses })
     return undefined
   }

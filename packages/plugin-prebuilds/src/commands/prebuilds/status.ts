@@ -1,4 +1,4 @@
-import { BaseCommand, renderTable } from "@coderops/cli-kit"
+import { BaseCommand, countOf, renderTable } from "@coderops/cli-kit"
 import {
   getOrganizationsWithPrebuildStatus,
   getPresetStates,
@@ -41,7 +41,7 @@ export default class PrebuildsStatus extends BaseCommand<typeof PrebuildsStatus>
       (o) => !o.hasMembership || o.groupId === undefined || !o.inGroup,
     )
     this.log(
-      `${organizations.length} organization(s) with prebuilds; ${incomplete.length} need reconciling${incomplete.length > 0 ? " (coderops prebuilds reconcile)" : ""}\n`,
+      `${countOf(organizations.length, "organization")} with prebuilds; ${incomplete.length} need reconciling${incomplete.length > 0 ? " (coderops prebuilds reconcile)" : ""}\n`,
     )
     if (organizations.length > 0) {
       this.log(

@@ -120,7 +120,11 @@ export const readCatalog = Effect.fn("FaithfulCatalog.read")(function* (
             ARRAY(SELECT a.attname::text FROM pg_attribute a
                    WHERE a.attrelid = i.indrelid AND a.attnum > 0 AND NOT a.attisdropped
                      AND (a.attnum = ANY(i.indkey)
-                          OR pg_get_expr(i.indexprs, i.indrelid) ~ ('\\m' || a.attname || '\\M'))
+                          -- The name as the expression spells it (quote_ident), every
+                          -- character that is not a letter, digit or _ escaped for the regex.
+                          OR pg_get_expr(i.indexprs, i.indrelid) ~ ('(^|[^[:alnum:]_$"])'
+                               || regexp_replace(quote_ident(a.attname), '([^[:alnum:]_])', '\\\\\\1', 'g')
+                               || '($|[^[:alnum:]_$"])'))
                    ORDER BY a.attnum) AS columns,
             pg_get_expr(i.indpred, i.indrelid) AS predicate
        FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid

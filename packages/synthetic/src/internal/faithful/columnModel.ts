@@ -95,11 +95,17 @@ export interface ModelContext {
   readonly tableReason: string | undefined
   /** A single-column unique index covers the column. */
   readonly unique: boolean
-  /** The foreign key the column belongs to, with the parent's generated values by column. */
+  /**
+   * The foreign key the column belongs to, with the parent's generated values by column
+   * (row-aligned), the statistics of its first column and whether any of its columns is
+   * NOT NULL: every column of the key draws the same parent row from them.
+   */
   readonly foreignKey:
     | {
         readonly key: ForeignKey
         readonly parent: ReadonlyMap<string, ReadonlyArray<string | null>>
+        readonly firstStats: ColumnStatistics | undefined
+        readonly notNull: boolean
       }
     | undefined
   /** The foreign key's columns are those of a unique index (one row per parent). */
@@ -107,14 +113,14 @@ export interface ModelContext {
 }
 
 const foreignKeyModel = (column: ColumnInfo, context: ModelContext): ColumnModel => {
-  const { key, parent } = context.foreignKey!
+  const { key, parent, firstStats: stats, notNull } = context.foreignKey!
   const values = parent.get(key.parentColumns[key.columns.indexOf(column.name)]!) ?? []
   const count = values.length
-  // Every column of one foreign key draws the same parent row: the key is the constraint's.
+  // Every column of one foreign key draws the same parent row (or all are NULL): the hash
+  // key is the constraint's, the shape that of its first column.
   const fk = nameKey(context.seed, `${context.table}.${key.name}`)
   const first = key.columns[0]!
-  const stats = first === column.name ? context.stats : undefined
-  const shape = context.stats && shapeOf(context.stats, context.rows, column.notNull)
+  const shape = stats && shapeOf(stats, context.rows, notNull)
   const pick = (i: number, salt: number): number | null => {
     if (count === 0) return null
     const row = rowHash(fk, i)
