@@ -96,6 +96,16 @@ const cases: Record<
       expect(report).toHaveProperty("seconds")
     },
   },
+  demo: {
+    check: async () => {
+      // The whole tour is demo.test.ts' (its summary checked against the contract there).
+      const env = { CODEROPS_DATA_DIR: join(await folder(), "postgres") }
+      const dropped = await success(["demo", "--drop"], env)
+      expect(dropped).toEqual({ name: "coderops_demo", existed: false })
+      await success(["db", "embedded", "stop"], env)
+      await failure(["demo", "--size", "huge"], { exitCode: 2, tag: "UsageError" })
+    },
+  },
   "db:embedded:status": {
     check: async () => {
       await success(["db", "embedded", "status"], { CODEROPS_DATA_DIR: emptyDataDir })
