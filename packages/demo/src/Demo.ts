@@ -188,7 +188,7 @@ export const runDemo = Effect.fn("Demo.run")(function* (options: DemoOptions) {
           scales: options.size.scales,
           full: options.size.full,
           // The fast form purges inside itself: a purge first would change nothing.
-          comparePurge: form === "slow",
+          comparePurge: form === "slow" && options.size.rehearsePurge,
           onProgress: (text: string) => progress({ kind: "rehearse", form, step: text }),
         })
         const describePlan = (plan: FormPlan) =>

@@ -59,7 +59,7 @@ small takes well under a minute, medium (the default) a few minutes.`
     }),
     drop: Flags.boolean({
       summary: `Only drop the ${demoDatabaseName} database a --keep left, and exit.`,
-      exclusive: ["keep", "report"],
+      exclusive: ["keep", "report", "size"],
     }),
   }
 
