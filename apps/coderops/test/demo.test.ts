@@ -85,9 +85,18 @@ describe("coderops demo", () => {
       labels: {},
       value: 371,
     })
+    // The statements on the demo's own database are counted too (the reconcile's read).
+    const statusReads = summary.metrics.find(
+      (m: { name: string; labels: Record<string, string> }) =>
+        m.name === "coderops_db_queries_total" &&
+        m.labels.query === "GetOrganizationsWithPrebuildStatus",
+    )
+    expect(statusReads?.value).toBeGreaterThanOrEqual(2)
     expect(summary.database).toMatchObject({ name: "coderops_demo", kept: true, version: 371 })
     // Its URL, without the password.
-    expect(summary.database.url).toMatch(/^postgres:\/\/\w+:xxxxx@127\.0\.0\.1:\d+\/coderops_demo$/)
+    expect(summary.database.url).toMatch(
+      /^postgres:\/\/\w+:xxxxx@127\.0\.0\.1:\d+\/coderops_demo\?sslmode=disable$/,
+    )
     const status = await coderops(["migrate", "status", "--json"], {
       ...env,
       CODEROPS_EMBEDDED_DATABASE: "coderops_demo",
