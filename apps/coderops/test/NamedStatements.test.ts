@@ -41,9 +41,10 @@ const runnerSources = "packages/migrations/src/"
 
 /**
  * Sources whose statements run only on a scratch database (lint's tracing, the rehearsal's
- * run and probe): it has a Db of its own, which this recorder does not see. They read the
- * catalog and run the migrations' own SQL; the rehearsal's tests run them on the bundled
- * schema with seeded rows (packages/rehearse/test/Rehearsal.test.ts).
+ * run and probe) or the demo's own: it has a Db of its own, which this recorder does not
+ * see. They read the catalog and run the migrations' own SQL; the rehearsal's tests run
+ * them on the bundled schema with seeded rows (packages/rehearse/test/Rehearsal.test.ts),
+ * the demo's test its whole tour (apps/coderops/test/demo.test.ts).
  */
 const scratchSources = [
   "packages/lint/src/internal/catalog.ts",
@@ -52,6 +53,8 @@ const scratchSources = [
   "packages/rehearse/src/InstrumentedRun.ts",
   "packages/rehearse/src/Probe.ts",
   "packages/rehearse/src/Rehearsal.ts",
+  "packages/demo/src/Demo.ts",
+  "packages/demo/src/DemoDatabase.ts",
 ]
 
 const sourceFiles = async (): Promise<Array<string>> => {
