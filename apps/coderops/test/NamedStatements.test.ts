@@ -4,11 +4,10 @@ import { fileURLToPath } from "node:url"
 import { migrationsDir } from "@coderops/coder-schema"
 import { Db } from "@coderops/db-core"
 import { purgeExpiredApiKeys } from "@coderops/dbpurge"
-import { inspectDatabase, runDoctor } from "@coderops/inspect"
+import { exporterCollectors, inspectDatabase, runDoctor } from "@coderops/inspect"
 import { lintMigrations } from "@coderops/lint"
 import { instrumentedDatabase, type Metrics, makeExporter } from "@coderops/metrics"
 import { loadMigrations, makeMigrator } from "@coderops/migrations"
-import { exporterCollectors } from "@coderops/plugin-metrics"
 import { getPresetStates, readPrebuildStatus, reconcileAll } from "@coderops/prebuilds-reconcile"
 import { rehearseMigrations } from "@coderops/rehearse"
 import {
@@ -42,9 +41,10 @@ const runnerSources = "packages/migrations/src/"
 
 /**
  * Sources whose statements run only on a scratch database (lint's tracing, the rehearsal's
- * run and probe): it has a Db of its own, which this recorder does not see. They read the
- * catalog and run the migrations' own SQL; the rehearsal's tests run them on the bundled
- * schema with seeded rows (packages/rehearse/test/Rehearsal.test.ts).
+ * run and probe) or the demo's own: it has a Db of its own, which this recorder does not
+ * see. They read the catalog and run the migrations' own SQL; the rehearsal's tests run
+ * them on the bundled schema with seeded rows (packages/rehearse/test/Rehearsal.test.ts),
+ * the demo's test its whole tour (apps/coderops/test/demo.test.ts).
  */
 const scratchSources = [
   "packages/lint/src/internal/catalog.ts",
@@ -53,6 +53,8 @@ const scratchSources = [
   "packages/rehearse/src/InstrumentedRun.ts",
   "packages/rehearse/src/Probe.ts",
   "packages/rehearse/src/Rehearsal.ts",
+  "packages/demo/src/Demo.ts",
+  "packages/demo/src/DemoDatabase.ts",
 ]
 
 const sourceFiles = async (): Promise<Array<string>> => {

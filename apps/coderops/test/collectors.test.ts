@@ -1,9 +1,9 @@
 // The collectors of `metrics serve`, each from the package that owns its subject, read
 // through the exporter as it runs them.
 import { expiredApiKeysCollector } from "@coderops/dbpurge"
+import { connectionsCollector, tableSizesCollector } from "@coderops/inspect"
 import { type Collector, Metrics, makeExporter } from "@coderops/metrics"
 import { migrationStateCollector } from "@coderops/migrations"
-import { connectionsCollector, tableSizesCollector } from "@coderops/plugin-metrics"
 import { applyCoderSchemaForTests } from "@coderops/test-coder-schema"
 import { run } from "@coderops/test-db"
 import { sql, useTestDatabase } from "@coderops/test-postgres"

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process"
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -94,6 +94,19 @@ const cases: Record<
       await success(["migrate", "up", "--database-url", url])
       const report = await success(["db", "seed", "--orgs", "1", "--database-url", url])
       expect(report).toHaveProperty("seconds")
+    },
+  },
+  demo: {
+    check: async () => {
+      // The whole tour is demo.test.ts' (its summary checked against the contract there).
+      const dir = await folder()
+      // The embedded server runs as postgres when root: it must enter the folder.
+      await chmod(dir, 0o755)
+      const env = { CODEROPS_DATA_DIR: join(dir, "postgres") }
+      const dropped = await success(["demo", "--drop"], env)
+      expect(dropped).toEqual({ name: "coderops_demo", existed: false })
+      await success(["db", "embedded", "stop"], env)
+      await failure(["demo", "--size", "huge"], { exitCode: 2, tag: "UsageError" })
     },
   },
   "db:embedded:status": {

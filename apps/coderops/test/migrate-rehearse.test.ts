@@ -1,16 +1,13 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { migrationsDir } from "@coderops/coder-schema"
+import { migrationsDir, slow371Path } from "@coderops/coder-schema"
 import { createTestDatabase, databaseUrl, dropTestDatabase, sql } from "@coderops/test-postgres"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { coderops } from "./cli.js"
 
-// The slow original 000371 is lint's fixture; the fast one is the bundled migration.
-const slowPath = join(
-  import.meta.dirname,
-  "../../../packages/lint/test/fixtures/000371_slow.up.sql",
-)
+// The slow original 000371 ships with the bundled schema; the fast one is its migration.
+const slowPath = slow371Path
 const fastPath = join(migrationsDir, "000371_api_key_scopes_array_allow_list.up.sql")
 
 let root: string

@@ -328,7 +328,12 @@ export class EmbeddedTarget extends Data.TaggedClass("EmbeddedTarget")<{
   /** The folder of the server's files (see `defaultEmbeddedRoot`). */
   readonly root: string
   readonly overrides: ConfigOverrides
+  /** The database on it; default `embeddedDatabase` ("coder"), created with the server. */
+  readonly database?: string | undefined
 }> {}
+
+/** Names the database commands use on the embedded server instead of "coder". */
+export const embeddedDatabaseVariable = "CODEROPS_EMBEDDED_DATABASE"
 
 /** Where a command's connections go: settings parsed from a URL, or the embedded server. */
 export type DatabaseTarget = DatabaseSettings | EmbeddedTarget
@@ -348,6 +353,10 @@ export const resolveDatabaseTarget = (input: {
   const found = findDatabaseUrl(input.databaseUrl, input.env, input.databaseUrlSource)
   if (found !== undefined) return parseDatabaseUrl(found.url, found.source, input.overrides)
   return Effect.succeed(
-    new EmbeddedTarget({ root: defaultEmbeddedRoot(input.env), overrides: input.overrides ?? {} }),
+    new EmbeddedTarget({
+      root: defaultEmbeddedRoot(input.env),
+      overrides: input.overrides ?? {},
+      database: input.env[embeddedDatabaseVariable] || undefined,
+    }),
   )
 }

@@ -81,11 +81,12 @@ const settingsOf = (
   record: ServerRecord,
   port: number,
   overrides: ConfigOverrides,
+  database: string,
 ): DatabaseSettings => ({
   source: "embedded",
   host: "127.0.0.1",
   port,
-  database: embeddedDatabase,
+  database,
   user: record.user,
   password: Redacted.make(record.password, { label: "password" }),
   tls: { mode: "disable" },
@@ -139,11 +140,13 @@ const failure = (root: string, action: string, cause: unknown) => {
 /**
  * Starts the persistent embedded server on demand and returns how to reach it. A file
  * lock in the root makes concurrent commands share one server: the first starts it,
- * the others wait and find it running.
+ * the others wait and find it running. `database` is the one the settings name (only
+ * `embeddedDatabase` is created here; another one must exist).
  */
 export const ensureEmbeddedServer = Effect.fn("EmbeddedPostgres.ensureRunning")(function* (
   rootPath: string,
   overrides: ConfigOverrides = {},
+  database: string = embeddedDatabase,
 ) {
   // Absolute, so that postmaster.pid and the server's working directory compare with it.
   const root = resolve(rootPath)
@@ -163,7 +166,7 @@ export const ensureEmbeddedServer = Effect.fn("EmbeddedPostgres.ensureRunning")(
             port,
             version: record.version,
             started: false,
-            settings: settingsOf(home, record, port, overrides),
+            settings: settingsOf(home, record, port, overrides, database),
           }
         }
         const binaries = await findBinaries()
@@ -185,7 +188,7 @@ export const ensureEmbeddedServer = Effect.fn("EmbeddedPostgres.ensureRunning")(
           port,
           version: record.version,
           started: true,
-          settings: settingsOf(home, record, port, overrides),
+          settings: settingsOf(home, record, port, overrides, database),
         }
       })
     },

@@ -3,12 +3,14 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { describe, expect, it } from "vitest"
 import {
+  EmbeddedTarget,
   findDatabaseUrl,
   formatGoDuration,
   parseDatabaseUrl,
   parseGoDuration,
   redactedUrlOf,
   redactUrl,
+  resolveDatabaseTarget,
 } from "../src/index.js"
 
 const parse = (url: string) => Effect.runPromise(parseDatabaseUrl(url, "explicit"))
@@ -26,6 +28,21 @@ describe("DatabaseConfig", () => {
       "DATABASE_URL",
     )
     expect(findDatabaseUrl(undefined, {})).toBeUndefined()
+  })
+
+  it("names the embedded server's database from CODEROPS_EMBEDDED_DATABASE (unset or empty: coder's)", async () => {
+    const target = (env: Record<string, string>) =>
+      Effect.runPromise(resolveDatabaseTarget({ env: { CODEROPS_DATA_DIR: "/x", ...env } }))
+    const named = await target({ CODEROPS_EMBEDDED_DATABASE: "coderops_demo" })
+    expect(named).toBeInstanceOf(EmbeddedTarget)
+    expect((named as EmbeddedTarget).database).toBe("coderops_demo")
+    expect(((await target({ CODEROPS_EMBEDDED_DATABASE: "" })) as EmbeddedTarget).database).toBe(
+      undefined,
+    )
+    // A URL still wins over the embedded server.
+    expect(
+      await target({ CODEROPS_EMBEDDED_DATABASE: "x", DATABASE_URL: "postgres://h/db" }),
+    ).toMatchObject({ database: "db", source: "DATABASE_URL" })
   })
 
   it("reads host, port, database, user, password and TLS options", async () => {

@@ -1,2 +1,3 @@
 export * from "./DatabaseInfo.js"
 export * from "./Doctor.js"
+export * from "./ExporterCollectors.js"

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises"
 import { join } from "node:path"
-import { migrationsDir } from "@coderops/coder-schema"
+import { migrationsDir, slow371Path } from "@coderops/coder-schema"
 import { loadMigrations, makeMigrator } from "@coderops/migrations"
 import { seedDeployment } from "@coderops/synthetic"
 import { run } from "@coderops/test-db"
@@ -15,10 +15,7 @@ let dir: string
 
 beforeAll(async () => {
   dir = await onBaseline({
-    "000371_api_key_scopes_array_allow_list": await readFile(
-      join(import.meta.dirname, "fixtures/000371_slow.up.sql"),
-      "utf8",
-    ),
+    "000371_api_key_scopes_array_allow_list": await readFile(slow371Path, "utf8"),
   })
   // The real database: at 000370 with a seeded deployment, 000371 pending.
   await run(

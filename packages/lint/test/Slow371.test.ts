@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises"
 import { join } from "node:path"
-import { migrationsDir } from "@coderops/coder-schema"
+import { migrationsDir, slow371Path } from "@coderops/coder-schema"
 import { useTestDatabase } from "@coderops/test-postgres"
 import { describe, expect, it } from "vitest"
 import { lint, onBaseline } from "./harness.js"
@@ -10,10 +10,7 @@ const database = useTestDatabase()
 describe("000371", () => {
   it("the slow original: rewritten twice, carrying expired keys", async () => {
     const dir = await onBaseline({
-      "000371_api_key_scopes_array_allow_list": await readFile(
-        join(import.meta.dirname, "fixtures/000371_slow.up.sql"),
-        "utf8",
-      ),
+      "000371_api_key_scopes_array_allow_list": await readFile(slow371Path, "utf8"),
     })
     const report = await lint(database.url, dir, { scope: { kind: "from", version: 371 } })
     const rules = report.findings.map((f) => f.rule)

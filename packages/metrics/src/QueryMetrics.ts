@@ -47,9 +47,12 @@ export const QueryMetrics = {
   layer: instrument,
   /**
    * `Db` for settings or a target (the embedded server is started when the layer is
-   * built), every statement instrumented into the `Metrics` in context.
+   * built), every statement instrumented into the `Metrics` in context. Fresh, as
+   * `Db.layerFrom`: provided inside a run that built it already (a scratch or demo
+   * database inside a command's), a memoized instrument would observe only the outer `Db`.
    */
-  layerFor: (target: DatabaseTarget) => instrument.pipe(Layer.provideMerge(Db.layerFrom(target))),
+  layerFor: (target: DatabaseTarget) =>
+    Layer.fresh(instrument).pipe(Layer.provideMerge(Db.layerFrom(target))),
 }
 
 /**

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto"
 import type { Dirent } from "node:fs"
 import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs"
 import { readdir, stat } from "node:fs/promises"
-import { join, resolve } from "node:path"
+import { basename, dirname, join, resolve } from "node:path"
 import { lineAndColumnAt } from "@coderops/db-core"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -410,4 +410,21 @@ export const loadMigrations = Effect.fn("MigrationSource.load")(function* (dir: 
   }
   const set: MigrationSet = { dir: absolute, migrations, fixtures }
   return set
+})
+
+/**
+ * One migration file read as a directory's are (another form of a migration, to put in a
+ * set in place of its own); a file that cannot be used fails as a one-problem directory.
+ */
+export const loadMigrationFile = Effect.fn("MigrationSource.loadFile")(function* (path: string) {
+  const absolute = resolve(path)
+  const name = basename(absolute)
+  const file = readMigrationFile(absolute, name, undefined)
+  if (typeof file !== "string") return file
+  return yield* new MigrationDirectoryError({
+    dir: dirname(absolute),
+    problems: [{ file: name, problem: file }],
+    message: `${printable(absolute)}: ${printable(file)}`,
+    unreadable: false,
+  })
 })

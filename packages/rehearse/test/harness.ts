@@ -7,8 +7,7 @@ import { loadMigrations, makeMigrator } from "@coderops/migrations"
 import { seedDeployment } from "@coderops/synthetic"
 import * as Effect from "effect/Effect"
 
-/** Coder's slow original 000371 (lint's fixture: one copy of it in the repository). */
-export const slow371Path = join(import.meta.dirname, "../../lint/test/fixtures/000371_slow.up.sql")
+export { slow371Path } from "@coderops/coder-schema"
 export const fast371Path = join(migrationsDir, "000371_api_key_scopes_array_allow_list.up.sql")
 
 /** The bundled baseline (000370) and a 000371 from `path`, as a migration directory. */

@@ -13,7 +13,7 @@ export const targetConfig = (
   target instanceof EmbeddedTarget
     ? Layer.effect(DatabaseConfig)(
         Effect.map(
-          ensureEmbeddedServer(target.root, target.overrides),
+          ensureEmbeddedServer(target.root, target.overrides, target.database),
           (server) => server.settings,
         ),
       )

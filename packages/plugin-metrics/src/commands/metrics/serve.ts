@@ -1,5 +1,6 @@
 import { BaseCommand, integerFlag, roundSeconds, stopHint } from "@coderops/cli-kit"
 import { type ConfigOverrides, formatGoDuration, parseGoDuration } from "@coderops/db-core"
+import { exporterCollectors } from "@coderops/inspect"
 import {
   defaultExporterOptions,
   defaultMetricsAddress,
@@ -9,7 +10,6 @@ import {
 import { Flags } from "@oclif/core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { exporterCollectors } from "../../collectors.js"
 
 export default class MetricsServe extends BaseCommand<typeof MetricsServe> {
   static override summary = "Serve Prometheus metrics of a Coder database on /metrics."

@@ -1,5 +1,5 @@
-// The collectors `metrics serve` publishes, each from the package that owns its subject;
-// the two PostgreSQL-level ones are composed here. db-core owns their statements
+// The collectors the exporter publishes (`metrics serve`, the end of `demo`), each from the
+// package that owns its subject; the two PostgreSQL-level ones are composed here. db-core owns their statements
 // (PostgreSQL access) but cannot hold a collector: that would make it import metrics,
 // which imports db-core. Which tables are always reported (Coder's api_keys) is this
 // exporter's choice, not db-core's.
