@@ -84,11 +84,13 @@ export abstract class MigrateCommand<T extends typeof Command> extends BaseComma
   }
 
   /**
-   * Whether a database was given (a flag or the environment), not the embedded server:
-   * lint, rehearse and plan then work on its pending migrations and size them by its tables.
+   * Whether a database was given (a flag or the environment; on the embedded server, one
+   * named by CODEROPS_EMBEDDED_DATABASE, such as the demo's): lint, rehearse and plan then
+   * work on its pending migrations and size them by its tables.
    */
   protected async namesDatabase(): Promise<boolean> {
-    return !((await this.runEffect(this.databaseTarget())) instanceof EmbeddedTarget)
+    const target = await this.runEffect(this.databaseTarget())
+    return !(target instanceof EmbeddedTarget) || target.database !== undefined
   }
 
   /** Fixtures applied by the running migration: printed under its line once it is done. */
