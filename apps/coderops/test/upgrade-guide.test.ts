@@ -58,7 +58,9 @@ const prepareDemoDatabase = async () => {
   })
   const demo = await coderops(["demo", "--size", "small", "--keep"], server)
   expect(demo.code, demo.stderr).toBe(0)
-  expect(demo.stdout).toMatch(/export CODEROPS_DATA_DIR=\S+ CODEROPS_EMBEDDED_DATABASE=coderops_demo/)
+  expect(demo.stdout).toMatch(
+    /export CODEROPS_DATA_DIR=\S+ CODEROPS_EMBEDDED_DATABASE=coderops_demo/,
+  )
   return { ...server, CODEROPS_EMBEDDED_DATABASE: "coderops_demo" }
 }
 
