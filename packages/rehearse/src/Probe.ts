@@ -1,4 +1,5 @@
 import { Db, type DbShape } from "@coderops/db-core"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 
@@ -81,6 +82,7 @@ const probeLoop = (
   kind: Sample["kind"],
   stopped: () => boolean,
   origin: number,
+  ready: Deferred.Deferred<void>,
 ) =>
   Effect.gen(function* () {
     const samples: Array<Sample> = []
@@ -91,6 +93,11 @@ const probeLoop = (
             "RehearseProbeWrite",
             `UPDATE ${target.quotedTable} SET ${target.quotedColumn} = ${target.quotedColumn} WHERE false`,
           )
+    // Its own session, connected by an untimed probe before the body starts: a first probe
+    // would otherwise count the connection's setup (SCRAM, startup), or wait on a lock the
+    // body took meanwhile, as blocked time.
+    yield* Effect.ignore(probe)
+    yield* Deferred.succeed(ready, undefined)
     while (!stopped()) {
       const start = performance.now()
       // A table dropped or renamed under the probe fails it: that is not a wait.
@@ -104,7 +111,11 @@ const probeLoop = (
       yield* Effect.sleep("2 millis")
     }
     return samples
-  })
+  }).pipe(
+    db.withSession,
+    // A session that cannot connect must not leave withProbe waiting: its error comes on join.
+    Effect.ensuring(Deferred.succeed(ready, undefined)),
+  )
 
 const summarize = (table: string, samples: ReadonlyArray<Sample>, threshold: number) => {
   const blocked = samples.filter((s) => s.seconds > threshold)
@@ -151,11 +162,17 @@ export const withProbe = <A, E, R>(
     const origin = options.origin ?? performance.now()
     const threshold = options.thresholdSeconds ?? 0.02
     let stop = false
-    const loops = targets.flatMap((target) => [
-      probeLoop(db, target, "read", () => stop, origin),
-      probeLoop(db, target, "write", () => stop, origin),
-    ])
-    const fibers = yield* Effect.forEach(loops, (loop) => Effect.forkChild(loop))
+    const kinds = ["read", "write"] as const
+    const loops = yield* Effect.forEach(
+      targets.flatMap((target) => kinds.map((kind) => ({ target, kind }))),
+      ({ target, kind }) =>
+        Effect.map(Deferred.make<void>(), (ready) => ({
+          ready,
+          loop: probeLoop(db, target, kind, () => stop, origin, ready),
+        })),
+    )
+    const fibers = yield* Effect.forEach(loops, ({ loop }) => Effect.forkChild(loop))
+    yield* Effect.forEach(loops, ({ ready }) => Deferred.await(ready), { discard: true })
     const result = yield* Effect.ensuring(
       body,
       Effect.sync(() => {

@@ -41,10 +41,14 @@ describe("withProbe", () => {
       }),
     )
     const of = (table: string) => blocking.find((b) => b.table === table)!
-    // Blocked from the first probe after LOCK until COMMIT: never longer than the lock was held.
-    expect(of("locked").blockedSeconds).toBeGreaterThan(0.6)
-    expect(of("locked").blockedSeconds).toBeLessThan((held.to - held.from) / 1000 + 0.05)
+    // Blocked from the first probe after LOCK until COMMIT: one probe waits no longer than the
+    // lock was held, and reads and writes blocked at once count once. (On a loaded machine an
+    // unblocked probe can pass the threshold too, hence the slack on the union.)
+    const heldSeconds = (held.to - held.from) / 1000
     expect(of("locked").longestReadSeconds).toBeGreaterThan(0.6)
+    expect(of("locked").longestReadSeconds).toBeLessThan(heldSeconds + 0.05)
+    expect(of("locked").blockedSeconds).toBeGreaterThan(0.6)
+    expect(of("locked").blockedSeconds).toBeLessThan(heldSeconds + 0.3)
     // SHARE blocks writes, not reads.
     expect(of("shared").longestWriteSeconds).toBeGreaterThan(0.6)
     expect(of("shared").longestReadSeconds).toBeLessThan(0.3)
