@@ -50,9 +50,11 @@ const scratchSources = [
   "packages/lint/src/internal/catalog.ts",
   "packages/lint/src/internal/scratch.ts",
   "packages/lint/src/internal/trace.ts",
+  "packages/rehearse/src/CacheFit.ts",
   "packages/rehearse/src/InstrumentedRun.ts",
   "packages/rehearse/src/Probe.ts",
   "packages/rehearse/src/Rehearsal.ts",
+  "packages/rehearse/src/ScratchServer.ts",
   "packages/demo/src/Demo.ts",
   "packages/demo/src/DemoDatabase.ts",
 ]

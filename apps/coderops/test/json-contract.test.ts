@@ -316,9 +316,15 @@ const serveBriefly = (url: string) =>
     )
     let output = ""
     let stdout = ""
-    const stop = setTimeout(() => child.kill("SIGTERM"), 5_000)
+    // One SIGTERM: its "stopped" line names the address again, which must not send another.
+    let signalled = false
+    const terminate = () => {
+      if (!signalled) child.kill("SIGTERM")
+      signalled = true
+    }
+    const stop = setTimeout(terminate, 5_000)
     const listening = () => {
-      if (/127\.0\.0\.1:\d+/.test(output)) child.kill("SIGTERM")
+      if (/127\.0\.0\.1:\d+/.test(output)) terminate()
     }
     child.stdout.on("data", (chunk) => {
       stdout += chunk
