@@ -4,7 +4,7 @@ import type { ScratchServerRefused } from "@coderops/rehearse"
 import type { CannotGenerateColumn, FaithfulTableMissing } from "@coderops/synthetic"
 import { Flags } from "@oclif/core"
 import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 
 /** A --rows or --scales value that is not what the flag takes. */
@@ -73,7 +73,7 @@ export const rehearseOptions = (
       full: flags.full,
       seed: flags.seed,
       scratchServer,
-      lockTimeoutMs: Duration.toMillis(lockTimeout ?? "3 seconds"),
+      lockTimeout,
       onProgress: (step: string) => line.update(`rehearsing ${step}`),
     }
   })

@@ -9,6 +9,7 @@ import {
   rewrittenBetween,
 } from "@coderops/lint"
 import type { Migration, Statement } from "@coderops/migrations"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Result from "effect/Result"
@@ -60,10 +61,10 @@ export interface MigrationMeasure {
 }
 
 export interface RunSettings {
-  /** lock_timeout in milliseconds, as `migrate up` sets it (Coder: 3000); 0 = none. */
-  readonly lockTimeoutMs: number
-  /** statement_timeout in milliseconds; undefined = the server's. */
-  readonly statementTimeoutMs?: number | undefined
+  /** lock_timeout, as `migrate up` sets it (Coder: 3 s); zero = none. */
+  readonly lockTimeout: Duration.Input
+  /** statement_timeout; undefined = the server's. */
+  readonly statementTimeout?: Duration.Input | undefined
 }
 
 const shortText = (text: string) => {
@@ -74,10 +75,12 @@ const shortText = (text: string) => {
 
 const settingsText = (settings: RunSettings, local: boolean) =>
   [
-    `SET ${local ? "LOCAL " : ""}lock_timeout = ${settings.lockTimeoutMs}`,
-    ...(settings.statementTimeoutMs === undefined
+    `SET ${local ? "LOCAL " : ""}lock_timeout = ${Math.round(Duration.toMillis(settings.lockTimeout))}`,
+    ...(settings.statementTimeout === undefined
       ? []
-      : [`SET ${local ? "LOCAL " : ""}statement_timeout = ${settings.statementTimeoutMs}`]),
+      : [
+          `SET ${local ? "LOCAL " : ""}statement_timeout = ${Math.round(Duration.toMillis(settings.statementTimeout))}`,
+        ]),
   ].join("; ")
 
 const walPosition = (db: DbShape, from: string | undefined) =>

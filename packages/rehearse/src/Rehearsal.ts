@@ -21,6 +21,7 @@ import {
   type TableStatistics,
   tablesWithParents,
 } from "@coderops/synthetic"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { type CacheSizes, type CacheWarning, cacheWarnings, readCacheSizes } from "./CacheFit.js"
 import { type Estimate, extrapolate } from "./Extrapolate.js"
@@ -28,6 +29,9 @@ import { type MigrationMeasure, runInstrumented } from "./InstrumentedRun.js"
 import { attributeToLocks } from "./internal/attribute.js"
 import { type ProbeTarget, probeTargets, type TableBlocking, withProbe } from "./Probe.js"
 import { checkScratchServer, onScratchServer } from "./ScratchServer.js"
+
+/** coderd's lock_timeout per migration. */
+const defaultLockTimeout: Duration.Input = "3 seconds"
 
 export interface RehearsalOptions {
   /**
@@ -50,8 +54,8 @@ export interface RehearsalOptions {
   readonly scales?: ReadonlyArray<number> | undefined
   /** Also rehearse at 100%. */
   readonly full?: boolean | undefined
-  /** lock_timeout of each migration, in ms (Coder's default: 3000). */
-  readonly lockTimeoutMs?: number | undefined
+  /** lock_timeout of each migration (Coder's default: 3 s). */
+  readonly lockTimeout?: Duration.Input | undefined
   /**
    * Also rehearse after a purge of API keys expired over 7 days; default: when a pending
    * migration touches api_keys.
@@ -199,7 +203,7 @@ const rehearseAt = (
             db,
             migration,
             statements,
-            { lockTimeoutMs: options.lockTimeoutMs ?? 3000 },
+            { lockTimeout: options.lockTimeout ?? defaultLockTimeout },
             origin,
           ),
         ),
@@ -326,7 +330,7 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
     fallbackColumns: variants[0]?.runs[0]?.fallbackColumns ?? [],
     purgeableApiKeys,
     scales,
-    lockTimeoutSeconds: (options.lockTimeoutMs ?? 3000) / 1000,
+    lockTimeoutSeconds: Duration.toSeconds(options.lockTimeout ?? defaultLockTimeout),
     scratchServer:
       options.scratchServer === undefined ? undefined : describeTarget(options.scratchServer),
     drift,

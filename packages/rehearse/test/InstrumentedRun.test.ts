@@ -39,7 +39,7 @@ describe("runInstrumented", () => {
           const statements = yield* Effect.promise(() => splitStatements(migration.up.sql))
           measures.push(
             yield* db.withSession(
-              runInstrumented(db, migration, statements, { lockTimeoutMs: 3000 }),
+              runInstrumented(db, migration, statements, { lockTimeout: "3 seconds" }),
             ),
           )
         }
