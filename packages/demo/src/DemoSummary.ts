@@ -1,3 +1,4 @@
+import type { SeedReport } from "@coderops/synthetic"
 import type { DemoSizeName } from "./DemoSize.js"
 import type { Sample } from "./internal/exposition.js"
 
@@ -74,16 +75,18 @@ export interface DemoSummary {
     readonly url: string | undefined
     readonly version: number | undefined
   }
-  readonly deployment: {
-    readonly organizations: number
-    readonly organizationsWithPrebuilds: number
-    readonly users: number
-    readonly templates: number
-    readonly templateVersions: number
-    readonly presets: number
-    readonly apiKeys: number
-    readonly expiredApiKeys: number
-  }
+  /** What the seed made, as its report says. */
+  readonly deployment: Pick<
+    SeedReport,
+    | "organizations"
+    | "organizationsWithPrebuilds"
+    | "users"
+    | "templates"
+    | "templateVersions"
+    | "presets"
+    | "apiKeys"
+    | "expiredApiKeys"
+  >
   readonly steps: ReadonlyArray<DemoStep>
   readonly plan: { readonly slow: FormPlan; readonly fast: FormPlan }
   /** 000371's hold on api_keys: the original form before the purge, the fast one after it. */
