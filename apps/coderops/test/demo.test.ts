@@ -107,6 +107,17 @@ describe("coderops demo", () => {
     expect(await demoDatabaseExisted()).toBe(false)
   }, 180_000)
 
+  // Before the work, not after it: a report that cannot be written loses no run.
+  it("--report into a missing folder: exit 3 at once, nothing created", async () => {
+    const result = await coderops(
+      ["demo", "--size", "small", "--report", join(parent, "no", "r.html")],
+      env,
+    )
+    expect(result.code, result.stderr).toBe(3)
+    expect(result.stderr).toMatch(/--report .*does not exist or cannot be written/)
+    expect(await demoDatabaseExisted()).toBe(false)
+  })
+
   // Without --keep the database goes in the same finalizer, whether the run ends or stops.
   it("SIGTERM while it seeds: exit 130, and the database is dropped", async () => {
     const running = launch(["demo", "--size", "small"], {

@@ -174,27 +174,48 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.args = args as BaseArgs<T>
     // Find out now, not after the work, that --metrics-file cannot be written.
     const metricsFile = this.flags["metrics-file"]
-    if (metricsFile !== undefined) {
-      const path = resolve(metricsFile)
-      const folder = dirname(path)
-      await access(folder, constants.W_OK).catch(() => {
+    if (metricsFile !== undefined)
+      await this.checkOutputFile(
+        "--metrics-file",
+        metricsFile,
+        "create the folder (node_exporter's --collector.textfile.directory) or choose another path",
+        "coderops.prom",
+      ).catch((error: unknown) => {
         this.metricsFileWritable = false
-        this.fail({
-          message: `--metrics-file ${metricsFile}: the folder ${folder} does not exist or cannot be written`,
-          hint: "create the folder (node_exporter's --collector.textfile.directory) or choose another path",
-          exitCode: ExitCode.invalidConfig,
-        })
+        throw error
       })
-      // The file is replaced by a rename, which cannot replace a folder.
-      if ((await stat(path).catch(() => undefined))?.isDirectory()) {
-        this.metricsFileWritable = false
-        this.fail({
-          message: `--metrics-file ${metricsFile} is a folder, not a file`,
-          hint: "name a file inside it, e.g. coderops.prom",
-          exitCode: ExitCode.invalidConfig,
-        })
-      }
-    }
+  }
+
+  /**
+   * Fails with exit 3 when a file the command writes after its work (`flag FILE`) cannot be:
+   * its folder missing or not writable, or FILE a folder. Called before the work starts.
+   */
+  protected async checkOutputFile(
+    flag: string,
+    file: string,
+    folderHint: string,
+    example: string,
+  ): Promise<void> {
+    const path = resolve(file)
+    const folder = dirname(path)
+    if (
+      !(await access(folder, constants.W_OK).then(
+        () => true,
+        () => false,
+      ))
+    )
+      this.fail({
+        message: `${flag} ${file}: the folder ${folder} does not exist or cannot be written`,
+        hint: folderHint,
+        exitCode: ExitCode.invalidConfig,
+      })
+    // The file is replaced or written whole, which cannot be done to a folder.
+    if ((await stat(path).catch(() => undefined))?.isDirectory())
+      this.fail({
+        message: `${flag} ${file} is a folder, not a file`,
+        hint: `name a file inside it, e.g. ${example}`,
+        exitCode: ExitCode.invalidConfig,
+      })
   }
 
   /** Session settings a command needs (timeouts, application name); none by default. */

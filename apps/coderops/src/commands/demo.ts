@@ -76,6 +76,13 @@ small takes well under a minute, medium (the default) a few minutes.`
 
   async run(): Promise<DemoSummary | { readonly name: string; readonly existed: boolean }> {
     const flags = this.flags
+    if (flags.report !== undefined)
+      await this.checkOutputFile(
+        "--report",
+        flags.report,
+        "create the folder or choose another path",
+        "demo.html",
+      )
     if (flags.drop) {
       const dropped = await this.runDb(dropDemoDatabase())
       this.log(dropped.existed ? `dropped ${dropped.name}` : `no ${dropped.name} database to drop`)

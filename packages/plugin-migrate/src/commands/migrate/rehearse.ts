@@ -38,6 +38,13 @@ export default class MigrateRehearse extends MigrateCommand<typeof MigrateRehear
 
   async run(): Promise<Rehearsal> {
     const { flags } = this
+    if (flags.report !== undefined)
+      await this.checkOutputFile(
+        "--report",
+        flags.report,
+        "create the folder or choose another path",
+        "rehearsal.html",
+      )
     const dir = this.directory()
     const database = await this.namesDatabase()
     const line = this.progressLine()
