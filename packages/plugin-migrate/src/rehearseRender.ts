@@ -1,6 +1,6 @@
 import { countOf, formatBytes } from "@coderops/cli-kit"
 import type { Estimate, Recommendation, Rehearsal, UpgradePlan } from "@coderops/rehearse"
-import { describeRecommendation, secondsText } from "@coderops/rehearse"
+import { describeRecommendation, secondsText, wholeBelowRows } from "@coderops/rehearse"
 
 const pad6 = (v: number) => String(v).padStart(6, "0")
 
@@ -14,10 +14,10 @@ const fitText = (predicted: number, se: number | undefined) =>
   `≈ ${secondsText(predicted)}${se === undefined ? "" : ` ± ${secondsText(se)}`}`
 
 const estimateLines = (e: Estimate) => [
-  `  ${e.name}: ${fitText(e.seconds.predicted, e.seconds.standardError)}${e.measuredFullSeconds === undefined ? "" : ` (measured at 100%: ${secondsText(e.measuredFullSeconds)})`}`,
+  `  ${e.name}: ${fitText(e.seconds.predicted, e.seconds.standardError)}${e.measuredFullSeconds === undefined || e.seconds.growth === "measured" ? "" : ` (measured at 100%: ${secondsText(e.measuredFullSeconds)})`}`,
   ...e.blocking.map(
     (b) =>
-      `    coderd blocked on ${b.table}: ${fitText(b.blocked.predicted, b.blocked.standardError)} (longest wait ≈ ${secondsText(b.longest.predicted)}, R² ${b.blocked.r2.toFixed(2)})${b.measuredFull === undefined ? "" : `; measured at 100%: ${secondsText(b.measuredFull)}`}`,
+      `    coderd blocked on ${b.table}: ${fitText(b.blocked.predicted, b.blocked.standardError)} (longest wait ≈ ${secondsText(b.longest.predicted)}${b.blocked.growth === "measured" ? "" : `, R² ${b.blocked.r2.toFixed(2)}`})${b.measuredFull === undefined || b.blocked.growth === "measured" ? "" : `; measured at 100%: ${secondsText(b.measuredFull)}`}`,
   ),
   ...[...e.statements]
     .filter((s) => s.fit.predicted >= 0.05)
@@ -58,7 +58,7 @@ export const rehearsalText = (
       .map(([t, n]) => `${n} ${t}`)
       .join(
         ", ",
-      )} (data from ${r.dataFrom === "statistics" ? "the database's statistics" : "column types"}), in ${r.seconds.toFixed(1)} s; extrapolated to 100%:`,
+      )} (data from ${r.dataFrom === "statistics" ? "the database's statistics" : "column types"}), in ${r.seconds.toFixed(1)} s; ${r.measuredWhole ? `measured, not extrapolated (tables under ${wholeBelowRows.toLocaleString("en-US")} rows are rehearsed whole)` : "extrapolated to 100%"}:`,
     ...(r.scratchServer === undefined ? [] : [`scratch databases on ${r.scratchServer}`]),
     ...r.cacheWarnings.map(
       (w) =>
@@ -117,7 +117,11 @@ export const planDocument = (plan: UpgradePlan, bin: string, markdown: boolean) 
   ]
   if (plan.rehearsal !== undefined) {
     out.push(
-      h("Rehearsal (measured, extrapolated to the real row counts)"),
+      h(
+        plan.rehearsal.measuredWhole
+          ? "Rehearsal (measured at the real row counts)"
+          : "Rehearsal (measured, extrapolated to the real row counts)",
+      ),
       ...driftLines(plan.rehearsal),
       "",
     )

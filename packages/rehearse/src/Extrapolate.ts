@@ -40,15 +40,17 @@ const rowsAt = (run: ScaleRun, table: string | undefined) =>
 /**
  * Fits every statement's duration, every migration's, and every table's blocked time
  * against rows over the runs at `fitScales`, extrapolated to `realRows`; a run at 100%
- * is kept aside as the check of the extrapolation.
+ * is kept aside as the check of the extrapolation. Without fractions, the run at 100% is
+ * the estimate: measured, not extrapolated.
  */
 export const extrapolate = (
   runs: ReadonlyArray<ScaleRun>,
   realRows: Readonly<Record<string, number>>,
   fitScales: ReadonlyArray<number>,
 ): ReadonlyArray<Estimate> => {
-  const fitted = runs.filter((r) => fitScales.includes(r.scale))
   const full = runs.find((r) => r.scale === 1)
+  const fractions = runs.filter((r) => fitScales.includes(r.scale))
+  const fitted = fractions.length === 0 && full !== undefined ? [full] : fractions
   const first = runs[0]
   if (first === undefined) return []
   const target = (table: string | undefined) => (table === undefined ? 1 : (realRows[table] ?? 0))

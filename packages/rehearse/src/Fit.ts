@@ -7,9 +7,10 @@ export interface Point {
 /**
  * How a cost grows with rows, from the log-log slope: `constant` (does not grow, e.g. a
  * catalog-only change), `linear`, or growing faster (`superlinear`) or slower
- * (`sublinear`) than the rows: the last two make an extrapolation unsafe.
+ * (`sublinear`) than the rows: the last two make an extrapolation unsafe. `measured`: every
+ * point is at the target size, so nothing was extrapolated.
  */
-export type Growth = "constant" | "linear" | "sublinear" | "superlinear" | "unknown"
+export type Growth = "constant" | "linear" | "sublinear" | "superlinear" | "unknown" | "measured"
 
 /** A least-squares line through the points, and what it says at the target size. */
 export interface Fit {
@@ -65,7 +66,12 @@ const line = (xs: ReadonlyArray<number>, ys: ReadonlyArray<number>) => {
  */
 const negligibleSeconds = 0.02
 
-const growthOf = (logLogSlope: number | undefined, points: ReadonlyArray<Point>): Growth => {
+const growthOf = (
+  logLogSlope: number | undefined,
+  points: ReadonlyArray<Point>,
+  targetRows: number,
+): Growth => {
+  if (points.length > 0 && points.every((p) => p.rows === targetRows)) return "measured"
   const ys = points.map((p) => p.seconds)
   const spread = Math.max(...ys) - Math.min(...ys)
   if (points.length === 0 || spread < Math.max(negligibleSeconds, 0.2 * Math.max(...ys)))
@@ -114,12 +120,16 @@ export const fitCost = (points: ReadonlyArray<Point>, targetRows: number): Fit =
     slope,
     r2: ssTot === 0 ? 1 : 1 - ssRes / ssTot,
     logLogSlope,
-    growth: growthOf(logLogSlope, points),
+    growth: growthOf(logLogSlope, points, targetRows),
     targetRows,
     predicted: negligible ? Math.max(0, ...ys) : Math.max(0, intercept + slope * targetRows),
     standardError: negligible ? undefined : standardError,
   }
 }
 
-/** Whether the fit's extrapolation can be trusted as a line: it grows (about) linearly or not at all. */
-export const scalesLinearly = (fit: Fit) => fit.growth === "linear" || fit.growth === "constant"
+/**
+ * Whether the fit's extrapolation can be trusted as a line: it grows (about) linearly or
+ * not at all, or it was measured at the target size.
+ */
+export const scalesLinearly = (fit: Fit) =>
+  fit.growth === "linear" || fit.growth === "constant" || fit.growth === "measured"

@@ -1,4 +1,5 @@
 import type { Estimate } from "./Extrapolate.js"
+import { scalesLinearly } from "./Fit.js"
 import { escapeHtml, lockTimelineChart, timeVsRowsChart } from "./internal/svg.js"
 import { describeRecommendation, recommend, secondsText } from "./Recommendations.js"
 import type { Rehearsal, Variant } from "./Rehearsal.js"
@@ -26,7 +27,7 @@ const migrationSection = (variant: Variant, estimate: Estimate, m: number) => {
   const statements = estimate.statements
     .map((s) => {
       const at = measured?.statements[s.index]
-      return `<tr><td class="num">${s.line}</td><td><code>${escapeHtml(s.text)}</code></td><td>${escapeHtml(s.locks.map((l) => `${l.mode.replace("Lock", "")} ${l.relation}`).join(", "))}</td><td>${escapeHtml(s.rewritten.join(", "))}</td><td class="num">${at === undefined ? "" : secondsText(at.seconds)}</td><td class="num">${at?.rows ?? ""}</td><td class="num">${at === undefined ? "" : Math.round(at.walBytes / 1024)}</td><td class="num">${fitCell(s.fit.predicted, s.fit.standardError)}</td><td class="num">${s.fit.r2.toFixed(3)}</td><td class="${s.fit.growth === "linear" || s.fit.growth === "constant" ? "" : "warn"}">${s.fit.growth}</td></tr>`
+      return `<tr><td class="num">${s.line}</td><td><code>${escapeHtml(s.text)}</code></td><td>${escapeHtml(s.locks.map((l) => `${l.mode.replace("Lock", "")} ${l.relation}`).join(", "))}</td><td>${escapeHtml(s.rewritten.join(", "))}</td><td class="num">${at === undefined ? "" : secondsText(at.seconds)}</td><td class="num">${at?.rows ?? ""}</td><td class="num">${at === undefined ? "" : Math.round(at.walBytes / 1024)}</td><td class="num">${fitCell(s.fit.predicted, s.fit.standardError)}</td><td class="num">${s.fit.r2.toFixed(3)}</td><td class="${scalesLinearly(s.fit) ? "" : "warn"}">${s.fit.growth}</td></tr>`
     })
     .join("")
   const blocking = estimate.blocking

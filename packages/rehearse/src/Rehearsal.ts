@@ -50,7 +50,10 @@ export interface RehearsalOptions {
   readonly table?: string | undefined
   /** Rows per table at 100%, instead of the database's counts. */
   readonly rows?: Readonly<Record<string, number>> | undefined
-  /** Fractions of the real row counts to rehearse at; default 0.01, 0.03, 0.1. */
+  /**
+   * Fractions of the real row counts to rehearse at; default 0.01, 0.03, 0.1, or only 100%
+   * when every touched table has fewer than `wholeBelowRows` rows.
+   */
   readonly scales?: ReadonlyArray<number> | undefined
   /** Also rehearse at 100%. */
   readonly full?: boolean | undefined
@@ -111,6 +114,11 @@ export interface Rehearsal {
   /** API keys a purge would remove in the database (expired over 7 days). */
   readonly purgeableApiKeys: number | undefined
   readonly scales: ReadonlyArray<number>
+  /**
+   * The tables were small enough to rehearse whole (no scales given, every touched table
+   * under `wholeBelowRows`): the figures are measured at 100%, not extrapolated.
+   */
+  readonly measuredWhole: boolean
   readonly lockTimeoutSeconds: number
   /** Where the scratch databases were made (`user@host:port/database`, no password). */
   readonly scratchServer: string | undefined
@@ -124,6 +132,15 @@ export interface Rehearsal {
   readonly cacheWarnings: ReadonlyArray<CacheWarning>
   readonly seconds: number
 }
+
+const defaultScales = [0.01, 0.03, 0.1]
+
+/**
+ * Tables with fewer rows than this are rehearsed whole by default: fractions of them are a
+ * few thousand rows, whose costs are lost in a busy server's noise, while the whole table
+ * costs no more to rehearse than 10% of a large one.
+ */
+export const wholeBelowRows = 100_000
 
 const bare = (relation: string) => relation.replace(/^public\./, "")
 
@@ -283,9 +300,13 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
     stateTables: [options.table ?? defaultStateTable, historyTable, `${historyTable}_id_seq`],
     targets: new Map(),
   }
-  const scales = [
-    ...new Set([...(options.scales ?? [0.01, 0.03, 0.1]), ...(options.full ? [1] : [])]),
-  ].sort((a, b) => a - b)
+  const measuredWhole =
+    options.scales === undefined && tables.every((t) => (realRows[t] ?? 0) < wholeBelowRows)
+  const scales = measuredWhole
+    ? [1]
+    : [...new Set([...(options.scales ?? defaultScales), ...(options.full ? [1] : [])])].sort(
+        (a, b) => a - b,
+      )
   if (options.scratchServer !== undefined)
     yield* onScratchServer(checkScratchServer(), options.scratchServer)
   const comparePurge = options.comparePurge ?? touched.includes("api_keys")
@@ -330,6 +351,7 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
     fallbackColumns: variants[0]?.runs[0]?.fallbackColumns ?? [],
     purgeableApiKeys,
     scales,
+    measuredWhole,
     lockTimeoutSeconds: Duration.toSeconds(options.lockTimeout ?? defaultLockTimeout),
     scratchServer:
       options.scratchServer === undefined ? undefined : describeTarget(options.scratchServer),

@@ -42,6 +42,16 @@ describe("fitCost", () => {
     expect(fit.r2).toBe(1)
   })
 
+  it("points measured at the target size are the measurement, not an extrapolation", () => {
+    const fit = fitCost([{ rows: 50_000, seconds: 1.25 }], 50_000)
+    expect(fit.growth).toBe("measured")
+    expect(fit.predicted).toBe(1.25)
+    expect(fit.standardError).toBeUndefined()
+    expect(scalesLinearly(fit)).toBe(true)
+    // The same point short of the target is a guess.
+    expect(fitCost([{ rows: 5_000, seconds: 1.25 }], 50_000).growth).not.toBe("measured")
+  })
+
   it("two points fit exactly and have no uncertainty; none predict 0", () => {
     const fit = fitCost(
       [

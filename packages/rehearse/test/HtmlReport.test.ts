@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest"
 import { extrapolate } from "../src/Extrapolate.js"
 import { rehearsalHtml } from "../src/HtmlReport.js"
-import type { Rehearsal, ScaleRun } from "../src/Rehearsal.js"
+import type { Rehearsal } from "../src/Rehearsal.js"
+import { scaleRun } from "./scaleRun.js"
 
 const voidElements = new Set(["meta", "br", "hr", "img", "input", "link"])
 
@@ -31,78 +32,9 @@ const parse = (html: string) => {
   return elements
 }
 
-const measure = (scale: number, rows: number): ScaleRun => ({
-  scale,
-  rows: { api_keys: rows },
-  dataSeconds: 0.1,
-  purgedRows: undefined,
-  fallbackColumns: [],
-  cache: { tableBytes: {}, sharedBuffersBytes: 128 << 20 },
-  migrations: [
-    {
-      version: 371,
-      name: "api_key_scopes <&> allow_list",
-      transactional: true,
-      seconds: rows * 2e-5 + 0.01,
-      walBytes: rows * 100,
-      statements: [
-        {
-          index: 0,
-          line: 5,
-          text: "ALTER TABLE api_keys ADD COLUMN scopes api_key_scope[]",
-          kind: "AlterTableStmt",
-          startSeconds: 0,
-          seconds: 0.002,
-          rows: 0,
-          walBytes: 100,
-          locks: [{ relation: "api_keys", mode: "AccessExclusiveLock" }],
-          rewritten: [],
-          relations: ["api_keys"],
-        },
-        {
-          index: 1,
-          line: 7,
-          text: "UPDATE api_keys SET scopes = ARRAY[scope]",
-          kind: "UpdateStmt",
-          startSeconds: 0.002,
-          seconds: rows * 2e-5,
-          rows,
-          walBytes: rows * 100,
-          locks: [],
-          rewritten: [],
-          relations: ["api_keys"],
-        },
-      ],
-      locks: [
-        {
-          relation: "api_keys",
-          mode: "AccessExclusiveLock",
-          statement: 0,
-          fromSeconds: 0,
-          toSeconds: rows * 2e-5 + 0.01,
-        },
-      ],
-      failed: undefined,
-      blocking: [
-        {
-          table: "api_keys",
-          blockedSeconds: rows * 2e-5,
-          longestSeconds: rows * 2e-5,
-          longestReadSeconds: rows * 2e-5,
-          longestWriteSeconds: rows * 2e-5,
-          probes: 10,
-          intervals: [[0.001, rows * 2e-5 + 0.01]],
-          readIntervals: [[0.001, rows * 2e-5 + 0.01]],
-          writeIntervals: [],
-        },
-      ],
-    },
-  ],
-})
-
 describe("rehearsalHtml", () => {
   it("is one well-formed page with a chart per costly statement, a lock timeline per migration, every migration", () => {
-    const runs = [measure(0.01, 20_000), measure(0.03, 60_000), measure(0.1, 200_000)]
+    const runs = [scaleRun(0.01, 20_000), scaleRun(0.03, 60_000), scaleRun(0.1, 200_000)]
     const rehearsal: Rehearsal = {
       databaseVersion: 370,
       targetVersion: 371,
@@ -112,6 +44,7 @@ describe("rehearsalHtml", () => {
       fallbackColumns: [],
       purgeableApiKeys: 1_800_000,
       scales: [0.01, 0.03, 0.1],
+      measuredWhole: false,
       lockTimeoutSeconds: 3,
       scratchServer: undefined,
       cacheWarnings: [],

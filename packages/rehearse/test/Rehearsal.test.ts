@@ -65,3 +65,42 @@ describe("rehearseMigrations", () => {
     expect(estimate.statements.length).toBe(run1.statements.length)
   }, 240_000)
 })
+
+describe("rehearseMigrations on small tables", () => {
+  const small = useTestDatabase()
+
+  it("rehearses them whole by default: measured at 100%, not extrapolated from a few hundred rows", async () => {
+    const dir = await directoryWith371(slow371Path)
+    const rehearsal = await run(
+      small.url,
+      Effect.gen(function* () {
+        yield* seededAt370(3_000)
+        const source = yield* loadMigrations(dir)
+        return yield* rehearseMigrations(source, { database: true, comparePurge: false })
+      }),
+    )
+    expect(rehearsal.measuredWhole).toBe(true)
+    expect(rehearsal.scales).toEqual([1])
+    const [asIs] = rehearsal.variants
+    expect(asIs!.runs.map((r) => r.rows.api_keys)).toEqual([rehearsal.realRows.api_keys])
+    const estimate = asIs!.estimates[0]!
+    const measured = asIs!.runs[0]!.migrations[0]!
+    expect(estimate.seconds.growth).toBe("measured")
+    expect(estimate.seconds.predicted).toBe(measured.seconds)
+    expect(estimate.measuredFullSeconds).toBe(measured.seconds)
+    // Scales given are the user's: no whole run unless asked.
+    const scaled = await run(
+      small.url,
+      Effect.gen(function* () {
+        const source = yield* loadMigrations(dir)
+        return yield* rehearseMigrations(source, {
+          database: true,
+          comparePurge: false,
+          scales: [0.5],
+        })
+      }),
+    )
+    expect(scaled.measuredWhole).toBe(false)
+    expect(scaled.scales).toEqual([0.5])
+  }, 120_000)
+})
