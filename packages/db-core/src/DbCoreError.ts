@@ -1,7 +1,7 @@
 import { tagGuard } from "@coderops/pg-server"
 import type { InvalidDatabaseConfig } from "./DatabaseConfig.js"
 import type { AdvisoryLockBusy, NotInTransaction } from "./DbShape.js"
-import type { EmbeddedPostgresError } from "./EmbeddedPostgres.js"
+import type { EmbeddedPostgresError } from "./EmbeddedPostgresError.js"
 import type { SchemaMissing } from "./RequiredTables.js"
 import type { UnsupportedServerVersion } from "./ServerVersion.js"
 import type { SqlError } from "./SqlError.js"

@@ -7,15 +7,12 @@ import {
   findBinaries,
   freePort,
   initCluster,
-  isPgServerError,
-  type PgServerError,
   portIsFree,
   prepareRoot,
   runningPostmaster,
   startCluster,
   stopCluster,
 } from "@coderops/pg-server"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import {
@@ -26,6 +23,7 @@ import {
 } from "./DatabaseConfig.js"
 import { embeddedClientClass } from "./internal/embeddedClient.js"
 import { withFileLock } from "./internal/fileLock.js"
+import { serverFailure as failure } from "./internal/serverFailure.js"
 
 /** The database commands use on the embedded server (named like Coder's usual one). */
 export const embeddedDatabase = "coder"
@@ -47,24 +45,6 @@ export interface EmbeddedServer {
   readonly started: boolean
   readonly settings: DatabaseSettings
 }
-
-export class EmbeddedPostgresError extends Data.TaggedError("EmbeddedPostgresError")<{
-  readonly root: string
-  readonly message: string
-  readonly logFile?: string | undefined
-  /** A directory coderops will not use as it is (it never changes a mode it did not set). */
-  readonly unsafeDirectory?:
-    | {
-        readonly directory: string
-        readonly mode: string
-        /** The server's account cannot pass it, or others could replace files in it. */
-        readonly problem: "not-enterable" | "writable-by-others"
-        readonly account?: string | undefined
-      }
-    | undefined
-  /** pg-server's account of the failure, when it was one of its errors (not an I/O error). */
-  readonly reason?: PgServerError | undefined
-}> {}
 
 export { defaultEmbeddedRoot } from "./internal/embeddedRoot.js"
 
@@ -114,27 +94,6 @@ const createDatabase = async (port: number, record: ServerRecord) => {
   } finally {
     await client.end()
   }
-}
-
-/** The error for a failure in `root`, with the facts a person needs to act on it. */
-const failure = (root: string, action: string, cause: unknown) => {
-  const reason = isPgServerError(cause) ? cause : undefined
-  return new EmbeddedPostgresError({
-    root,
-    message: `${action}: ${(cause as Error).message}`,
-    logFile: reason?._tag === "ClusterError" ? reason.logFile : undefined,
-    unsafeDirectory:
-      reason?._tag === "DirectoryNotEnterable" || reason?._tag === "UnsafeDirectory"
-        ? {
-            directory: reason.directory,
-            mode: reason.mode.toString(8).padStart(4, "0"),
-            ...(reason._tag === "DirectoryNotEnterable"
-              ? { problem: "not-enterable", account: reason.account }
-              : { problem: "writable-by-others" }),
-          }
-        : undefined,
-    reason,
-  })
 }
 
 /**

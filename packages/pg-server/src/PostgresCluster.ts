@@ -230,8 +230,19 @@ const logTail = async (logFile: string, offset: number, count: number) => {
   return lines.filter((line) => line !== "").slice(-count)
 }
 
-/** Starts the server in the background (it outlives this process); waits until it accepts connections. */
-export const startCluster = async (options: ClusterOptions, port: number): Promise<void> => {
+/**
+ * Starts the server in the background (it outlives this process); waits until it accepts
+ * connections. `parameters` are set for this start only (`-c name=value`), over
+ * postgresql.conf: settings like shared_buffers that only a start can change.
+ */
+export const startCluster = async (
+  options: ClusterOptions,
+  port: number,
+  parameters: Readonly<Record<string, string>> = {},
+): Promise<void> => {
+  for (const [name, value] of Object.entries(parameters))
+    if (!/^[a-z_]+$/.test(name) || !/^[\w.]+$/.test(value))
+      throw new ClusterError({ message: `not a server parameter: ${name}=${value}` })
   const account = await serverAccount()
   const logFile = logFileOf(options.dataDir)
   await writeFile(logFile, "", { flag: "a", mode: 0o640 })
@@ -247,7 +258,21 @@ export const startCluster = async (options: ClusterOptions, port: number): Promi
   try {
     await run(
       binaries.pg_ctl,
-      ["start", "-D", options.dataDir, "-l", logFile, "-w", "-t", "60", "-o", `-p ${port}`],
+      [
+        "start",
+        "-D",
+        options.dataDir,
+        "-l",
+        logFile,
+        "-w",
+        "-t",
+        "60",
+        "-o",
+        [
+          `-p ${port}`,
+          ...Object.entries(parameters).map(([name, value]) => `-c ${name}=${value}`),
+        ].join(" "),
+      ],
       account,
       dirname(options.dataDir),
     )

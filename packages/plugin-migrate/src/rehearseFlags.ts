@@ -28,7 +28,7 @@ export const rehearseFlags = {
   seed: Flags.integer({ summary: "Seed of the generated data.", default: 1 }),
   "scratch-url": Flags.string({
     summary:
-      "Make the scratch databases on this server (one configured like production; its role needs CREATEDB) instead of the database's own server.",
+      "Make the scratch databases on this server (one configured like production; its role needs CREATEDB) instead of on a server of the rehearsal's own.",
   }),
 }
 

@@ -59,7 +59,9 @@ export const rehearsalText = (
       .join(
         ", ",
       )} (data from ${r.dataFrom === "statistics" ? "the database's statistics" : "column types"}), in ${r.seconds.toFixed(1)} s; ${r.measuredWhole ? `measured, not extrapolated (tables under ${wholeBelowRows.toLocaleString("en-US")} rows are rehearsed whole)` : "extrapolated to 100%"}:`,
-    ...(r.scratchServer === undefined ? [] : [`scratch databases on ${r.scratchServer}`]),
+    r.scratchServer !== undefined
+      ? `scratch databases on ${r.scratchServer}`
+      : `scratch databases on a server of the rehearsal's own, its memory scaled with the rows from the database's server (shared_buffers ${formatBytes(r.scaledFrom?.sharedBuffersBytes ?? 0)}, max_wal_size ${formatBytes(r.scaledFrom?.maxWalSizeBytes ?? 0)} at 100%)`,
     ...r.cacheWarnings.map(
       (w) =>
         `warning: ${w.table} (${formatBytes(w.bytes)} at ${w.scale * 100}%) fitted the scratch server's shared_buffers (${formatBytes(w.sharedBuffersBytes)}); at 100% (≈ ${formatBytes(w.fullBytes)}) it does not, and what walks it can cost more per row than extrapolated: check with --full or larger --scales, or a server with production's cache (--scratch-url)`,

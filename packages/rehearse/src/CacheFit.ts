@@ -7,11 +7,16 @@ export interface CacheSizes {
   readonly tableBytes: Readonly<Record<string, number>>
   /** The scratch server's shared_buffers. */
   readonly sharedBuffersBytes: number
+  /**
+   * shared_buffers at 100%: the real server's when the scratch server's memory is scaled
+   * with the rows, else the scratch server's own.
+   */
+  readonly fullSharedBuffersBytes: number
 }
 
 /**
  * A table that fitted the scratch server's shared_buffers at every rehearsed scale below
- * 100% but, at its size there scaled to 100%, does not: statements that walk it or its
+ * 100% but, at its size there scaled to 100%, does not fit shared_buffers at 100%: statements that walk it or its
  * indexes read and write through the operating system at 100% and not below, so their
  * per-row cost can grow past the extrapolation.
  */
@@ -25,8 +30,14 @@ export interface CacheWarning {
   readonly sharedBuffersBytes: number
 }
 
-/** Reads the sizes of `tables` and shared_buffers, on the scratch database. */
-export const readCacheSizes = Effect.fn("CacheFit.read")(function* (tables: ReadonlyArray<string>) {
+/**
+ * Reads the sizes of `tables` and shared_buffers, on the scratch database;
+ * `fullSharedBuffersBytes` is the real server's when the scratch memory is scaled.
+ */
+export const readCacheSizes = Effect.fn("CacheFit.read")(function* (
+  tables: ReadonlyArray<string>,
+  fullSharedBuffersBytes?: number,
+) {
   const db = yield* Db
   const rows = yield* db.query<{ table: string; bytes: string }>(
     "RehearseCacheSizes",
@@ -42,6 +53,7 @@ export const readCacheSizes = Effect.fn("CacheFit.read")(function* (tables: Read
   return {
     tableBytes: Object.fromEntries(rows.map((r) => [r.table, Number(r.bytes)])),
     sharedBuffersBytes: Number(shared?.bytes ?? 0),
+    fullSharedBuffersBytes: fullSharedBuffersBytes ?? Number(shared?.bytes ?? 0),
   } satisfies CacheSizes
 })
 
@@ -51,10 +63,10 @@ export const cacheWarnings = (
 ): ReadonlyArray<CacheWarning> => {
   const largest = runs.filter((r) => r.scale < 1).sort((a, b) => b.scale - a.scale)[0]
   if (largest === undefined) return []
-  const { tableBytes, sharedBuffersBytes } = largest.cache
+  const { tableBytes, sharedBuffersBytes, fullSharedBuffersBytes } = largest.cache
   return Object.entries(tableBytes).flatMap(([table, bytes]) => {
     const fullBytes = bytes / largest.scale
-    return bytes <= sharedBuffersBytes && fullBytes > sharedBuffersBytes
+    return bytes <= sharedBuffersBytes && fullBytes > fullSharedBuffersBytes
       ? [{ table, scale: largest.scale, bytes, fullBytes, sharedBuffersBytes }]
       : []
   })

@@ -1,4 +1,11 @@
-import { type DatabaseSettings, Db, describeTarget, tableSizes } from "@coderops/db-core"
+import {
+  type DatabaseSettings,
+  Db,
+  describeTarget,
+  type PrivateServer,
+  privateServer,
+  tableSizes,
+} from "@coderops/db-core"
 import { purgeExpiredApiKeys } from "@coderops/dbpurge"
 import { buildScratchSchema, readDatabaseVersion } from "@coderops/lint"
 import {
@@ -28,6 +35,12 @@ import { type Estimate, extrapolate } from "./Extrapolate.js"
 import { type MigrationMeasure, runInstrumented } from "./InstrumentedRun.js"
 import { attributeToLocks } from "./internal/attribute.js"
 import { type ProbeTarget, probeTargets, type TableBlocking, withProbe } from "./Probe.js"
+import {
+  memoryParameters,
+  readServerMemory,
+  type ServerMemory,
+  scaledMemory,
+} from "./ScratchMemory.js"
 import { checkScratchServer, onScratchServer } from "./ScratchServer.js"
 
 /** coderd's lock_timeout per migration. */
@@ -67,7 +80,8 @@ export interface RehearsalOptions {
   readonly seed?: number | undefined
   /**
    * A server configured like production to make the scratch databases on (its role needs
-   * CREATEDB); default: `Db`'s server.
+   * CREATEDB); default: a private server of the rehearsal's, its memory that of `Db`'s
+   * server scaled with the rows at each scale.
    */
   readonly scratchServer?: DatabaseSettings | undefined
   readonly probeThresholdSeconds?: number | undefined
@@ -120,8 +134,16 @@ export interface Rehearsal {
    */
   readonly measuredWhole: boolean
   readonly lockTimeoutSeconds: number
-  /** Where the scratch databases were made (`user@host:port/database`, no password). */
+  /**
+   * Where the scratch databases were made (`user@host:port/database`, no password); undefined
+   * on the rehearsal's private server.
+   */
   readonly scratchServer: string | undefined
+  /**
+   * The memory of the server the rehearsal stands in for (`Db`'s), which the private scratch
+   * server had scaled with the rows at each scale; undefined on a given scratch server.
+   */
+  readonly scaledFrom: ServerMemory | undefined
   /**
    * How the database's schema differs from the one its version's migrations make (the
    * scratch schema the rehearsal ran on); undefined without a database.
@@ -165,6 +187,8 @@ interface Plan {
   readonly stateTables: ReadonlyArray<string>
   /** Probe targets per migration version: every scale has the same schema, read once. */
   readonly targets: Map<number, ReadonlyArray<ProbeTarget>>
+  /** The memory the private scratch server scales; undefined on a given scratch server. */
+  readonly memory: ServerMemory | undefined
 }
 
 /** Loads one scale's data into the scratch database, purges if asked, runs and probes. */
@@ -201,7 +225,10 @@ const rehearseAt = (
     // checkpoint are changed without one: at small scales the checkpoint does not come
     // during the run, at 100% it may, and costs (WAL, time) no longer scale with rows.
     yield* Effect.ignore(db.execute("RehearseCheckpoint", "CHECKPOINT"))
-    const cache = yield* readCacheSizes(data.tables.map((t) => t.table))
+    const cache = yield* readCacheSizes(
+      data.tables.map((t) => t.table),
+      plan.memory?.sharedBuffersBytes,
+    )
     const dataSeconds = (performance.now() - dataStarted) / 1000
     const migrations: Array<MeasuredMigration> = []
     for (const { migration, statements } of plan.pending) {
@@ -291,6 +318,7 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
     options.database && realRows.api_keys !== undefined
       ? (yield* purgeExpiredApiKeys({ retention: "7 days", dryRun: true })).purged
       : undefined
+  const memory = options.scratchServer === undefined ? yield* readServerMemory() : undefined
   const plan: Plan = {
     base: source.migrations.filter((m) => m.version < first),
     pending,
@@ -299,6 +327,7 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
     statistics,
     stateTables: [options.table ?? defaultStateTable, historyTable, `${historyTable}_id_seq`],
     targets: new Map(),
+    memory,
   }
   const measuredWhole =
     options.scales === undefined && tables.every((t) => (realRows[t] ?? 0) < wholeBelowRows)
@@ -310,33 +339,47 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
   if (options.scratchServer !== undefined)
     yield* onScratchServer(checkScratchServer(), options.scratchServer)
   const comparePurge = options.comparePurge ?? touched.includes("api_keys")
-  const variants: Array<Variant> = []
   let scratchSchema: ReadonlyArray<SchemaObject> | undefined
-  for (const name of comparePurge ? (["as-is", "purged"] as const) : (["as-is"] as const)) {
-    const runs: Array<ScaleRun> = []
-    for (const scale of scales) {
-      progress(`${name === "purged" ? "after a purge, " : ""}at ${scale * 100}% of the rows`)
-      const run = yield* onScratchServer(
+  /** One scale's run, on the given scratch server or on the private one with scaled memory. */
+  const runAt = (server: PrivateServer | undefined, scale: number, purge: boolean) =>
+    Effect.gen(function* () {
+      if (server !== undefined && memory !== undefined)
+        yield* server.restart(memoryParameters(scaledMemory(memory, scale)))
+      return yield* onScratchServer(
         withScratchDatabase(
-          rehearseAt(plan, scale, name === "purged", options, (objects) => {
+          rehearseAt(plan, scale, purge, options, (objects) => {
             scratchSchema ??= objects
           }),
           { poolSize: tables.length + 2 * touched.length + 3 },
         ),
-        options.scratchServer,
+        server?.settings ?? options.scratchServer,
       )
-      runs.push(run)
-    }
-    variants.push({
-      name,
-      runs,
-      estimates: extrapolate(
-        runs,
-        realRows,
-        scales.filter((s) => s < 1),
-      ),
     })
-  }
+  const variants = yield* Effect.scoped(
+    Effect.gen(function* () {
+      if (options.scratchServer === undefined)
+        progress("starting a server for the scratch databases")
+      const server = options.scratchServer === undefined ? yield* privateServer() : undefined
+      const out: Array<Variant> = []
+      for (const name of comparePurge ? (["as-is", "purged"] as const) : (["as-is"] as const)) {
+        const runs: Array<ScaleRun> = []
+        for (const scale of scales) {
+          progress(`${name === "purged" ? "after a purge, " : ""}at ${scale * 100}% of the rows`)
+          runs.push(yield* runAt(server, scale, name === "purged"))
+        }
+        out.push({
+          name,
+          runs,
+          estimates: extrapolate(
+            runs,
+            realRows,
+            scales.filter((s) => s < 1),
+          ),
+        })
+      }
+      return out
+    }),
+  )
   const targetVersion = source.migrations.at(-1)?.version
   const drift =
     options.database && scratchSchema !== undefined
@@ -355,6 +398,7 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
     lockTimeoutSeconds: Duration.toSeconds(options.lockTimeout ?? defaultLockTimeout),
     scratchServer:
       options.scratchServer === undefined ? undefined : describeTarget(options.scratchServer),
+    scaledFrom: memory,
     drift,
     variants,
     cacheWarnings: cacheWarnings(variants[0]?.runs ?? []),

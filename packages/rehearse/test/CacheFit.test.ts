@@ -4,7 +4,11 @@ import { cacheWarnings } from "../src/CacheFit.js"
 const MB = 1 << 20
 const run = (scale: number, apiKeys: number, users: number) => ({
   scale,
-  cache: { tableBytes: { api_keys: apiKeys, users }, sharedBuffersBytes: 128 * MB },
+  cache: {
+    tableBytes: { api_keys: apiKeys, users },
+    sharedBuffersBytes: 128 * MB,
+    fullSharedBuffersBytes: 128 * MB,
+  },
 })
 
 describe("cacheWarnings", () => {
@@ -30,5 +34,24 @@ describe("cacheWarnings", () => {
     expect(cacheWarnings([run(0.1, 200 * MB, MB), run(0.3, 600 * MB, MB)])).toEqual([])
     expect(cacheWarnings([run(0.1, 5 * MB, MB)])).toEqual([])
     expect(cacheWarnings([run(1, 470 * MB, MB)])).toEqual([])
+  })
+
+  it("says nothing when the scratch memory was scaled with the rows: the table outgrew its cache as at 100%", () => {
+    // 10% of the rows on 10% of 128 MB: 47 MB does not fit 12.8 MB, as 470 MB does not fit 128 MB.
+    const scaled = {
+      scale: 0.1,
+      cache: {
+        tableBytes: { api_keys: 47 * MB },
+        sharedBuffersBytes: 12.8 * MB,
+        fullSharedBuffersBytes: 128 * MB,
+      },
+    }
+    expect(cacheWarnings([scaled])).toEqual([])
+    // 10% of 8 GB: 47 MB fits, and 470 MB fits the real server too.
+    const large = {
+      ...scaled,
+      cache: { ...scaled.cache, sharedBuffersBytes: 800 * MB, fullSharedBuffersBytes: 8000 * MB },
+    }
+    expect(cacheWarnings([large])).toEqual([])
   })
 })

@@ -47,6 +47,7 @@ describe("rehearsalHtml", () => {
       measuredWhole: false,
       lockTimeoutSeconds: 3,
       scratchServer: undefined,
+      scaledFrom: undefined,
       cacheWarnings: [],
       drift: {
         missing: [],

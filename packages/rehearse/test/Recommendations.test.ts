@@ -34,6 +34,7 @@ const rehearsal = (
   measuredWhole: variants[0]?.runs.every((r) => r.scale === 1) ?? false,
   lockTimeoutSeconds: 3,
   scratchServer: undefined,
+  scaledFrom: undefined,
   drift: undefined,
   variants,
   cacheWarnings: [],

@@ -1,10 +1,11 @@
 import { Db } from "@coderops/db-core"
 import { loadMigrations } from "@coderops/migrations"
 import { run } from "@coderops/test-db"
-import { useTestDatabase } from "@coderops/test-postgres"
+import { sql, useTestDatabase } from "@coderops/test-postgres"
 import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
 import { rehearseMigrations } from "../src/Rehearsal.js"
+import { scaledMemory } from "../src/ScratchMemory.js"
 import { directoryWith371, seededAt370, slow371Path } from "./harness.js"
 
 const database = useTestDatabase()
@@ -34,6 +35,19 @@ describe("rehearseMigrations", () => {
     expect(rehearsal.purgeableApiKeys).toBeGreaterThan(15_000)
     expect(rehearsal.variants.map((v) => v.name)).toEqual(["as-is", "purged"])
     const [asIs, purged] = rehearsal.variants
+    // On a server of its own, never the database's: its cache scaled with the rows.
+    expect(rehearsal.scratchServer).toBeUndefined()
+    const scaledFrom = rehearsal.scaledFrom!
+    expect(scaledFrom.sharedBuffersBytes).toBe(
+      Number(
+        (
+          await sql(database.url, "SELECT pg_size_bytes(current_setting('shared_buffers')) AS b")
+        )[0]!.b,
+      ),
+    )
+    expect(asIs!.runs.map((r) => r.cache.sharedBuffersBytes)).toEqual(
+      [0.1, 0.3, 1].map((scale) => scaledMemory(scaledFrom, scale).sharedBuffersBytes),
+    )
     // The parents the keys need scale with them.
     expect(asIs!.runs[0]!.rows.users).toBeLessThan(asIs!.runs.at(-1)!.rows.users!)
     const run1 = asIs!.runs.at(-1)!.migrations[0]!

@@ -15,7 +15,7 @@ export const scaleRun = (
   dataSeconds: 0.1,
   purgedRows: undefined,
   fallbackColumns: [],
-  cache: { tableBytes: {}, sharedBuffersBytes: 128 << 20 },
+  cache: { tableBytes: {}, sharedBuffersBytes: 128 << 20, fullSharedBuffersBytes: 128 << 20 },
   migrations: [
     {
       version: 371,

@@ -1,7 +1,8 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { DatabaseConfig, type DatabaseTarget, EmbeddedTarget } from "../DatabaseConfig.js"
-import { type EmbeddedPostgresError, ensureEmbeddedServer } from "../EmbeddedPostgres.js"
+import { ensureEmbeddedServer } from "../EmbeddedPostgres.js"
+import type { EmbeddedPostgresError } from "../EmbeddedPostgresError.js"
 
 /**
  * The settings of a target: as given, or the embedded server's, which is started when
