@@ -129,4 +129,41 @@ describe("coderops migrate rehearse", () => {
     expect(plan.stdout).toContain("table-rewritten-twice")
     expect(plan.stdout).toContain("one replica")
   }, 300_000)
+
+  it("runs on a server of its own: a role that may not create databases is rehearsed, a TMPDIR it cannot use is said", async () => {
+    // A reader of the database, no CREATEDB: the scratch databases are not made on its server.
+    const role = `rehearse_${name}`
+    await sql(
+      url,
+      `CREATE ROLE ${role} LOGIN PASSWORD 'reader-pw'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`,
+    )
+    try {
+      const reader = new URL(url)
+      reader.username = role
+      reader.password = "reader-pw"
+      const args = ["migrate", "rehearse", "--dir", join(root, "fast"), "--scales", "0.1", "--json"]
+      const env = { CODER_PG_CONNECTION_URL: reader.toString() }
+      const rehearsed = await coderops(args, env)
+      expect(rehearsed.code, rehearsed.stderr).toBe(0)
+      const result = JSON.parse(rehearsed.stdout) as {
+        scratchServer?: string
+        scaledFrom: { sharedBuffersBytes: number }
+        variants: ReadonlyArray<{ runs: ReadonlyArray<{ cache: { sharedBuffersBytes: number } }> }>
+      }
+      expect(result.scratchServer).toBeUndefined()
+      // 10% of the rows on about 10% of the database server's shared_buffers.
+      const atTenth = result.variants[0]!.runs[0]!.cache.sharedBuffersBytes
+      expect(atTenth).toBeLessThan(result.scaledFrom.sharedBuffersBytes / 5)
+      const missing = join(root, "no-such-folder")
+      const refused = await coderops(args, { ...env, TMPDIR: missing })
+      expect(refused.code, refused.stdout).toBe(8)
+      const error = (JSON.parse(refused.stdout) as { error: { message: string; hint: string } })
+        .error
+      expect(error.message).toContain(missing)
+      expect(error.hint).toMatch(/TMPDIR/)
+      expect(error.hint).toMatch(/--scratch-url/)
+    } finally {
+      await sql(url, `DROP OWNED BY ${role}; DROP ROLE ${role}`)
+    }
+  }, 300_000)
 })

@@ -93,13 +93,18 @@ export const dbCoreErrors = errorTable<DbCoreError | InvalidDuration | PgServerE
     exitCode: ExitCode.unsupportedServer,
   }),
   EmbeddedPostgresError: (error) =>
-    error.reason === undefined
+    error.server === "private"
       ? {
-          hint: "pass --database-url to use your own server, or set CODEROPS_DATA_DIR to another folder",
+          hint: "the server the rehearsal starts for its scratch databases lives in the temporary folder: set TMPDIR to a folder with room for the scratch data that the server's account can enter, or pass --scratch-url to make them on a server of yours",
           exitCode: ExitCode.embeddedServer,
         }
-      : // The problem stays the error's own line, which names the embedded server's root.
-        { hint: wordPgServerError(error.reason).hint, exitCode: ExitCode.embeddedServer },
+      : error.reason === undefined
+        ? {
+            hint: "pass --database-url to use your own server, or set CODEROPS_DATA_DIR to another folder",
+            exitCode: ExitCode.embeddedServer,
+          }
+        : // The problem stays the error's own line, which names the embedded server's root.
+          { hint: wordPgServerError(error.reason).hint, exitCode: ExitCode.embeddedServer },
   ...pgServerWording,
   LockNotAvailable: lockConflict,
   DeadlockDetected: lockConflict,

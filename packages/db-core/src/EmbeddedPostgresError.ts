@@ -4,6 +4,11 @@ import * as Data from "effect/Data"
 /** The embedded (or a private) PostgreSQL server could not be prepared, started or stopped. */
 export class EmbeddedPostgresError extends Data.TaggedError("EmbeddedPostgresError")<{
   readonly root: string
+  /**
+   * `private`: a server of the command's own in the temporary folder (a rehearsal's), not
+   * the embedded server users reach between commands.
+   */
+  readonly server?: "embedded" | "private" | undefined
   readonly message: string
   readonly logFile?: string | undefined
   /** A directory coderops will not use as it is (it never changes a mode it did not set). */

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import {
@@ -46,9 +46,17 @@ const removeAbandoned = async (parent: string) => {
     const folder = join(parent, entry)
     const owner = Number(await readFile(join(folder, "owner.pid"), "utf8").catch(() => "0"))
     if (owner > 0 && processAlive(owner)) continue
-    const home = await clusterHome(folder)
-    await stopCluster({ dataDir: join(home, "data") }, "immediate").catch(() => false)
-    await rm(folder, { recursive: true, force: true })
+    // No owner yet may be a server another process is making this very moment.
+    const made = await stat(folder).then(
+      (info) => info.mtimeMs,
+      () => 0,
+    )
+    if (owner === 0 && Date.now() - made < 60_000) continue
+    // Another account's folder is not ours to clean: leave it to its owner.
+    await clusterHome(folder)
+      .then((home) => stopCluster({ dataDir: join(home, "data") }, "immediate"))
+      .then(() => rm(folder, { recursive: true, force: true }))
+      .catch(() => undefined)
   }
 }
 
@@ -71,13 +79,13 @@ export const privateServer = Effect.fn("PrivateServer.start")(function* (
         await writeFile(join(folder, "owner.pid"), String(process.pid))
         return folder
       },
-      catch: (cause) => serverFailure(parent, "a folder for a private server", cause),
+      catch: (cause) => serverFailure(parent, "a folder for a private server", cause, "private"),
     }),
     (folder) => Effect.promise(() => rm(folder, { recursive: true, force: true })),
   )
   const home = yield* Effect.tryPromise({
     try: () => prepareRoot(root),
-    catch: (cause) => serverFailure(root, "a folder for a private server", cause),
+    catch: (cause) => serverFailure(root, "a folder for a private server", cause, "private"),
   })
   const options = { dataDir: join(home, "data") }
   const cluster = yield* Effect.acquireRelease(
@@ -90,7 +98,7 @@ export const privateServer = Effect.fn("PrivateServer.start")(function* (
         return { options: { ...options, binaries }, credentials, port }
       },
       catch: (cause) =>
-        serverFailure(root, "the private PostgreSQL server could not be started", cause),
+        serverFailure(root, "the private PostgreSQL server could not be started", cause, "private"),
     }),
     () => Effect.promise(() => stopCluster(options, "immediate").catch(() => false)),
   )
@@ -114,7 +122,12 @@ export const privateServer = Effect.fn("PrivateServer.start")(function* (
           await startCluster(cluster.options, cluster.port, next)
         },
         catch: (cause) =>
-          serverFailure(root, "the private PostgreSQL server could not be restarted", cause),
+          serverFailure(
+            root,
+            "the private PostgreSQL server could not be restarted",
+            cause,
+            "private",
+          ),
       }),
   } satisfies PrivateServer
 })

@@ -69,6 +69,14 @@ const driftHtml = (rehearsal: Rehearsal) => {
   return `<h2>Schema drift</h2>${items.length === 0 ? "<p>none: the database's schema is the one its migrations make.</p>" : `<p class="warn">The rehearsal ran on the schema the migrations make; the database differs:</p><ul>${items.map((i) => `<li>${escapeHtml(i)}</li>`).join("")}</ul>`}`
 }
 
+const MB = 1024 * 1024
+
+/** Where the scratch databases were, and the memory they had. */
+const scratchText = (rehearsal: Rehearsal) =>
+  rehearsal.scaledFrom === undefined
+    ? `Scratch databases on ${escapeHtml(rehearsal.scratchServer ?? "the database's server")}.`
+    : `Scratch databases on a server of the rehearsal's own, its memory the database server's scaled with the rows (at 100%: shared_buffers ${Math.round(rehearsal.scaledFrom.sharedBuffersBytes / MB)} MB, max_wal_size ${Math.round(rehearsal.scaledFrom.maxWalSizeBytes / MB)} MB).`
+
 /**
  * The rehearsal as one self-contained HTML page: no script, no stylesheet or font to
  * fetch; charts are inline SVG (time against rows of each costly statement, the lock
@@ -92,7 +100,7 @@ export const rehearsalHtml = (
 <html lang="en"><head><meta charset="utf-8"><title>Migration rehearsal ${rehearsal.databaseVersion ?? "empty"} → ${rehearsal.targetVersion ?? "?"}</title><style>${style}</style></head>
 <body>
 <h1>Migration rehearsal: ${rehearsal.databaseVersion ?? "empty database"} → ${rehearsal.targetVersion ?? "?"}</h1>
-<p>Pending: ${rehearsal.pending.map((p) => escapeHtml(p.name)).join(", ") || "none"}. Scales: ${rehearsal.scales.map((s) => `${s * 100}%`).join(", ")}; data shaped by ${rehearsal.dataFrom === "statistics" ? "the database's statistics" : "column types only"}${rehearsal.fallbackColumns.length > 0 ? ` (by type: ${escapeHtml(rehearsal.fallbackColumns.join(", "))})` : ""}; lock_timeout ${rehearsal.lockTimeoutSeconds} s; ${rehearsal.seconds.toFixed(1)} s.</p>
+<p>Pending: ${rehearsal.pending.map((p) => escapeHtml(p.name)).join(", ") || "none"}. Scales: ${rehearsal.scales.map((s) => `${s * 100}%`).join(", ")}; data shaped by ${rehearsal.dataFrom === "statistics" ? "the database's statistics" : "column types only"}${rehearsal.fallbackColumns.length > 0 ? ` (by type: ${escapeHtml(rehearsal.fallbackColumns.join(", "))})` : ""}; lock_timeout ${rehearsal.lockTimeoutSeconds} s; ${rehearsal.seconds.toFixed(1)} s. ${scratchText(rehearsal)}</p>
 <table><tr><th>table</th><th>rows at 100%</th></tr>${rows}</table>
 ${driftHtml(rehearsal)}
 <h2>Recommendations</h2>
