@@ -16,9 +16,11 @@ for (const dir of packages) rmSync(reportOf(dir), { force: true })
 // Output to a file or a pipe (CI logs, `pnpm test > log`) gets no colour codes: turbo
 // colours its tasks' output, and vitest its own, unless NO_COLOR is set.
 const env = process.stdout.isTTY ? process.env : { NO_COLOR: "1", ...process.env }
+// Two packages at a time: each package's run spends seconds starting its PostgreSQL and
+// its workers, and most test files wait on the processes and servers they start.
 const turbo = spawnSync(
   "turbo",
-  ["run", "test", "--concurrency=1", "--continue", ...process.argv.slice(2)],
+  ["run", "test", "--concurrency=2", "--continue", ...process.argv.slice(2)],
   {
     cwd: root,
     stdio: "inherit",

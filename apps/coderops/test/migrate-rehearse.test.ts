@@ -150,7 +150,7 @@ describe("coderops migrate rehearse", () => {
         scaledFrom: { sharedBuffersBytes: number }
         variants: ReadonlyArray<{ runs: ReadonlyArray<{ cache: { sharedBuffersBytes: number } }> }>
       }
-      expect(result.scratchServer).toBeUndefined()
+      expect(result.scratchServer ?? null).toBeNull()
       // 10% of the rows on about 10% of the database server's shared_buffers.
       const atTenth = result.variants[0]!.runs[0]!.cache.sharedBuffersBytes
       expect(atTenth).toBeLessThan(result.scaledFrom.sharedBuffersBytes / 5)
