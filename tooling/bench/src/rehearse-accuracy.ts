@@ -2,7 +2,7 @@
 // api_keys (scales ≤ 10% by default) against an independent reader probing api_keys while
 // `migrate up` runs the same 000371 on the real database. Rounds alternate the two sides.
 //
-//   BENCH_API_KEYS=2000000 BENCH_FORM=slow|fast BENCH_ROUNDS=2 [BENCH_FULL=1]
+//   BENCH_API_KEYS=2000000 BENCH_FORM=slow|fast BENCH_ROUNDS=2 [BENCH_FULL=1] [BENCH_PURGE=1]
 //   [BENCH_SCALES=0.01,0.03,0.1] node dist/rehearse-accuracy.js
 import { copyFile, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
@@ -11,6 +11,7 @@ import { migrationsDir, slow371Path } from "@coderops/coder-schema"
 import { type DatabaseSettings, Db } from "@coderops/db-core"
 import { Metrics, QueryMetrics } from "@coderops/metrics"
 import { loadMigrations, makeMigrator } from "@coderops/migrations"
+import { purgeExpiredApiKeys } from "@coderops/dbpurge"
 import { rehearseMigrations } from "@coderops/rehearse"
 import { seedDeployment } from "@coderops/synthetic"
 import * as Effect from "effect/Effect"
@@ -24,6 +25,11 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 2)
 const scales = process.env.BENCH_SCALES?.split(",").map(Number)
 /** BENCH_FULL=1: the rehearsal also runs at 100%, a second check of its extrapolation. */
 const full = process.env.BENCH_FULL === "1"
+/**
+ * BENCH_PURGE=1: then once more, `db purge api-keys` (keys expired over 7 days) right
+ * before `migrate up`, no VACUUM between: how long the reader waits after a purge.
+ */
+const purgeFirst = process.env.BENCH_PURGE === "1"
 
 const on = <A, E>(settings: DatabaseSettings, program: Effect.Effect<A, E, Db | Metrics>) =>
   Effect.runPromise(
@@ -169,6 +175,20 @@ await withBenchServer(async ({ settings, url }) => {
     ],
     { rounds, warmup: 0 },
   )
+  const afterPurge = purgeFirst
+    ? await (async () => {
+        await restore()
+        const { purged } = await on(bench, purgeExpiredApiKeys({ retention: "7 days" }))
+        const longest = await longestRead(benchUrl, () =>
+          on(
+            bench,
+            Effect.flatMap(makeMigrator(source), (m) => m.up()),
+          ),
+        )
+        console.log(`after a purge of ${purged} keys: reader waited ${longest.toFixed(2)} s`)
+        return { purged, reader: longest, ofAsIs: longest / reader!.median }
+      })()
+    : undefined
   const ratio = rehearsed!.median / reader!.median
   console.log(
     JSON.stringify(
@@ -184,6 +204,7 @@ await withBenchServer(async ({ settings, url }) => {
         ratio,
         withinTarget: Math.abs(ratio - 1) <= 0.25,
         medianRehearsalWall: median(rehearsals.map((r) => r.wall)),
+        afterPurge,
       },
       null,
       2,
