@@ -335,5 +335,19 @@ describe("coderops migrate watch", () => {
     const dirty = await coderops(["migrate", "watch", "--once", "--database-url", url])
     expect(dirty.code).toBe(12)
     expect(dirty.stdout).toContain("DIRTY")
+    // A dirty version is not applied: watch counts it pending, as status does.
+    const dir = directory()
+    const watched = await coderops([
+      "migrate",
+      "watch",
+      "--once",
+      "--dir",
+      dir,
+      "--database-url",
+      url,
+    ])
+    const status = await coderops(["migrate", "status", "--dir", dir, "--database-url", url])
+    expect(watched.stdout).toMatch(/version\s+1\s+DIRTY: .*, 3 pending migrations/)
+    expect(status.stdout).toMatch(/Pending\s+3/)
   })
 })

@@ -1,4 +1,4 @@
-import { type MigrationSet, splitStatements } from "@coderops/migrations"
+import { isApplied, type MigrationSet, splitStatements } from "@coderops/migrations"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { type BlockerAction, type CancelPolicy, makeBlockerCanceller } from "./BlockerCanceller.js"
@@ -7,7 +7,7 @@ import { type MigrationActivity, readMigrationActivity } from "./MigrationActivi
 import { locateRunningMigration, type RunningMigration } from "./RunningMigration.js"
 
 export interface WatchSnapshot extends MigrationActivity {
-  /** How many migrations of the directory are past the recorded version; without one, undefined. */
+  /** How many migrations of the directory are not applied (a dirty version is not); without one, undefined. */
   readonly pending: number | undefined
   /** The pending migration the migrating session runs, when a directory was given and it matched. */
   readonly running: RunningMigration | undefined
@@ -39,8 +39,10 @@ export const readWatchSnapshot = Effect.fn("MigrationWatch.read")(function* (
   options: Pick<WatchOptions, "lockKey" | "table" | "migrations" | "expected">,
 ) {
   const activity = yield* readMigrationActivity(options)
-  const version = activity.state?.version ?? -1
-  const pending = options.migrations?.migrations.filter((m) => m.version > version)
+  // A dirty version is not applied (as `migrate status` counts it): it is to be run again.
+  const pending = options.migrations?.migrations.filter(
+    (m) => !isApplied(activity.state, m.version),
+  )
   const running =
     activity.migrating !== undefined && pending !== undefined
       ? yield* locateRunningMigration(activity.migrating, pending)
