@@ -1,6 +1,8 @@
 import { execFile, spawn } from "node:child_process"
-import { readdir, readFile } from "node:fs/promises"
+import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises"
 import { connect } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 export const bin = fileURLToPath(new URL("../bin/run.js", import.meta.url))
@@ -28,6 +30,25 @@ export const coderops = (
       },
     )
   })
+
+/**
+ * A folder of a test's own for the embedded server (`env` sets CODEROPS_DATA_DIR inside it),
+ * enterable by the `postgres` account root runs the server as; `remove` stops the server
+ * and deletes the folder.
+ */
+export const embeddedFolder = async (prefix: string) => {
+  const parent = await mkdtemp(join(tmpdir(), prefix))
+  await chmod(parent, 0o755)
+  const env = { CODEROPS_DATA_DIR: join(parent, "pg") }
+  return {
+    parent,
+    env,
+    remove: async () => {
+      await coderops(["db", "embedded", "stop"], env)
+      await rm(parent, { recursive: true, force: true })
+    },
+  }
+}
 
 /** Starts `coderops ARGS` in the background: its output as it comes, and its exit code. */
 export const startCoderops = (

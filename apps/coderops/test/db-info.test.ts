@@ -1,9 +1,6 @@
-import { chmod, mkdtemp, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { sql, useTestDatabase } from "@coderops/test-postgres"
-import { afterAll, describe, expect, it } from "vitest"
-import { coderops } from "./cli.js"
+import { describe, expect, it, onTestFinished } from "vitest"
+import { coderops, embeddedFolder } from "./cli.js"
 
 const database = useTestDatabase()
 
@@ -99,17 +96,10 @@ describe("coderops db info", () => {
 })
 
 describe("the embedded default", () => {
-  let parent: string | undefined
-  afterAll(async () => {
-    if (parent === undefined) return
-    await coderops(["db", "embedded", "stop"], { CODEROPS_DATA_DIR: join(parent, "pg") })
-    await rm(parent, { recursive: true, force: true })
-  })
-
   it("two commands at once share one server started on demand", async () => {
-    parent = await mkdtemp(join(tmpdir(), "coderops-cli-embedded-"))
-    await chmod(parent, 0o755)
-    const env = { CODEROPS_DATA_DIR: join(parent, "pg") }
+    const folder = await embeddedFolder("coderops-cli-embedded-")
+    onTestFinished(folder.remove)
+    const { env } = folder
     const [a, b] = await Promise.all([
       coderops(["db", "info", "--json"], env),
       coderops(["db", "info", "--json"], env),

@@ -1,18 +1,12 @@
-import { chmod, mkdtemp, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { coderops, launch } from "./cli.js"
+import { coderops, embeddedFolder, launch } from "./cli.js"
 import { contractProblems } from "./jsonContract.js"
 
 // The demo runs on the embedded server: its own, in a folder of this test's.
-const parent = await mkdtemp(join(tmpdir(), "coderops-cli-demo-"))
-await chmod(parent, 0o755)
-const env = { CODEROPS_DATA_DIR: join(parent, "pg") }
-afterAll(async () => {
-  await coderops(["db", "embedded", "stop"], env)
-  await rm(parent, { recursive: true, force: true })
-})
+const folder = await embeddedFolder("coderops-cli-demo-")
+const { parent, env } = folder
+afterAll(folder.remove)
 
 /** Whether the demo database exists: `demo --drop` says (and drops it). */
 const demoDatabaseExisted = async () => {

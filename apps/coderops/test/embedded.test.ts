@@ -1,19 +1,14 @@
 import { spawn } from "node:child_process"
-import { chmod, mkdtemp, rm } from "node:fs/promises"
 import { createServer, type Server } from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { bin, coderops } from "./cli.js"
+import { bin, coderops, embeddedFolder } from "./cli.js"
 
-const parent = await mkdtemp(join(tmpdir(), "coderops-cli-embedded-watch-"))
-await chmod(parent, 0o755)
-const env = { CODEROPS_DATA_DIR: join(parent, "pg") }
+const folder = await embeddedFolder("coderops-cli-embedded-watch-")
+const { env } = folder
 const cleanups: Array<() => unknown> = []
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup()
-  await coderops(["db", "embedded", "stop"], env)
-  await rm(parent, { recursive: true, force: true })
+  await folder.remove()
 })
 
 const embeddedPort = async () => {

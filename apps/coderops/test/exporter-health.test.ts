@@ -1,19 +1,13 @@
-import { chmod, mkdtemp, readFile, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { readFile } from "node:fs/promises"
 import { parseExposition, sampleValue } from "@coderops/test-prometheus"
 import { afterAll, describe, expect, it } from "vitest"
-import { coderops, descendantsOf, launch, portOpen, processAlive } from "./cli.js"
+import { coderops, descendantsOf, embeddedFolder, launch, portOpen, processAlive } from "./cli.js"
 
 // A throwaway embedded server of this file's own, to stop under a running exporter.
-const parent = await mkdtemp(join(tmpdir(), "coderops-cli-exporter-health-"))
-await chmod(parent, 0o755)
-const dataDir = join(parent, "pg")
-const env = { CODEROPS_DATA_DIR: dataDir }
-afterAll(async () => {
-  await coderops(["db", "embedded", "stop"], env)
-  await rm(parent, { recursive: true, force: true })
-})
+const folder = await embeddedFolder("coderops-cli-exporter-health-")
+const { env } = folder
+const _dataDir = env.CODEROPS_DATA_DIR
+afterAll(folder.remove)
 
 const embeddedStatus = async () =>
   JSON.parse((await coderops(["db", "embedded", "status", "--json"], env)).stdout) as {

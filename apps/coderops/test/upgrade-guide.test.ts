@@ -1,8 +1,7 @@
-import { appendFile, chmod, mkdtemp, readFile, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { appendFile, readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { describe, expect, it, onTestFinished } from "vitest"
-import { type CliResult, coderops } from "./cli.js"
+import { type CliResult, coderops, embeddedFolder } from "./cli.js"
 
 // Walks docs/upgrading.md: every ```sh block whose first line is `# walk: exit N` is run,
 // command by command and in the guide's order, through the built CLI against one
@@ -49,13 +48,9 @@ const parse = (line: string) => {
  * through CODEROPS_EMBEDDED_DATABASE.
  */
 const prepareDemoDatabase = async () => {
-  const parent = await mkdtemp(join(tmpdir(), "coderops-cli-guide-"))
-  await chmod(parent, 0o755)
-  const server = { CODEROPS_DATA_DIR: join(parent, "pg") }
-  onTestFinished(async () => {
-    await coderops(["db", "embedded", "stop"], server)
-    await rm(parent, { recursive: true, force: true })
-  })
+  const folder = await embeddedFolder("coderops-cli-guide-")
+  const server = folder.env
+  onTestFinished(folder.remove)
   const demo = await coderops(["demo", "--size", "small", "--keep"], server)
   expect(demo.code, demo.stderr).toBe(0)
   expect(demo.stdout).toMatch(
