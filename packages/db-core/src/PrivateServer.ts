@@ -30,7 +30,10 @@ export interface PrivateServer {
   readonly settings: DatabaseSettings
   /** Its data directory, in a temporary folder removed with the server. */
   readonly dataDir: string
-  /** Restarts the server with these parameters (over postgresql.conf's). */
+  /**
+   * Restarts the server with these parameters (over postgresql.conf's); nothing to do when
+   * they are the ones it runs with.
+   */
   readonly restart: (parameters: ServerParameters) => Effect.Effect<void, EmbeddedPostgresError>
 }
 
@@ -112,14 +115,19 @@ export const privateServer = Effect.fn("PrivateServer.start")(function* (
     tls: { mode: "disable" },
     ...connectionOptions({}),
   }
+  let running = parameters
+  const same = (next: ServerParameters) =>
+    Object.keys({ ...running, ...next }).every((name) => running[name] === next[name])
   return {
     settings,
     dataDir: cluster.options.dataDir,
     restart: (next: ServerParameters) =>
       Effect.tryPromise({
         try: async () => {
+          if (same(next)) return
           await stopCluster(cluster.options, "fast")
           await startCluster(cluster.options, cluster.port, next)
+          running = next
         },
         catch: (cause) =>
           serverFailure(

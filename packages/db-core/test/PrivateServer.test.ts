@@ -30,12 +30,30 @@ describe("privateServer", () => {
           const first = yield* onServer(sharedBuffers)
           yield* server.restart({ shared_buffers: "5MB" })
           const second = yield* onServer(sharedBuffers)
-          return { first, second, dataDir: server.dataDir }
+          // The same parameters again: no restart, the server keeps its start time.
+          const started = onServer(
+            Db.use((db) =>
+              db.query<{ at: string }>(
+                "TestStartTime",
+                "SELECT pg_postmaster_start_time()::text AS at",
+              ),
+            ),
+          )
+          const before = yield* started
+          yield* server.restart({ shared_buffers: "5MB" })
+          const after = yield* started
+          return {
+            first,
+            second,
+            restarted: before[0]?.at !== after[0]?.at,
+            dataDir: server.dataDir,
+          }
         }),
       ),
     )
     expect(seen.first).toBe(3 << 20)
     expect(seen.second).toBe(5 << 20)
+    expect(seen.restarted).toBe(false)
     expect(existsSync(seen.dataDir)).toBe(false)
   }, 60_000)
 

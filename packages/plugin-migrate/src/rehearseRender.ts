@@ -1,6 +1,6 @@
 import { countOf, formatBytes } from "@coderops/cli-kit"
 import type { Estimate, Recommendation, Rehearsal, UpgradePlan } from "@coderops/rehearse"
-import { describeRecommendation, secondsText, wholeBelowRows } from "@coderops/rehearse"
+import { describeRecommendation, measuredWhole, secondsText } from "@coderops/rehearse"
 
 const pad6 = (v: number) => String(v).padStart(6, "0")
 
@@ -58,7 +58,7 @@ export const rehearsalText = (
       .map(([t, n]) => `${n} ${t}`)
       .join(
         ", ",
-      )} (data from ${r.dataFrom === "statistics" ? "the database's statistics" : "column types"}), in ${r.seconds.toFixed(1)} s; ${r.measuredWhole ? `measured, not extrapolated (tables under ${wholeBelowRows.toLocaleString("en-US")} rows are rehearsed whole)` : "extrapolated to 100%"}:`,
+      )} (data from ${r.dataFrom === "statistics" ? "the database's statistics" : "column types"}), in ${r.seconds.toFixed(1)} s; ${measuredWhole(r) ? "measured, not extrapolated" : "extrapolated to 100%"}:`,
     r.scratchServer !== undefined
       ? `scratch databases on ${r.scratchServer}`
       : `scratch databases on a server of the rehearsal's own, its memory scaled with the rows from the database's server (shared_buffers ${formatBytes(r.scaledFrom?.sharedBuffersBytes ?? 0)}, max_wal_size ${formatBytes(r.scaledFrom?.maxWalSizeBytes ?? 0)} at 100%)`,
@@ -120,7 +120,7 @@ export const planDocument = (plan: UpgradePlan, bin: string, markdown: boolean) 
   if (plan.rehearsal !== undefined) {
     out.push(
       h(
-        plan.rehearsal.measuredWhole
+        measuredWhole(plan.rehearsal)
           ? "Rehearsal (measured at the real row counts)"
           : "Rehearsal (measured, extrapolated to the real row counts)",
       ),

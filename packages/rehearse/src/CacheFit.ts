@@ -15,10 +15,10 @@ export interface CacheSizes {
 }
 
 /**
- * A table that fitted the scratch server's shared_buffers at every rehearsed scale below
- * 100% but, at its size there scaled to 100%, does not fit shared_buffers at 100%: statements that walk it or its
- * indexes read and write through the operating system at 100% and not below, so their
- * per-row cost can grow past the extrapolation.
+ * A table that fitted the scratch server's shared_buffers at the largest rehearsed scale
+ * below 100% but, at its size there scaled to 100%, does not fit shared_buffers at 100%:
+ * statements that walk it or its indexes read and write through the operating system at
+ * 100% and not below, so their per-row cost can grow past the extrapolation.
  */
 export interface CacheWarning {
   readonly table: string

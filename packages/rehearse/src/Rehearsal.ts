@@ -128,11 +128,6 @@ export interface Rehearsal {
   /** API keys a purge would remove in the database (expired over 7 days). */
   readonly purgeableApiKeys: number | undefined
   readonly scales: ReadonlyArray<number>
-  /**
-   * The tables were small enough to rehearse whole (no scales given, every touched table
-   * under `wholeBelowRows`): the figures are measured at 100%, not extrapolated.
-   */
-  readonly measuredWhole: boolean
   readonly lockTimeoutSeconds: number
   /**
    * Where the scratch databases were made (`user@host:port/database`, no password); undefined
@@ -163,6 +158,13 @@ const defaultScales = [0.01, 0.03, 0.1]
  * costs no more to rehearse than 10% of a large one.
  */
 export const wholeBelowRows = 100_000
+
+/**
+ * Whether the rehearsal ran at 100% only (small tables, or scales given so): its figures
+ * are measured at the real row counts, not extrapolated.
+ */
+export const measuredWhole = (rehearsal: Pick<Rehearsal, "scales">) =>
+  rehearsal.scales.every((scale) => scale === 1)
 
 const bare = (relation: string) => relation.replace(/^public\./, "")
 
@@ -329,9 +331,9 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
     targets: new Map(),
     memory,
   }
-  const measuredWhole =
+  const small =
     options.scales === undefined && tables.every((t) => (realRows[t] ?? 0) < wholeBelowRows)
-  const scales = measuredWhole
+  const scales = small
     ? [1]
     : [...new Set([...(options.scales ?? defaultScales), ...(options.full ? [1] : [])])].sort(
         (a, b) => a - b,
@@ -343,6 +345,7 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
   /** One scale's run, on the given scratch server or on the private one with scaled memory. */
   const runAt = (server: PrivateServer | undefined, scale: number, purge: boolean) =>
     Effect.gen(function* () {
+      // A restart only where the scale's memory differs from the server's.
       if (server !== undefined && memory !== undefined)
         yield* server.restart(memoryParameters(scaledMemory(memory, scale)))
       return yield* onScratchServer(
@@ -357,9 +360,11 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
     })
   const variants = yield* Effect.scoped(
     Effect.gen(function* () {
-      if (options.scratchServer === undefined)
-        progress("starting a server for the scratch databases")
-      const server = options.scratchServer === undefined ? yield* privateServer() : undefined
+      if (memory !== undefined) progress("starting a server for the scratch databases")
+      const server =
+        memory === undefined
+          ? undefined
+          : yield* privateServer(memoryParameters(scaledMemory(memory, scales[0] ?? 1)))
       const out: Array<Variant> = []
       for (const name of comparePurge ? (["as-is", "purged"] as const) : (["as-is"] as const)) {
         const runs: Array<ScaleRun> = []
@@ -394,7 +399,6 @@ export const rehearseMigrations = Effect.fn("Rehearsal.run")(function* (
     fallbackColumns: variants[0]?.runs[0]?.fallbackColumns ?? [],
     purgeableApiKeys,
     scales,
-    measuredWhole,
     lockTimeoutSeconds: Duration.toSeconds(options.lockTimeout ?? defaultLockTimeout),
     scratchServer:
       options.scratchServer === undefined ? undefined : describeTarget(options.scratchServer),

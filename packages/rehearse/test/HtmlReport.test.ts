@@ -44,7 +44,6 @@ describe("rehearsalHtml", () => {
       fallbackColumns: [],
       purgeableApiKeys: 1_800_000,
       scales: [0.01, 0.03, 0.1],
-      measuredWhole: false,
       lockTimeoutSeconds: 3,
       scratchServer: undefined,
       scaledFrom: undefined,

@@ -31,7 +31,6 @@ const rehearsal = (
   fallbackColumns: [],
   purgeableApiKeys: Math.round((rows.api_keys ?? 0) * 0.9),
   scales: variants[0]?.runs.map((r) => r.scale) ?? [],
-  measuredWhole: variants[0]?.runs.every((r) => r.scale === 1) ?? false,
   lockTimeoutSeconds: 3,
   scratchServer: undefined,
   scaledFrom: undefined,

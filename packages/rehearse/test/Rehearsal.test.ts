@@ -4,7 +4,7 @@ import { run } from "@coderops/test-db"
 import { sql, useTestDatabase } from "@coderops/test-postgres"
 import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
-import { rehearseMigrations } from "../src/Rehearsal.js"
+import { measuredWhole, rehearseMigrations } from "../src/Rehearsal.js"
 import { scaledMemory } from "../src/ScratchMemory.js"
 import { directoryWith371, seededAt370, slow371Path } from "./harness.js"
 
@@ -93,7 +93,7 @@ describe("rehearseMigrations on small tables", () => {
         return yield* rehearseMigrations(source, { database: true, comparePurge: false })
       }),
     )
-    expect(rehearsal.measuredWhole).toBe(true)
+    expect(measuredWhole(rehearsal)).toBe(true)
     expect(rehearsal.scales).toEqual([1])
     const [asIs] = rehearsal.variants
     expect(asIs!.runs.map((r) => r.rows.api_keys)).toEqual([rehearsal.realRows.api_keys])
@@ -114,7 +114,7 @@ describe("rehearseMigrations on small tables", () => {
         })
       }),
     )
-    expect(scaled.measuredWhole).toBe(false)
+    expect(measuredWhole(scaled)).toBe(false)
     expect(scaled.scales).toEqual([0.5])
   }, 120_000)
 })
